@@ -1,0 +1,123 @@
+//! The data-driven default for `eps`: the elbow of the sorted k-distance curve.
+//!
+//! Rule (Ester et al. 1996, section 4.2, made mechanical with the "Kneedle" criterion of
+//! Satopää et al. 2011):
+//! 1. `k = min_samples - 1` (the neighbours a core point needs besides itself).
+//! 2. Take a deterministic uniform sample of up to [`ELBOW_SAMPLE`] rows and compute, for
+//!    each, the cosine distance to its k-th nearest neighbour among **all** rows (a sample
+//!    searched only against itself would be sparser than the data and inflate `eps`).
+//! 3. Sort those distances ascending, rescale both axes to `[0, 1]`, and take the distance
+//!    at the point farthest below the chord from the first to the last point: where the
+//!    curve turns from the slow rise of dense regions to the steep rise of outliers.
+//! 4. Clamp to `[MIN_EPS, MAX_EPS]`.
+
+use super::matrix::{dots, Rows};
+use crate::sample::mix64;
+
+/// scikit-learn's default, and a common choice for embeddings.
+pub const DEFAULT_MIN_SAMPLES: usize = 5;
+pub const ELBOW_SAMPLE: usize = 1000;
+/// Keeps exact duplicates (distance 0 up to rounding) neighbours of each other.
+pub const MIN_EPS: f32 = 1e-4;
+/// Beyond this, "neighbours" are no longer semantically close for sentence embeddings.
+pub const MAX_EPS: f32 = 0.5;
+const SEED: u64 = 0xE950_E1B0;
+
+/// What the rule chose and from how much data, for the methods section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpsChoice {
+    pub eps: f32,
+    pub k: usize,
+    pub sample: usize,
+    /// The sorted k-distances the elbow was taken from.
+    pub curve: Vec<f32>,
+}
+
+/// Cosine distance from each row of `sample` to its k-th nearest other row of `rows`.
+pub fn k_distances(rows: Rows, sample: &[u32], k: usize) -> Vec<f32> {
+    let n = rows.len();
+    let k = k.max(1);
+    let mut best: Vec<Vec<f32>> = vec![Vec::with_capacity(k + 1); sample.len()];
+    let (mut qbuf, mut tile) = (Vec::new(), Vec::new());
+    rows.gather(sample, &mut qbuf);
+    const CHUNK: usize = 2048;
+    for start in (0..n).step_by(CHUNK) {
+        let end = (start + CHUNK).min(n);
+        dots(&qbuf, &rows.data[start * rows.dim..end * rows.dim], rows.dim, &mut tile);
+        let w = end - start;
+        for (r, &q) in sample.iter().enumerate() {
+            let top = &mut best[r];
+            for (j, &d) in tile[r * w..(r + 1) * w].iter().enumerate() {
+                if start + j == q as usize {
+                    continue;
+                }
+                // `top` holds the k largest dots seen, descending.
+                if top.len() < k || d > top[k - 1] {
+                    let pos = top.partition_point(|&x| x >= d);
+                    top.insert(pos, d);
+                    top.truncate(k);
+                }
+            }
+        }
+    }
+    best.iter().map(|top| top.get(k - 1).map_or(2.0, |&d| (1.0 - d).max(0.0))).collect()
+}
+
+/// Index of the elbow of an ascending curve (Kneedle: farthest below the chord).
+pub fn elbow(sorted: &[f32]) -> usize {
+    let m = sorted.len();
+    if m < 3 {
+        return m.saturating_sub(1);
+    }
+    let (lo, hi) = (sorted[0], sorted[m - 1]);
+    if hi <= lo {
+        return m - 1;
+    }
+    let mut best = (0usize, f32::NEG_INFINITY);
+    for (i, &v) in sorted.iter().enumerate() {
+        let x = i as f32 / (m - 1) as f32;
+        let y = (v - lo) / (hi - lo);
+        if x - y > best.1 {
+            best = (i, x - y);
+        }
+    }
+    best.0
+}
+
+/// The default `eps` for `min_samples` on these rows.
+pub fn choose_eps(rows: Rows, min_samples: usize) -> EpsChoice {
+    let n = rows.len();
+    let k = min_samples.saturating_sub(1).max(1);
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_by_key(|&i| mix64(i as u64 ^ SEED));
+    order.truncate(ELBOW_SAMPLE);
+    order.sort_unstable();
+    let mut curve = k_distances(rows, &order, k);
+    curve.sort_by(f32::total_cmp);
+    let eps = curve.get(elbow(&curve)).copied().unwrap_or(MAX_EPS).clamp(MIN_EPS, MAX_EPS);
+    EpsChoice { eps, k, sample: order.len(), curve }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elbow_finds_the_knee() {
+        // Flat then steep: the knee is where the steep part starts.
+        let mut v: Vec<f32> = (0..90).map(|i| 0.1 + i as f32 * 0.001).collect();
+        v.extend((0..10).map(|i| 0.3 + i as f32 * 0.1));
+        let e = elbow(&v);
+        assert!((88..=91).contains(&e), "elbow at {e}");
+    }
+
+    #[test]
+    fn k_distance_skips_self_and_counts_duplicates() {
+        // Two identical rows and one orthogonal row.
+        let data = [1.0, 0.0, 1.0, 0.0, 0.0, 1.0];
+        let rows = Rows::new(&data, 2);
+        let d = k_distances(rows, &[0, 2], 1);
+        assert!(d[0].abs() < 1e-6);
+        assert!((d[1] - 1.0).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,225 @@
+//! Object/granularity facts of one sample, from its text and its media references.
+//!
+//! The paper's O/G index is the number of objects a sample involves. Text tells us about
+//! four granularities: concrete objects named (the shipped lexicon of COCO categories and
+//! common scene objects, English and Chinese), regions referred to by coordinates or
+//! grounding tags, images, and video frames.
+
+use super::chinese;
+use super::lexicon::lexicon;
+use super::material::is_box;
+use crate::record::Record;
+use regex::Regex;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ObjectFacts {
+    /// Distinct concrete objects named (one per lexicon entry, across languages).
+    pub objects: u32,
+    /// Bounding boxes, region/point references and grounding tags.
+    pub regions: u32,
+    pub images: u32,
+    /// Referenced videos (each counts one frame unless frames are referenced).
+    pub videos: u32,
+    /// Distinct frames referred to in the text (`<frame_3>`, `frame 12`, `第3帧`).
+    pub frames: u32,
+}
+
+impl ObjectFacts {
+    /// The O/G count: every granularity added up; a video without frame references
+    /// counts as one unit.
+    pub fn total(&self) -> u32 {
+        self.objects + self.regions + self.images + self.frames.max(self.videos)
+    }
+}
+
+struct Patterns {
+    box_tag: Regex,
+    ref_tag: Regex,
+    loc_tokens: Regex,
+    patch_tokens: Regex,
+    point_tag: Regex,
+    bracket: Regex,
+    frame: Regex,
+    image_token: Regex,
+    video_token: Regex,
+    word: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| {
+        let r = |s: &str| Regex::new(s).expect("object pattern compiles");
+        Patterns {
+            // Qwen-VL `<box>`, Qwen2-VL `<|box_start|>`, `<bbox>`, `<region>`, `<quad>`.
+            box_tag: r(r"<box>|<\|box_start\|>|<bbox>|<region>|<quad>|<\|quad_start\|>"),
+            ref_tag: r(r"<ref>|<\|object_ref_start\|>"),
+            // PaliGemma: four `<locNNNN>` tokens make one box.
+            loc_tokens: r(r"<loc\d{4}>"),
+            // Kosmos-2: two `<patch_index_NNNN>` tokens make one box.
+            patch_tokens: r(r"<patch_index_\d{4}>"),
+            point_tag: r(r"<point[ >]|<points[ >]"),
+            bracket: r(r"[\[(]\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*[\])]"),
+            frame: r(r"(?i)<frame_?(\d+)>|\bframes? #?(\d+)\b|第\s*(\d+)\s*帧"),
+            image_token: r(r"<image>|<img>|<\|image_pad\|>|<image_\d+>"),
+            video_token: r(r"<video>|<\|video_pad\|>"),
+            word: r(r"[A-Za-z]+(?:-[A-Za-z]+)?"),
+        }
+    })
+}
+
+const DETERMINER_LIKE: &[&str] = &[
+    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their", "one",
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "some", "many", "several", "each",
+    "every", "another", "other", "red", "blue", "green", "white", "black", "yellow", "small", "large", "big",
+    "little", "old", "new", "wooden", "brown", "gray", "grey",
+];
+/// Characters after which a single-character Chinese object is a word of its own.
+const ZH_SINGLE_OK_BEFORE: &str = "的个只条头匹辆架艘张把本台件双顶棵朵座和与或及这那些有是在看画两一二三四五六七八九十";
+
+pub fn analyze(r: &Record) -> ObjectFacts {
+    let p = patterns();
+    let mut f = ObjectFacts::default();
+    let mut objects: BTreeSet<u16> = BTreeSet::new();
+    let mut frames: BTreeSet<u64> = BTreeSet::new();
+    let mut image_tokens = 0u32;
+    let mut video_tokens = 0u32;
+    let texts = r.system.iter().map(String::as_str).chain(r.conversation().map(|t| t.text.as_str()));
+    for text in texts {
+        f.regions += regions(text, p);
+        image_tokens += p.image_token.find_iter(text).count() as u32;
+        video_tokens += p.video_token.find_iter(text).count() as u32;
+        for c in p.frame.captures_iter(text) {
+            if let Some(n) = (1..=3).find_map(|k| c.get(k)).and_then(|m| m.as_str().parse::<u64>().ok()) {
+                frames.insert(n);
+            }
+        }
+        english_objects(text, p, &mut objects);
+        if text.chars().any(crate::text::is_cjk_char) {
+            chinese_objects(text, &mut objects);
+        }
+    }
+    f.objects = objects.len() as u32;
+    f.images = (r.images.len() as u32).max(image_tokens);
+    f.videos = (r.videos.len() as u32).max(video_tokens);
+    f.frames = frames.len() as u32;
+    f
+}
+
+fn regions(text: &str, p: &Patterns) -> u32 {
+    if !text.contains(['<', '[', '(']) {
+        return 0;
+    }
+    let boxes = p.box_tag.find_iter(text).count();
+    let refs = p.ref_tag.find_iter(text).count();
+    // A `<ref>` followed by its `<box>` is one region; count refs only beyond the boxes.
+    let mut n = boxes + refs.saturating_sub(boxes);
+    n += p.loc_tokens.find_iter(text).count() / 4;
+    n += p.patch_tokens.find_iter(text).count() / 2;
+    n += p.point_tag.find_iter(text).count();
+    if boxes == 0 {
+        // Plain coordinate boxes, unless they sit inside box tags already counted.
+        n += p.bracket.find_iter(text).filter(|m| is_box(&m.as_str()[1..m.as_str().len() - 1])).count();
+    }
+    n as u32
+}
+
+fn english_objects(text: &str, p: &Patterns, out: &mut BTreeSet<u16>) {
+    let o = &lexicon().objects;
+    let words: Vec<String> = p.word.find_iter(text).map(|m| m.as_str().to_lowercase()).collect();
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        if let Some(multi) = o.en_multi.get(w) {
+            if let Some((rest, id)) = multi.iter().find(|(rest, _)| rest.iter().enumerate().all(|(k, r)| words.get(i + 1 + k) == Some(r))) {
+                out.insert(*id);
+                i += 1 + rest.len();
+                continue;
+            }
+        }
+        if let Some(&(id, needs_det)) = o.en_single.get(w) {
+            let det = i > 0 && DETERMINER_LIKE.contains(&words[i - 1].as_str());
+            if !needs_det || det {
+                out.insert(id);
+            }
+        }
+        i += 1;
+    }
+}
+
+fn chinese_objects(text: &str, out: &mut BTreeSet<u16>) {
+    let o = &lexicon().objects;
+    let words = chinese::segment_words(text);
+    for (i, w) in words.iter().enumerate() {
+        let Some(&id) = o.zh.get(w.as_str()) else { continue };
+        if w.chars().count() >= 2 {
+            out.insert(id);
+            continue;
+        }
+        // A single character (人, 车, 花) is often part of an unknown longer word; take it
+        // only after a classifier, numeral, demonstrative or conjunction.
+        let before = i.checked_sub(1).and_then(|k| words[k].chars().last());
+        let after = words.get(i + 1).and_then(|n| n.chars().next());
+        let ok_before = before.is_none_or(|c| ZH_SINGLE_OK_BEFORE.contains(c) || !crate::text::is_cjk_char(c));
+        let ok_after = after.is_none_or(|c| !crate::text::is_cjk_char(c) || "的和与或在是吗呢了，。？！、".contains(c));
+        if ok_before && ok_after {
+            out.insert(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Role, Turn};
+
+    fn rec(texts: &[&str], images: usize) -> Record {
+        let mut r = Record::new("r", Origin { file: "f".into(), line: Some(1), index: 0 });
+        for (k, t) in texts.iter().enumerate() {
+            r.turns.push(Turn::new(if k % 2 == 0 { Role::User } else { Role::Assistant }, *t));
+        }
+        r.images = (0..images).map(|k| format!("{k}.jpg")).collect();
+        r
+    }
+
+    #[test]
+    fn counts_distinct_objects_across_languages() {
+        let r = rec(&["<image>\nHow many dogs and cats are there? Is the dog near the fire hydrant?", "Two dogs, one cat, 一只狗 and a red car."], 1);
+        let f = analyze(&r);
+        assert_eq!(f.objects, 4, "dog, cat, fire hydrant, car: {f:?}");
+        assert_eq!(f.images, 1);
+        assert_eq!(f.total(), 5);
+    }
+
+    #[test]
+    fn ambiguous_words_need_a_determiner() {
+        let f = analyze(&rec(&["Train a model to classify the train schedule; watch out for the watch."], 0));
+        assert_eq!(f.objects, 2, "'the train' and 'the watch' only: {f:?}");
+    }
+
+    #[test]
+    fn region_styles() {
+        let f = analyze(&rec(&["Where is it? [0.12, 0.30, 0.45, 0.88] and (10, 20, 110, 220)", "<ref>the man</ref><box>(12,30),(450,880)</box> <ref>a cup</ref><box>(1,2),(3,4)</box>"], 0));
+        assert_eq!(f.regions, 4, "{f:?}");
+        let f = analyze(&rec(&["detect cat", "<loc0012><loc0030><loc0450><loc0880> cat <patch_index_0001><patch_index_0044>"], 0));
+        assert_eq!(f.regions, 2);
+        let f = analyze(&rec(&["Not a box: [1, 2, 3] or [a, b, c, d]"], 0));
+        assert_eq!(f.regions, 0);
+    }
+
+    #[test]
+    fn frames_and_videos() {
+        let mut r = rec(&["<video>\nWhat happens in frame 3 and frame 12? And in <frame_3>?"], 0);
+        r.videos = vec!["v.mp4".into()];
+        let f = analyze(&r);
+        assert_eq!((f.videos, f.frames), (1, 2));
+        assert_eq!(f.total(), 2);
+    }
+
+    #[test]
+    fn single_han_characters_need_context() {
+        let f = analyze(&rec(&["图中有几个人？人工智能会取代人类吗？"], 0));
+        assert_eq!(f.objects, 1, "人 after 个 counts; 人工智能 and 人类 do not: {f:?}");
+    }
+}

@@ -1,0 +1,185 @@
+//! Structural complexity of a sample: how far its turns depend on each other, whether
+//! it reasons step by step, what output constraints the instruction states, and whether
+//! it involves code or mathematics.
+
+use crate::record::{Record, Role};
+use regex::Regex;
+use std::sync::OnceLock;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Structure {
+    pub user_turns: u32,
+    /// 1 + the longest run of consecutive follow-up user turns that lean on earlier
+    /// context; 1 for a single-turn sample, 0 with no user turn.
+    pub dependence_depth: u32,
+    pub followups: u32,
+    pub dependent_followups: u32,
+    pub cot_response: bool,
+    pub cot_request: bool,
+    pub format_constraint: bool,
+    pub length_constraint: bool,
+    pub language_constraint: bool,
+    pub code: bool,
+    pub math: bool,
+}
+
+struct Patterns {
+    cot_request: Regex,
+    cot_explicit: Regex,
+    cot_connective: Regex,
+    format: Regex,
+    length: Regex,
+    language: Regex,
+    code_line: Regex,
+    code_inline: Regex,
+    latex: Regex,
+    arithmetic: Regex,
+    math_words: Regex,
+    followup_start: Regex,
+    anaphor: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| {
+        let r = |s: &str| Regex::new(s).expect("structure pattern compiles");
+        Patterns {
+            cot_request: r(r"(?i)step[- ]by[- ]step|\bthink (it )?through\b|\blet'?s think\b|explain your reasoning|show (your|the) (work|steps|reasoning)|\bjustify\b|reasoning process|一步一步|逐步|解题过程|推理过程|思考过程|写出过程|详细步骤|说明理由"),
+            cot_explicit: r(r"(?i)<think>|step[- ]by[- ]step|\blet'?s think\b|\blet us think\b|\bstep \d+\s*[:.)]|^#### |\n#### |<<[^<>]*=[^<>]*>>|一步一步|第[一二三四五1-5]步"),
+            cot_connective: r(r"(?i)\b(first(ly)?|second(ly)?|next|then|therefore|thus|hence|so the answer|finally|consequently)\b|首先|其次|然后|接着|因此|所以|综上|最后"),
+            format: r(r"(?i)\b(json|yaml|csv|xml|markdown|table|bullet(ed)?( points?| list)?|numbered list|a list of|as a list|in the format|template|outline form|key-value)\b|表格|列表|json|格式|分点|要点|编号"),
+            length: r(r"(?i)\b\d+\s*(words?|sentences?|paragraphs?|characters?|lines?|bullet points?|points|tokens)\b|\b(one|two|three|four|five|a single|a few) (words?|sentences?|paragraphs?|lines?)\b|\b(briefly|brief|concise(ly)?|short|succinct(ly)?|in detail|detailed|at most|at least|no more than|fewer than|less than|under \d+|word limit|tl;?dr)\b|\d+\s*字|字以内|不超过|一句话|两句话|三句话|简要|简短|简洁|详细|以内|左右"),
+            language: r(r"(?i)\b(in|into|to) (english|chinese|mandarin|french|spanish|german|italian|portuguese|russian|japanese|korean|arabic|hindi|dutch|turkish|vietnamese)\b|\btranslat(e|ion|ing)\b|\b(respond|reply|answer|write) in [a-z]+\b|用(英文|中文|英语|汉语|日语|法语)|翻译|(英文|中文|英语)(回答|回复|写)"),
+            code_line: r(r"(?m)^\s*(def |class |import |from \S+ import|#include|public |private |function |return |for \(|if \(|while \(|var |let |const |SELECT |INSERT |UPDATE |CREATE TABLE|\}|.*[;{]\s*$)"),
+            code_inline: r(r"\bdef \w+\(|\bfunction \w*\s*\(|console\.log\(|System\.out\.|#include\s*<|\bprint\(|\bSELECT\b[^\n]{1,80}\bFROM\b|=>\s*\{|\bfn \w+\(|\bpublic static void\b"),
+            latex: r(r"\\(frac|sqrt|sum|int|prod|lim|alpha|beta|theta|pi|cdot|times|leq|geq|neq|begin\{(equation|align))|\$[^$\n]{1,80}[\^_=][^$\n]{0,80}\$"),
+            arithmetic: r(r"\d\s*[-+*/×÷^]\s*\(?\d[\d.]*\)?\s*=\s*-?\d|<<[^<>]*=[^<>]*>>|\b[xyzn]\s*[\^²³]|\b\d*[xy]\s*[-+]\s*\d+\s*=|\bsolve for\b"),
+            math_words: r(r"(?i)\b(equation|integral|derivative|probability|calculate|compute the (sum|product|value)|how many|how much|percent(age)?|average|ratio|theorem|prove that|polynomial|matrix|modulo)\b|方程|积分|导数|概率|计算|求解|多少|百分之|平均|比例|定理|证明"),
+            followup_start: r(r"(?i)^\s*(and|but|so|also|then|now|ok(ay)?|great|thanks|thank you|what about|how about|why|what if|can you also|could you also|please also|continue|go on|more|another|again|same|instead)\b|^\s*(那|那么|为什么|继续|再|还有|另外|然后|好的|谢谢|可以再|能再|换)"),
+            anaphor: r(r"(?i)\b(it|its|this|that|these|those|they|them|their|he|she|him|her|above|previous|earlier|again|same|instead|another|the answer|your answer|your response|the first|the second|the last|the one)\b|它|这个|那个|这些|那些|上面|刚才|之前|前面|其中|这样|呢[？?]?$"),
+        }
+    })
+}
+
+pub fn analyze(r: &Record, directive: &str) -> Structure {
+    let p = patterns();
+    let mut s = Structure::default();
+    let mut run = 0u32;
+    let mut longest = 0u32;
+    for t in r.conversation().filter(|t| t.role == Role::User) {
+        s.user_turns += 1;
+        if s.user_turns == 1 {
+            continue;
+        }
+        s.followups += 1;
+        if depends_on_context(&t.text, p) {
+            s.dependent_followups += 1;
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    s.dependence_depth = if s.user_turns == 0 { 0 } else { 1 + longest };
+
+    let instruction = r.instruction().unwrap_or("");
+    let response = r.response().unwrap_or("");
+    s.cot_request = p.cot_request.is_match(directive);
+    s.cot_response = is_cot(response, p);
+    s.format_constraint = p.format.is_match(directive);
+    s.length_constraint = p.length.is_match(directive);
+    s.language_constraint = p.language.is_match(directive);
+    s.code = is_code(instruction, p) || is_code(response, p);
+    s.math = is_math(instruction, response, p);
+    s
+}
+
+/// A follow-up leans on earlier turns when it is elliptical (very short), opens with a
+/// continuation ("and", "what about", "为什么"), or refers back ("it", "the above", "它").
+fn depends_on_context(text: &str, p: &Patterns) -> bool {
+    let t = text.trim();
+    crate::text::word_count(t) <= 4 || p.followup_start.is_match(t) || p.anaphor.is_match(t)
+}
+
+/// Explicit reasoning: a step-by-step marker, a `####` final answer or calculator
+/// annotations (GSM8K), `<think>`, or at least two different reasoning connectives.
+fn is_cot(response: &str, p: &Patterns) -> bool {
+    if response.is_empty() {
+        return false;
+    }
+    if p.cot_explicit.is_match(response) {
+        return true;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for m in p.cot_connective.find_iter(response) {
+        let k = m.as_str().to_lowercase();
+        if !seen.contains(&k) {
+            seen.push(k);
+            if seen.len() >= 2 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// A fenced block, a recognisable code construct, or two or more code-like lines.
+fn is_code(text: &str, p: &Patterns) -> bool {
+    if text.contains("```") || p.code_inline.is_match(text) {
+        return true;
+    }
+    p.code_line.find_iter(text).take(2).count() >= 2 && text.lines().count() >= 2
+}
+
+/// LaTeX, a worked equation (`48/2 = 24`), algebra (`x^2`, `2x + 3 =`), or a maths word
+/// together with a number.
+fn is_math(instruction: &str, response: &str, p: &Patterns) -> bool {
+    for t in [instruction, response] {
+        if p.latex.is_match(t) || p.arithmetic.is_match(t) {
+            return true;
+        }
+    }
+    p.math_words.is_match(instruction) && instruction.chars().any(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Turn};
+
+    fn rec(turns: &[(Role, &str)]) -> Record {
+        let mut r = Record::new("r", Origin { file: "f".into(), line: Some(1), index: 0 });
+        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
+        r
+    }
+
+    fn st(turns: &[(Role, &str)]) -> Structure {
+        let r = rec(turns);
+        let d = super::super::material::split(r.instruction().unwrap_or(""));
+        analyze(&r, &d.text)
+    }
+
+    #[test]
+    fn dependence_depth_counts_chained_followups() {
+        use Role::*;
+        let s = st(&[(User, "Who wrote Hamlet?"), (Assistant, "Shakespeare."), (User, "When was it written?"), (Assistant, "1600."), (User, "Why?"), (Assistant, "…")]);
+        assert_eq!((s.user_turns, s.followups, s.dependent_followups, s.dependence_depth), (3, 2, 2, 3));
+        let s = st(&[(User, "Name a prime number."), (Assistant, "7"), (User, "Write a haiku about the sea in spring."), (Assistant, "…")]);
+        assert_eq!((s.dependent_followups, s.dependence_depth), (0, 1));
+        assert_eq!(st(&[(User, "hi"), (Assistant, "hello")]).dependence_depth, 1);
+    }
+
+    #[test]
+    fn reasoning_constraints_code_and_maths() {
+        use Role::*;
+        let s = st(&[(User, "Solve 2x + 3 = 11 step by step and answer in French, in under 50 words."), (Assistant, "First, subtract 3. Then divide by 2. #### 4")]);
+        assert!(s.cot_request && s.cot_response && s.math && s.length_constraint && s.language_constraint);
+        assert!(!s.code && !s.format_constraint);
+        let s = st(&[(User, "Return the result as JSON."), (Assistant, "```python\nprint(1)\n```")]);
+        assert!(s.format_constraint && s.code && !s.cot_response);
+        let s = st(&[(User, "用Python写一个函数，不超过20行。"), (Assistant, "def f(x):\n    return x")]);
+        assert!(s.code && s.length_constraint);
+        let s = st(&[(User, "Tell me about Paris."), (Assistant, "Paris is the capital of France.")]);
+        assert_eq!(s, Structure { user_turns: 1, dependence_depth: 1, ..Structure::default() });
+    }
+}

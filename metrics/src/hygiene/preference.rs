@@ -1,0 +1,108 @@
+//! Preference pairs that cannot teach a preference: an empty side, or two sides that do
+//! not answer the same prompt. (Identical sides are `preference.identical_rate`; length
+//! bias is `preference.chosen_longer_rate`.)
+
+use super::Check;
+use crate::record::{Record, Role, Turn};
+use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::result::Outputs;
+use crate::text::{is_blank, truncate_chars};
+
+pub const SPEC: MetricSpec = MetricSpec { family: "hygiene.preference", docs, make };
+
+fn docs() -> Vec<MetricDoc> {
+    let d = |id, definition| MetricDoc { id, definition, direction: Direction::LowerIsBetter, provenance: Provenance::Basic };
+    vec![
+        d("hygiene.preference.empty_side.count", "Preference pairs where the chosen or the rejected side has no assistant turn or an empty final assistant turn."),
+        d("hygiene.preference.empty_side.rate", "hygiene.preference.empty_side.count / preference.pairs."),
+        d("hygiene.preference.prompt_mismatch.count", "Preference pairs whose two sides answer different prompts. The loader keeps the prompt both sides share in the record's turns, so a side that still holds a user, system or tool turn diverged from the other before the final answer."),
+        d("hygiene.preference.prompt_mismatch.rate", "hygiene.preference.prompt_mismatch.count / preference.pairs."),
+    ]
+}
+
+fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
+    Box::new(PreferenceHygiene {
+        pairs: 0,
+        empty: Check::new("hygiene.preference.empty_side.count", "hygiene.preference.empty_side.rate", "Preference pairs with an empty side", c),
+        mismatch: Check::new("hygiene.preference.prompt_mismatch.count", "hygiene.preference.prompt_mismatch.rate", "Preference pairs whose sides answer different prompts", c),
+    })
+}
+
+struct PreferenceHygiene {
+    pairs: u64,
+    empty: Check,
+    mismatch: Check,
+}
+
+fn final_answer(side: &[Turn]) -> Option<&str> {
+    side.iter().rev().find(|t| t.role == Role::Assistant).map(|t| t.text.as_str())
+}
+
+fn prompt_turn(side: &[Turn]) -> Option<&Turn> {
+    side.iter().find(|t| t.role != Role::Assistant)
+}
+
+impl Metric for PreferenceHygiene {
+    fn observe(&mut self, r: &Record) {
+        let Some(p) = &r.preference else { return };
+        self.pairs += 1;
+        let (c, j) = (final_answer(&p.chosen), final_answer(&p.rejected));
+        if is_blank(c) || is_blank(j) {
+            let which = match (is_blank(c), is_blank(j)) {
+                (true, true) => "both sides are empty",
+                (true, false) => "the chosen side is empty",
+                _ => "the rejected side is empty",
+            };
+            let shown = if is_blank(c) { j } else { c };
+            self.empty.hit(r, shown.unwrap_or(""), || which.to_string());
+        }
+        let diverged = prompt_turn(&p.chosen).or(prompt_turn(&p.rejected));
+        if let Some(t) = diverged {
+            let shown = format!("chosen: {}\n---\nrejected: {}", side_text(&p.chosen), side_text(&p.rejected));
+            self.mismatch.hit(r, &shown, || format!("a side has its own {} turn: {}", t.role.as_str(), truncate_chars(&t.text, 80)));
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut Outputs) {
+        self.empty.write(self.pairs, out);
+        self.mismatch.write(self.pairs, out);
+    }
+}
+
+fn side_text(side: &[Turn]) -> String {
+    side.iter().map(|t| format!("[{}] {}", t.role.as_str(), truncate_chars(&t.text, 60))).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Preference};
+
+    fn pair(k: u64, chosen: Vec<Turn>, rejected: Vec<Turn>) -> Record {
+        let mut r = Record::new(format!("p{k}"), Origin { file: "f".into(), line: Some(k + 1), index: k });
+        r.turns = vec![Turn::new(Role::User, "prompt")];
+        r.preference = Some(Preference { chosen, rejected });
+        r
+    }
+
+    #[test]
+    fn empty_sides_and_diverging_prompts() {
+        use Role::*;
+        let a = |t: &str| Turn::new(Assistant, t);
+        let u = |t: &str| Turn::new(User, t);
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&pair(0, vec![a("good")], vec![a("bad")]));
+        m.observe(&pair(1, vec![a("good")], vec![a("  ")]));
+        m.observe(&pair(2, vec![], vec![a("bad")]));
+        m.observe(&pair(3, vec![a("x"), u("follow-up A"), a("good")], vec![a("y"), u("follow-up B"), a("bad")]));
+        m.observe(&pair(4, vec![a("good")], vec![u("a different question"), a("bad")]));
+        let mut plain = Record::new("d", Origin { file: "f".into(), line: None, index: 5 });
+        plain.turns = vec![u("q"), a("r")];
+        m.observe(&plain);
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.get("hygiene.preference.empty_side.count"), Some(2.0));
+        assert_eq!(out.get("hygiene.preference.prompt_mismatch.count"), Some(2.0));
+        assert_eq!(out.get("hygiene.preference.prompt_mismatch.rate"), Some(0.4));
+    }
+}

@@ -1,0 +1,270 @@
+//! The metric trait and the one list of registered metrics.
+//!
+//! Adding a metric = one file in `metrics/src/` implementing [`Metric`] and exporting a
+//! `SPEC: MetricSpec`, plus one line in [`registry`].
+
+use crate::record::Record;
+use crate::result::Outputs;
+use serde::Serialize;
+
+/// Which way a metric is better. Shown in docs, used by `compare` and `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+    /// Descriptive only: no direction is better in general.
+    Neutral,
+}
+
+/// Where a metric's definition comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provenance {
+    /// Defined by the VLIT review (paper 004, section 4.2, Table 4).
+    Paper,
+    /// A better-behaved companion to a paper metric.
+    Companion,
+    /// A descriptive statistic or hygiene check.
+    Basic,
+}
+
+/// Documentation of one metric id (or an id pattern such as `script.<script>.share`).
+#[derive(Clone, Debug, Serialize)]
+pub struct MetricDoc {
+    pub id: &'static str,
+    pub definition: &'static str,
+    pub direction: Direction,
+    pub provenance: Provenance,
+}
+
+/// A record the loader could not turn into a canonical record.
+#[derive(Clone, Debug)]
+pub struct Skip {
+    /// A short, stable category (`malformed_json`, `wrong_type`, `empty_conversation`, ...).
+    pub reason: String,
+    /// Human-readable detail.
+    pub detail: String,
+    /// `file:line` or `file row N`.
+    pub location: String,
+}
+
+/// Settings that metrics read. Filled from flags and config by the CLI.
+#[derive(Clone, Debug)]
+pub struct AnalysisConfig {
+    /// How many example records each metric may attach.
+    pub max_examples: usize,
+    /// Characters of dataset text kept per example.
+    pub example_chars: usize,
+    /// Element-graph edges seen fewer times than this are dropped (instruction diversity).
+    pub cooccurrence_min_count: u32,
+    /// Ego-Splitting clusters with fewer distinct words are not counted.
+    pub min_cluster_size: usize,
+    /// Ego-nets of hub words keep at most this many heaviest neighbours (0 = no cap).
+    pub max_ego_net: usize,
+    /// Sentence embedder for response diversity; `None` = the built-in static model.
+    pub embedder: Option<std::sync::Arc<dyn crate::embed::Embedder>>,
+    /// DBSCAN eps (cosine distance); `None` = the k-distance elbow rule.
+    pub dbscan_eps: Option<f32>,
+    /// DBSCAN min_samples (itself included); `None` = 5.
+    pub dbscan_min_samples: Option<usize>,
+    pub dbscan_search: crate::cluster::Search,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        AnalysisConfig {
+            max_examples: 5,
+            example_chars: 300,
+            cooccurrence_min_count: 1,
+            min_cluster_size: 2,
+            max_ego_net: 5_000,
+            embedder: None,
+            dbscan_eps: None,
+            dbscan_min_samples: None,
+            dbscan_search: crate::cluster::Search::Auto,
+        }
+    }
+}
+
+/// A streaming analysis. It sees every record once, in input order, then reports.
+pub trait Metric: Send {
+    fn observe(&mut self, record: &Record);
+    /// Called for every record the loader skipped. Most metrics ignore skips.
+    fn observe_skip(&mut self, _skip: &Skip) {}
+    fn finish(self: Box<Self>, out: &mut Outputs);
+}
+
+pub struct MetricSpec {
+    /// Family name, the first segment of its ids (e.g. `length`).
+    pub family: &'static str,
+    pub docs: fn() -> Vec<MetricDoc>,
+    pub make: fn(&AnalysisConfig) -> Box<dyn Metric>,
+}
+
+/// Every metric ftqa computes. One line per metric family.
+pub fn registry() -> Vec<MetricSpec> {
+    vec![
+        crate::counts::SPEC,
+        crate::turns::SPEC,
+        crate::lengths::SPEC,
+        crate::empties::SPEC,
+        crate::exact_dup::SPEC,
+        crate::script_mix::SPEC,
+        crate::system_prompt::SPEC,
+        crate::images::SPEC,
+        crate::tasks::SPEC,
+        crate::balance::SPEC,
+        crate::instruction_diversity::SPEC,
+        crate::complexity::instruction::SPEC,
+        crate::complexity::object_metric::SPEC,
+        crate::preference::SPEC,
+        crate::hygiene::responses::SPEC,
+        crate::hygiene::phrases::SPEC,
+        crate::hygiene::encoding::SPEC,
+        crate::hygiene::pii::SPEC,
+        crate::hygiene::template_tokens::SPEC,
+        crate::hygiene::language::SPEC,
+        crate::hygiene::preference::SPEC,
+        crate::hygiene::image_files::SPEC,
+    ]
+}
+
+/// All documented metric ids, in registry order.
+pub fn all_docs() -> Vec<MetricDoc> {
+    registry().iter().flat_map(|s| (s.docs)()).collect()
+}
+
+/// Finds the doc entry for a concrete id: an exact entry if there is one, else the
+/// matching pattern with the most literal characters (so `turns.multi_turn_rate` is not
+/// taken by `turns.<stat>`), the earliest registered on ties.
+pub fn doc_for(id: &str) -> Option<MetricDoc> {
+    let docs = all_docs();
+    find_doc(&docs, id).map(|(_, d)| d.clone())
+}
+
+/// [`doc_for`] over an already-loaded list, with the entry's position in registry order.
+pub fn find_doc<'a>(docs: &'a [MetricDoc], id: &str) -> Option<(usize, &'a MetricDoc)> {
+    docs.iter()
+        .enumerate()
+        .filter(|(_, d)| id_matches(d.id, id))
+        .max_by(|(i, a), (j, b)| {
+            (a.id == id, literal_chars(a.id))
+                .cmp(&(b.id == id, literal_chars(b.id)))
+                .then(j.cmp(i))
+        })
+}
+
+/// Whether a concrete id such as `script.latin.share` fits a pattern such as
+/// `script.<script>.share`. A whole-segment placeholder matches one or more dotted
+/// segments (task names may contain dots); a placeholder inside a segment, as in
+/// `dedup.exact.<part>_count`, matches a non-empty part of one segment.
+pub fn id_matches(pattern: &str, id: &str) -> bool {
+    fn whole(p: &str) -> bool {
+        p.starts_with('<') && p.ends_with('>') && p.matches('<').count() == 1
+    }
+    fn segment(p: &str, s: &str) -> bool {
+        match (p.find('<'), p.find('>')) {
+            (Some(a), Some(b)) if a < b => {
+                let (prefix, suffix) = (&p[..a], &p[b + 1..]);
+                s.len() > prefix.len() + suffix.len() && s.starts_with(prefix) && s.ends_with(suffix)
+            }
+            _ => p == s,
+        }
+    }
+    fn rec(p: &[&str], s: &[&str]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(ph), Some(_)) if whole(ph) => (1..=s.len()).any(|k| rec(&p[1..], &s[k..])),
+            (Some(a), Some(b)) if segment(a, b) => rec(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let s: Vec<&str> = id.split('.').collect();
+    rec(&p, &s)
+}
+
+/// Characters of a pattern outside placeholders: more means more specific.
+fn literal_chars(pattern: &str) -> usize {
+    let mut depth = 0usize;
+    pattern
+        .chars()
+        .filter(|c| match c {
+            '<' => {
+                depth += 1;
+                false
+            }
+            '>' => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            _ => depth == 0,
+        })
+        .count()
+}
+
+/// Runs every registered metric over a stream of loader events.
+pub struct Engine {
+    metrics: Vec<Box<dyn Metric>>,
+}
+
+impl Engine {
+    pub fn new(config: &AnalysisConfig) -> Self {
+        Engine {
+            metrics: registry().iter().map(|s| (s.make)(config)).collect(),
+        }
+    }
+    pub fn observe(&mut self, record: &Record) {
+        for m in &mut self.metrics {
+            m.observe(record);
+        }
+    }
+    pub fn observe_skip(&mut self, skip: &Skip) {
+        for m in &mut self.metrics {
+            m.observe_skip(skip);
+        }
+    }
+    pub fn finish(self) -> Outputs {
+        let mut out = Outputs::default();
+        for m in self.metrics {
+            m.finish(&mut out);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_concrete_ids() {
+        assert!(id_matches("script.<script>.share", "script.latin.share"));
+        assert!(id_matches("length.<field>.words.mean", "length.response.words.mean"));
+        assert!(!id_matches("script.<script>.share", "script.share"));
+        assert!(!id_matches("records.total", "records.skipped"));
+        assert!(id_matches("dedup.exact.<part>_count", "dedup.exact.sample_count"));
+        assert!(!id_matches("dedup.exact.<part>_count", "dedup.exact._count"));
+        assert!(!id_matches("dedup.exact.<part>_count", "dedup.exact.sample_rate"));
+        assert_eq!(literal_chars("dedup.exact.<part>_count"), "dedup.exact._count".len());
+    }
+
+    #[test]
+    fn exact_and_specific_docs_win() {
+        assert_eq!(doc_for("turns.multi_turn_rate").unwrap().id, "turns.multi_turn_rate");
+        assert_eq!(doc_for("turns.mean").unwrap().id, "turns.<stat>");
+        assert_eq!(doc_for("dedup.exact.sample_count").unwrap().id, "dedup.exact.<part>_count");
+        assert_eq!(doc_for("dedup.exact.sample_rate").unwrap().id, "dedup.exact.sample_rate");
+    }
+
+    #[test]
+    fn every_doc_id_is_unique() {
+        let docs = all_docs();
+        let mut ids: Vec<_> = docs.iter().map(|d| d.id).collect();
+        ids.sort();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(before, ids.len(), "duplicate metric doc ids");
+    }
+}

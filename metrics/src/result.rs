@@ -1,0 +1,139 @@
+//! Results: what metrics produce and what every renderer reads. Plain data, serialisable.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Bumped whenever a field of `report.json` changes meaning or moves.
+pub const REPORT_LAYOUT_VERSION: u32 = 1;
+
+/// A plotted distribution. Renderers draw these; they never compute them.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Distribution {
+    /// Counts in contiguous bins `[edges[i], edges[i+1])`.
+    Histogram {
+        id: String,
+        title: String,
+        x_label: String,
+        edges: Vec<f64>,
+        counts: Vec<u64>,
+        /// Whether the bin edges grow geometrically (plot on a log x axis).
+        log_x: bool,
+    },
+    /// Counts per named category, in display order.
+    Categorical {
+        id: String,
+        title: String,
+        x_label: String,
+        labels: Vec<String>,
+        counts: Vec<u64>,
+    },
+}
+
+impl Distribution {
+    pub fn id(&self) -> &str {
+        match self {
+            Distribution::Histogram { id, .. } | Distribution::Categorical { id, .. } => id,
+        }
+    }
+    pub fn title(&self) -> &str {
+        match self {
+            Distribution::Histogram { title, .. } | Distribution::Categorical { title, .. } => {
+                title
+            }
+        }
+    }
+}
+
+/// One record shown as evidence for a metric.
+#[derive(Clone, Debug, Serialize)]
+pub struct Example {
+    pub record_id: String,
+    /// `file:line` or `file row N`.
+    pub origin: String,
+    /// Dataset text, truncated for display. Renderers must escape it.
+    pub text: String,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExampleGroup {
+    /// The metric id these examples illustrate.
+    pub metric: String,
+    pub title: String,
+    pub examples: Vec<Example>,
+}
+
+/// Everything the metrics produce.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Outputs {
+    /// Dotted metric id -> value. Non-finite values are never stored.
+    pub metrics: BTreeMap<String, f64>,
+    pub distributions: Vec<Distribution>,
+    pub examples: Vec<ExampleGroup>,
+    /// Method notes (settings used, how something was measured), keyed by area.
+    pub methods: BTreeMap<String, String>,
+}
+
+impl Outputs {
+    pub fn set(&mut self, id: impl Into<String>, value: f64) {
+        if value.is_finite() {
+            self.metrics.insert(id.into(), value);
+        }
+    }
+    pub fn get(&self, id: &str) -> Option<f64> {
+        self.metrics.get(id).copied()
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DatasetInfo {
+    /// The path the user gave.
+    pub path: String,
+    /// e.g. `jsonl`, `json`, `parquet`, `csv`, `tsv`, `arrow`; `mixed` across shards.
+    pub format: String,
+    /// e.g. `alpaca`, `sharegpt`, `openai`, `llava`, `preference`, `hh_rlhf`, `dpo`, `kto`, ...
+    pub schema: String,
+    /// How each canonical field was found: canonical field -> source column/key.
+    pub mapping: BTreeMap<String, String>,
+    /// Whether the schema came from auto-detection or explicit flags.
+    pub schema_source: String,
+    pub files: Vec<String>,
+    pub compression: Option<String>,
+    /// Where task labels came from, if anywhere (`column:category`, `shard file names`).
+    pub task_source: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SkippedRecord {
+    /// `file:line` or `file row N`.
+    pub location: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RecordCounts {
+    pub total: u64,
+    pub analyzed: u64,
+    pub skipped: u64,
+    /// Reason category -> count.
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    /// The first skipped records, with location and reason (capped).
+    pub skipped_examples: Vec<SkippedRecord>,
+}
+
+/// The whole result of one `ftqa report` run: the contract behind `report.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub report_layout_version: u32,
+    pub ftqa_version: String,
+    pub dataset: DatasetInfo,
+    pub records: RecordCounts,
+    pub warnings: Vec<String>,
+    pub metrics: BTreeMap<String, f64>,
+    pub distributions: Vec<Distribution>,
+    pub examples: Vec<ExampleGroup>,
+    pub methods: BTreeMap<String, String>,
+    /// Command-line flags and run facts (not part of the metric contract).
+    pub run: BTreeMap<String, String>,
+}

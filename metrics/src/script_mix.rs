@@ -1,0 +1,113 @@
+//! Which writing systems and languages the data is in, and how often a sample mixes them.
+
+use crate::examples::ExampleSink;
+use crate::record::Record;
+use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::result::{Distribution, Outputs};
+use crate::sample::{mix64, BottomK};
+use crate::stats::rate;
+use crate::text::{truncate_chars, ScriptCounts, SCRIPTS};
+use std::collections::BTreeMap;
+
+pub const SPEC: MetricSpec = MetricSpec { family: "script", docs, make };
+
+/// Language identification is the slowest per-record step, so it runs on a uniform,
+/// deterministic sample of this many samples; scripts are counted on every record.
+pub const LANGUAGE_SAMPLE: usize = 20_000;
+/// Characters of the response given to the language identifier.
+const LANGUAGE_CHARS: usize = 400;
+
+fn docs() -> Vec<MetricDoc> {
+    use Direction::*;
+    let d = |id, definition, direction| MetricDoc { id, definition, direction, provenance: Provenance::Basic };
+    vec![
+        d("script.<script>.share", "Share of samples whose dominant script (most letters across instruction and response) is this one: latin, han, kana (Japanese: any sample whose letters are at least 10% kana), hangul, cyrillic, arabic, devanagari, greek, hebrew, thai, ... Digits, punctuation and emoji count for no script.", Neutral),
+        d("script.mixed_rate", "Share of samples, among those where both have letters, whose instruction and response have different dominant scripts (for example a Chinese question answered in English).", LowerIsBetter),
+        d("language.<lang>.share", "Share of language-identified samples whose response is in this language (ISO 639-3 code, by whatlang's trigram model on the first 400 characters). Runs on a uniform deterministic sample of up to 20,000 samples; identifications whatlang marks unreliable count as undetermined.", Neutral),
+        d("language.undetermined_rate", "Share of the language sample whose response language could not be reliably identified (too short, no letters, or ambiguous).", Neutral),
+    ]
+}
+
+fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
+    Box::new(ScriptMix {
+        n: 0,
+        dominant: BTreeMap::new(),
+        both: 0,
+        mixed: 0,
+        mixed_examples: ExampleSink::new("script.mixed_rate", "Instruction and response in different scripts", c.max_examples, c.example_chars),
+        lang_sample: BottomK::new(LANGUAGE_SAMPLE),
+    })
+}
+
+struct ScriptMix {
+    n: u64,
+    dominant: BTreeMap<&'static str, u64>,
+    both: u64,
+    mixed: u64,
+    mixed_examples: ExampleSink,
+    lang_sample: BottomK<String>,
+}
+
+impl Metric for ScriptMix {
+    fn observe(&mut self, r: &Record) {
+        self.n += 1;
+        let inst = r.instruction().unwrap_or("");
+        let resp = r.response().unwrap_or("");
+        let (ci, cr) = (ScriptCounts::of(inst), ScriptCounts::of(resp));
+        let whole = ci.add(&cr).dominant().unwrap_or("none");
+        *self.dominant.entry(whole).or_insert(0) += 1;
+        if let (Some(a), Some(b)) = (ci.dominant(), cr.dominant()) {
+            self.both += 1;
+            if a != b {
+                self.mixed += 1;
+                let shown = format!("{}\n---\n{}", truncate_chars(inst, 150), truncate_chars(resp, 150));
+                self.mixed_examples.push(r, &shown, Some(format!("instruction: {a}, response: {b}")));
+            }
+        }
+        let key = mix64(self.n);
+        if self.lang_sample.accepts(key) {
+            self.lang_sample.offer(key, truncate_chars(resp, LANGUAGE_CHARS));
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut Outputs) {
+        for (script, count) in &self.dominant {
+            out.set(format!("script.{script}.share"), rate(*count, self.n));
+        }
+        out.set("script.mixed_rate", rate(self.mixed, self.both));
+        let mut ordered: Vec<(&&str, &u64)> = self.dominant.iter().collect();
+        ordered.sort_by_key(|(name, c)| (std::cmp::Reverse(**c), SCRIPTS.iter().position(|s| *s == **name)));
+        if !ordered.is_empty() {
+            out.distributions.push(Distribution::Categorical {
+                id: "script.dominant".into(),
+                title: "Dominant script per sample".into(),
+                x_label: "script".into(),
+                labels: ordered.iter().map(|(n, _)| n.to_string()).collect(),
+                counts: ordered.iter().map(|(_, c)| **c).collect(),
+            });
+        }
+        out.examples.extend(self.mixed_examples.into_group());
+
+        let sample = self.lang_sample.into_sorted();
+        let mut langs: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut undetermined = 0u64;
+        for text in &sample {
+            match whatlang::detect(text) {
+                Some(info) if info.is_reliable() => *langs.entry(info.lang().code()).or_insert(0) += 1,
+                _ => undetermined += 1,
+            }
+        }
+        let total = sample.len() as u64;
+        for (lang, c) in &langs {
+            out.set(format!("language.{lang}.share"), rate(*c, total));
+        }
+        out.set("language.undetermined_rate", rate(undetermined, total));
+        out.methods.insert(
+            "language".into(),
+            format!(
+                "Response language identified by whatlang (trigram model) on the first {LANGUAGE_CHARS} characters of a uniform deterministic sample of {total} of {} samples.",
+                self.n
+            ),
+        );
+    }
+}

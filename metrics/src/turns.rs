@@ -1,0 +1,74 @@
+//! Conversation depth: turns per sample and how many samples are multi-turn.
+
+use crate::record::{Record, Role};
+use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::result::{Distribution, Outputs};
+use crate::stats::{rate, IntDist};
+
+pub const SPEC: MetricSpec = MetricSpec { family: "turns", docs, make };
+
+fn docs() -> Vec<MetricDoc> {
+    use Direction::*;
+    let d = |id, definition, direction| MetricDoc { id, definition, direction, provenance: Provenance::Basic };
+    vec![
+        d("turns.<stat>", "Non-system turns per sample (the prompt plus the chosen side for preference data); stat is mean, median, p5, p95, min or max.", Neutral),
+        d("turns.rounds.mean", "Mean number of user turns per sample (dialogue rounds).", Neutral),
+        d("turns.multi_turn_rate", "Share of samples with more than one user turn.", Neutral),
+    ]
+}
+
+fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
+    Box::new(Turns::default())
+}
+
+#[derive(Default)]
+struct Turns {
+    turns: IntDist,
+    rounds: IntDist,
+    multi: u64,
+}
+
+impl Metric for Turns {
+    fn observe(&mut self, r: &Record) {
+        let mut n = 0;
+        let mut users = 0;
+        for t in r.conversation() {
+            n += 1;
+            users += u64::from(t.role == Role::User);
+        }
+        self.turns.add(n);
+        self.rounds.add(users);
+        self.multi += u64::from(users > 1);
+    }
+
+    fn finish(self: Box<Self>, out: &mut Outputs) {
+        self.turns.write_summary("turns", out);
+        if let Some(m) = self.rounds.mean() {
+            out.set("turns.rounds.mean", m);
+        }
+        out.set("turns.multi_turn_rate", rate(self.multi, self.turns.len()));
+        if !self.turns.is_empty() {
+            out.distributions.push(turn_bars(&self.turns));
+        }
+    }
+}
+
+/// Turns per sample as bars 1..=10 and "11+", since most data has few turns.
+fn turn_bars(d: &IntDist) -> Distribution {
+    let mut counts = vec![0u64; 12];
+    for v in 0..=10u64 {
+        counts[v as usize] = d.count_of(v);
+    }
+    counts[11] = d.len() - counts.iter().sum::<u64>();
+    let mut labels: Vec<String> = (0..=10).map(|v| v.to_string()).collect();
+    labels.push("11+".into());
+    // Drop the empty leading "0" bar unless some samples really have no turns.
+    let skip = usize::from(counts[0] == 0);
+    Distribution::Categorical {
+        id: "turns.per_sample".into(),
+        title: "Turns per sample".into(),
+        x_label: "turns".into(),
+        labels: labels.split_off(skip),
+        counts: counts.split_off(skip),
+    }
+}

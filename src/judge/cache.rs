@@ -1,0 +1,119 @@
+//! A resumable on-disk cache of judge scores: one JSON line per scored sample, appended
+//! and flushed as soon as the score arrives, so an interrupted run loses at most the
+//! requests in flight and the next run with the same cache only asks for the rest.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use xxhash_rust::xxh3::Xxh3;
+
+#[derive(Serialize, Deserialize)]
+struct Line {
+    key: String,
+    sample: u8,
+    score: u8,
+}
+
+pub struct Cache {
+    path: PathBuf,
+    scores: HashMap<(String, u8), u8>,
+    file: Option<File>,
+}
+
+/// The cache key of an instruction-response pair: prompt version, model and a hash of
+/// the texts. A new prompt or another model never reuses old scores.
+pub fn key(prompt_version: &str, model: &str, instruction: &str, response: &str) -> String {
+    let mut h = Xxh3::new();
+    for part in [instruction, response] {
+        h.update(part.as_bytes());
+        h.update(&[0xff]);
+    }
+    format!("{prompt_version}:{model}:{:032x}", h.digest128())
+}
+
+impl Cache {
+    /// Reads what an earlier run stored. Unreadable lines (a write cut off by a crash)
+    /// are skipped.
+    pub fn open(path: &Path) -> std::io::Result<Cache> {
+        let mut scores = HashMap::new();
+        if let Ok(f) = File::open(path) {
+            for line in BufReader::new(f).lines() {
+                let line = line?;
+                if let Ok(l) = serde_json::from_str::<Line>(&line) {
+                    scores.insert((l.key, l.sample), l.score);
+                }
+            }
+        }
+        Ok(Cache { path: path.to_path_buf(), scores, file: None })
+    }
+
+    pub fn get(&self, key: &str, sample: u8) -> Option<u8> {
+        self.scores.get(&(key.to_string(), sample)).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.scores.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scores.is_empty()
+    }
+
+    pub fn put(&mut self, key: &str, sample: u8, score: u8) -> std::io::Result<()> {
+        if self.file.is_none() {
+            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut f = OpenOptions::new().create(true).append(true).open(&self.path)?;
+            // A previous run may have died mid-line; start ours on a fresh one.
+            if std::fs::metadata(&self.path).map(|m| m.len() > 0).unwrap_or(false) && !ends_with_newline(&self.path) {
+                f.write_all(b"\n")?;
+            }
+            self.file = Some(f);
+        }
+        let line = serde_json::to_string(&Line { key: key.to_string(), sample, score }).map_err(std::io::Error::other)?;
+        let f = self.file.as_mut().expect("opened above");
+        f.write_all(line.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.flush()?;
+        self.scores.insert((key.to_string(), sample), score);
+        Ok(())
+    }
+}
+
+fn ends_with_newline(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = File::open(path) else { return true };
+    if f.seek(SeekFrom::End(-1)).is_err() {
+        return true;
+    }
+    let mut b = [0u8; 1];
+    f.read_exact(&mut b).is_ok() && b[0] == b'\n'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survives_a_torn_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let mut c = Cache::open(&path).unwrap();
+        c.put("k1", 0, 7).unwrap();
+        c.put("k1", 1, 6).unwrap();
+        drop(c);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(br#"{"key":"k2","sam"#).unwrap();
+        drop(f);
+        let mut c = Cache::open(&path).unwrap();
+        assert_eq!((c.get("k1", 0), c.get("k1", 1), c.get("k2", 0)), (Some(7), Some(6), None));
+        c.put("k2", 0, 3).unwrap();
+        let c = Cache::open(&path).unwrap();
+        assert_eq!(c.len(), 3);
+        assert_ne!(key("v1", "m", "a", "b"), key("v2", "m", "a", "b"));
+        assert_ne!(key("v1", "m", "ab", ""), key("v1", "m", "a", "b"));
+    }
+}

@@ -1,0 +1,183 @@
+//! Parquet and Arrow IPC (file and stream form), read one record batch at a time.
+
+use anyhow::{anyhow, Context, Result};
+use arrow_array::RecordBatch;
+use arrow_schema::{ArrowError, Schema};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::arrow_json::{batch_to_rows, check_fields};
+use super::files::CountingReader;
+use super::source::{RawItem, Row, RowSource};
+
+/// Rows per batch: big enough to amortise per-batch work, small enough to bound memory.
+const BATCH_ROWS: usize = 1024;
+
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>;
+
+/// Parquet reads through its own seeks, so progress is estimated from rows done.
+struct RowProgress {
+    counter: Arc<AtomicU64>,
+    file_bytes: u64,
+    total_rows: u64,
+}
+
+pub(crate) struct BatchSource {
+    batches: Batches,
+    name: Arc<str>,
+    rows: std::vec::IntoIter<Row>,
+    index: u64,
+    finished: bool,
+    progress: Option<RowProgress>,
+    warnings: Vec<String>,
+}
+
+impl BatchSource {
+    fn new(batches: Batches, name: Arc<str>, schema: &Schema) -> Result<Self> {
+        check_fields(schema.fields().iter().map(|f| f.as_ref()))
+            .map_err(|e| anyhow!("{name}: {e}"))?;
+        Ok(BatchSource {
+            batches,
+            name,
+            rows: Vec::new().into_iter(),
+            index: 0,
+            finished: false,
+            progress: None,
+            warnings: Vec::new(),
+        })
+    }
+
+    fn fail(&mut self, what: String) -> RawItem {
+        self.finished = true;
+        self.warnings.push(format!(
+            "{}: stopped after {} rows: {what}",
+            self.name, self.index
+        ));
+        let index = self.index;
+        self.index += 1;
+        RawItem::Bad {
+            reason: "truncated",
+            detail: format!("the rest of the file could not be read: {what}"),
+            line: None,
+            index,
+        }
+    }
+}
+
+impl RowSource for BatchSource {
+    fn next_item(&mut self) -> Option<RawItem> {
+        loop {
+            if let Some(row) = self.rows.next() {
+                let index = self.index;
+                self.index += 1;
+                return Some(RawItem::Row {
+                    row,
+                    line: None,
+                    index,
+                });
+            }
+            if self.finished {
+                return None;
+            }
+            match self.batches.next() {
+                None => {
+                    self.finished = true;
+                    return None;
+                }
+                Some(Err(e)) => return Some(self.fail(e.to_string())),
+                Some(Ok(batch)) => {
+                    let mut rows = Vec::with_capacity(batch.num_rows());
+                    if let Err(e) = batch_to_rows(&batch, &mut rows) {
+                        return Some(self.fail(e));
+                    }
+                    if let Some(p) = &self.progress {
+                        let done = self.index + rows.len() as u64;
+                        let bytes = (p.file_bytes as u128 * done as u128
+                            / p.total_rows.max(1) as u128)
+                            as u64;
+                        p.counter.store(bytes.min(p.file_bytes), Ordering::Relaxed);
+                    }
+                    self.rows = rows.into_iter();
+                }
+            }
+        }
+    }
+
+    fn drain_warnings(&mut self, out: &mut Vec<String>) {
+        out.append(&mut self.warnings);
+    }
+}
+
+pub(crate) fn open_parquet(
+    path: &Path,
+    name: Arc<str>,
+    counter: Arc<AtomicU64>,
+    file_bytes: u64,
+) -> Result<BatchSource> {
+    let file = File::open(path).with_context(|| format!("{name}: cannot open file"))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .with_context(|| format!("{name}: not a readable Parquet file"))?;
+    let total_rows = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let schema = builder.schema().clone();
+    let reader = builder
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .with_context(|| format!("{name}: cannot read Parquet file"))?;
+    let mut source = BatchSource::new(Box::new(reader), name, &schema)?;
+    source.progress = Some(RowProgress {
+        counter,
+        file_bytes,
+        total_rows,
+    });
+    Ok(source)
+}
+
+pub(crate) fn open_arrow_file(
+    path: &Path,
+    name: Arc<str>,
+    counter: Arc<AtomicU64>,
+) -> Result<BatchSource> {
+    let file = File::open(path).with_context(|| format!("{name}: cannot open file"))?;
+    let reader =
+        arrow_ipc::reader::FileReader::try_new_buffered(CountingReader::new(file, counter), None)
+            .with_context(|| format!("{name}: not a readable Arrow IPC file"))?;
+    let schema = reader.schema();
+    BatchSource::new(Box::new(reader), name, &schema)
+}
+
+/// `skip_file_header`: the input is an Arrow IPC *file* we cannot seek in (it is
+/// compressed). The file form is the stream form between a header (magic plus zero
+/// padding, 8 bytes in the spec but 64 from arrow-rs) and a footer, so skipping the
+/// header lets the stream reader handle it.
+pub(crate) fn open_arrow_stream(
+    mut input: Box<dyn Read + Send>,
+    name: Arc<str>,
+    skip_file_header: bool,
+) -> Result<BatchSource> {
+    if skip_file_header {
+        let mut magic = [0u8; 6];
+        input
+            .read_exact(&mut magic)
+            .with_context(|| format!("{name}: cannot read Arrow file header"))?;
+        // The first stream message starts with a non-zero byte (continuation marker or
+        // length), so padding ends at the first non-zero byte, which we put back.
+        let mut byte = [0u8; 1];
+        loop {
+            input
+                .read_exact(&mut byte)
+                .with_context(|| format!("{name}: cannot read Arrow file header"))?;
+            if byte[0] != 0 {
+                break;
+            }
+        }
+        input = Box::new(std::io::Cursor::new(byte).chain(input));
+    }
+    let reader = arrow_ipc::reader::StreamReader::try_new_buffered(input, None)
+        .with_context(|| format!("{name}: not a readable Arrow IPC stream"))?;
+    let schema = reader.schema();
+    BatchSource::new(Box::new(reader), name, &schema)
+}

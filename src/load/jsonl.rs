@@ -1,0 +1,172 @@
+//! JSON Lines: one record per line, so a bad line costs only itself.
+
+use serde_json::Value;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use super::source::{json_error_message, RawItem, RowSource};
+
+pub(crate) struct JsonlSource {
+    reader: Box<dyn BufRead + Send>,
+    name: Arc<str>,
+    /// Reused for every line.
+    buf: Vec<u8>,
+    line: u64,
+    index: u64,
+    finished: bool,
+    warnings: Vec<String>,
+}
+
+impl JsonlSource {
+    pub(crate) fn new(reader: Box<dyn BufRead + Send>, name: Arc<str>) -> Self {
+        JsonlSource {
+            reader,
+            name,
+            buf: Vec::with_capacity(16 << 10),
+            line: 0,
+            index: 0,
+            finished: false,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl RowSource for JsonlSource {
+    fn next_item(&mut self) -> Option<RawItem> {
+        loop {
+            if self.finished {
+                return None;
+            }
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => {
+                    self.finished = true;
+                    return None;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.finished = true;
+                    self.warnings.push(format!(
+                        "{}: read error after line {} ({} records): {e}",
+                        self.name, self.line, self.index
+                    ));
+                    let index = self.index;
+                    self.index += 1;
+                    return Some(RawItem::Bad {
+                        reason: "truncated",
+                        detail: format!("the file could not be read past this point: {e}"),
+                        line: Some(self.line + 1),
+                        index,
+                    });
+                }
+            }
+            self.line += 1;
+            let ended = self.buf.last() == Some(&b'\n');
+            let mut bytes = self.buf.as_slice();
+            if self.line == 1 {
+                bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+            }
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let index = self.index;
+            self.index += 1;
+            let line = Some(self.line);
+            return Some(match serde_json::from_slice::<Value>(bytes) {
+                Ok(v) => RawItem::from_value(v, line, index),
+                // An unterminated last line that stops mid-value is a cut-off file.
+                Err(e) if !ended && e.is_eof() => {
+                    self.warnings.push(format!(
+                        "{}: truncated JSON Lines file after {} complete records (last line {} is cut off)",
+                        self.name, index, self.line
+                    ));
+                    RawItem::Bad {
+                        reason: "truncated",
+                        detail: "the file ends inside this record".to_string(),
+                        line,
+                        index,
+                    }
+                }
+                Err(e) => RawItem::Bad {
+                    reason: "malformed_json",
+                    detail: format!("invalid JSON: {}", json_error_message(&e)),
+                    line,
+                    index,
+                },
+            });
+        }
+    }
+
+    fn drain_warnings(&mut self, out: &mut Vec<String>) {
+        out.append(&mut self.warnings);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> (Vec<RawItem>, Vec<String>) {
+        let reader: Box<dyn BufRead + Send> =
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec()));
+        let mut src = JsonlSource::new(reader, Arc::from("f.jsonl"));
+        let mut items = Vec::new();
+        while let Some(i) = src.next_item() {
+            items.push(i);
+        }
+        let mut w = Vec::new();
+        src.drain_warnings(&mut w);
+        (items, w)
+    }
+
+    #[test]
+    fn malformed_line_in_the_middle_is_located() {
+        let (items, w) = run("{\"a\":1}\n\n{\"a\":2,}\n{\"a\":3}\n");
+        assert!(w.is_empty());
+        assert_eq!(items.len(), 3);
+        assert!(matches!(
+            items[0],
+            RawItem::Row {
+                line: Some(1),
+                index: 0,
+                ..
+            }
+        ));
+        match &items[1] {
+            RawItem::Bad {
+                reason,
+                line,
+                index,
+                detail,
+            } => {
+                assert_eq!((*reason, *line, *index), ("malformed_json", Some(3), 1));
+                assert!(detail.contains("column"), "{detail}");
+            }
+            _ => panic!("expected a skip"),
+        }
+        assert!(matches!(
+            items[2],
+            RawItem::Row {
+                line: Some(4),
+                index: 2,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn cut_off_last_line_is_truncated() {
+        let (items, w) = run("\u{feff}{\"a\":1}\r\n{\"a\":\"x");
+        assert!(matches!(items[0], RawItem::Row { .. }));
+        assert!(matches!(
+            items[1],
+            RawItem::Bad {
+                reason: "truncated",
+                line: Some(2),
+                ..
+            }
+        ));
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("after 1 complete records"), "{w:?}");
+    }
+}

@@ -1,0 +1,42 @@
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures() -> PathBuf {
+    root().join("fixtures/generated")
+}
+
+pub fn ftqa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ftqa"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run ftqa")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Runs `ftqa report` on `input` into `out` and returns the parsed report.json.
+pub fn report(input: &Path, out: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["report", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    let o = ftqa(&args);
+    assert!(o.status.success(), "ftqa report {} failed: {}", input.display(), stderr(&o));
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+pub fn metric(report: &Value, id: &str) -> Option<f64> {
+    report["metrics"][id].as_f64()
+}
