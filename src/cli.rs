@@ -19,8 +19,18 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// Fail (exit 1) when a dataset breaks the thresholds in ftqa.toml or regresses against
+    /// a baseline report; for CI. Takes the same flags as `report`.
+    Check(crate::check::CheckArgs),
+    /// Write a commented starter ftqa.toml with thresholds drawn from a report.json.
+    Init(crate::init::InitArgs),
+    /// Compare datasets side by side: deltas, verdicts, overlaid plots and overlap.
+    Compare(crate::compare::CompareArgs),
     /// Analyse a dataset and write a report folder (report.json, report.md, report.html, plots/).
     Report(ReportArgs),
+    /// Remove duplicates (exact, near, semantic) and, with --decontaminate, benchmark items;
+    /// write the kept records in the input's format plus removed.jsonl.
+    Dedup(crate::dedup::DedupArgs),
     /// List every metric id with its definition and which direction is better.
     Metrics {
         /// Print the Markdown reference (docs/METRICS.md) instead of a plain list.
@@ -37,6 +47,17 @@ pub enum Command {
     Model {
         #[command(subcommand)]
         cmd: crate::embed::cli::ModelCommand,
+    },
+    /// Export the instruction element graph of each task (word, word, co-occurrence count),
+    /// the graph behind diversity.instruction.clusters, e.g. for Gephi or a reference check.
+    #[command(name = "element-graph")]
+    ElementGraph {
+        path: String,
+        /// Output folder: one <task>.tsv per task.
+        #[arg(short, long)]
+        out: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
     },
     /// Write a large synthetic dataset for benchmarks, as JSONL and optionally Parquet.
     #[command(name = "bench-data", hide = true)]
@@ -64,6 +85,33 @@ pub struct ReportArgs {
     pub max_examples: usize,
     #[command(flatten)]
     pub embed: crate::embed::cli::EmbedArgs,
+    #[command(flatten)]
+    pub judge: crate::judge::JudgeArgs,
+    /// Folder that relative image paths are resolved against: checks that every referenced
+    /// image exists and decodes, and records resolutions.
+    #[arg(long, value_name = "DIR")]
+    pub image_root: Option<PathBuf>,
+    #[command(flatten)]
+    pub dedup: crate::dedup::flags::DedupFlags,
+    #[command(flatten)]
+    pub bench: crate::dedup::flags::BenchmarkFlags,
+    /// Infer task labels from instruction embeddings: auto (only when the data has none),
+    /// always (also scores agreement with the data's labels), never.
+    #[arg(long, value_enum, default_value_t = crate::task_labels::InferTasks::Auto)]
+    pub infer_tasks: crate::task_labels::InferTasks,
+    /// Embedder for task inference: lexical (default: instructions of one task share their
+    /// wording, and it agreed best with known labels), static or minilm.
+    #[arg(long, default_value = "lexical")]
+    pub task_embedder: String,
+    /// Thresholds (ftqa.toml) to show as traffic lights; their [contamination] benchmarks are scanned.
+    #[arg(long, value_name = "FTQA_TOML")]
+    pub config: Option<PathBuf>,
+    /// Run only these metric families (comma-separated prefixes, e.g. `length,dedup`).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Leave out these metric families (comma-separated prefixes, e.g. `diversity.response`).
+    #[arg(long, value_delimiter = ',')]
+    pub skip: Vec<String>,
     /// Do not print the terminal summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -139,6 +187,10 @@ impl InputArgs {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Report(args) => report(args),
+        Command::Check(args) => crate::check::run(args),
+        Command::Init(args) => crate::init::run(args),
+        Command::Compare(args) => crate::compare::run(args),
+        Command::Dedup(args) => crate::dedup::run(args),
         Command::Metrics { markdown } => {
             print!("{}", crate::metric_docs::render(markdown));
             Ok(0)
@@ -149,6 +201,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Model { cmd } => crate::embed::cli::run(cmd),
+        Command::ElementGraph { path, out, input } => {
+            let n = crate::element_graph::export(&input.load_options(&path), &out)?;
+            eprintln!("wrote {n} task graphs to {}", out.display());
+            Ok(0)
+        }
         Command::BenchData { records, jsonl, parquet } => {
             crate::fixtures::bench::write(records, &jsonl, parquet.as_deref())?;
             Ok(0)
@@ -156,24 +213,14 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn report(args: ReportArgs) -> Result<i32> {
+fn report(mut args: ReportArgs) -> Result<i32> {
     let out = args.out.clone().unwrap_or_else(|| default_out_dir(&args.path));
-    let mut run_facts = BTreeMap::new();
-    run_facts.insert("command".into(), std::env::args().collect::<Vec<_>>().join(" "));
-    run_facts.insert("output".into(), out.display().to_string());
-    let opts = RunOptions {
-        load: args.input.load_options(&args.path),
-        analysis: {
-            let mut a = AnalysisConfig { max_examples: args.max_examples, ..AnalysisConfig::default() };
-            args.embed.apply(&mut a)?;
-            a
-        },
-        strict: args.input.strict,
-        progress: !args.input.no_progress,
-        run_facts,
-    };
-    let report = analyze(opts)?;
-    ftqa_reports::write_report_dir(&report, &out).with_context(|| format!("writing the report to {}", out.display()))?;
+    // --config adds traffic lights (and the config's benchmarks); `report` never fails on
+    // them, `ftqa check` is the gate.
+    let config = crate::check::prepare(&mut args)?;
+    let report = analyze_report_args(&args, &out)?;
+    let scorecard = config.as_ref().map(|c| crate::check::scorecard(c, &report));
+    ftqa_reports::write_report_dir_with(&report, &out, scorecard.as_ref()).with_context(|| format!("writing the report to {}", out.display()))?;
     if !args.quiet {
         print!("{}", ftqa_reports::render_terminal(&report, std::io::stdout().is_terminal()));
         println!("report: {}", out.join("report.html").display());
@@ -181,8 +228,46 @@ fn report(args: ReportArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// The analysis `ftqa report` runs, shared with `ftqa check` and `ftqa compare`; `out` is
+/// the report folder named in the run facts (and holding the judge cache).
+pub fn analyze_report_args(args: &ReportArgs, out: &Path) -> Result<ftqa_metrics::result::Report> {
+    let mut run_facts = BTreeMap::new();
+    run_facts.insert("command".into(), std::env::args().collect::<Vec<_>>().join(" "));
+    run_facts.insert("output".into(), out.display().to_string());
+    let opts = RunOptions {
+        load: args.input.load_options(&args.path),
+        analysis: {
+            let mut a = AnalysisConfig {
+                max_examples: args.max_examples,
+                only: args.only.clone(),
+                skip: args.skip.clone(),
+                ..AnalysisConfig::default()
+            };
+            args.embed.apply(&mut a)?;
+            a.dedup = args.dedup.config()?;
+            a.benchmarks = args.bench.index(a.embedder.clone())?;
+            a
+        },
+        strict: args.input.strict,
+        progress: !args.input.no_progress,
+        run_facts,
+        judge: args.judge.config(out)?,
+        image_root: image_root(args.image_root.as_deref())?,
+        infer_tasks: args.infer_tasks,
+        task_embedder: crate::embed::make_embedder(&args.task_embedder, args.embed.model_dir.as_deref())?,
+    };
+    analyze(opts)
+}
+
+fn image_root(dir: Option<&Path>) -> Result<Option<PathBuf>> {
+    match dir {
+        Some(d) if !d.is_dir() => anyhow::bail!("--image-root {} is not a folder", d.display()),
+        d => Ok(d.map(Path::to_path_buf)),
+    }
+}
+
 /// `ftqa-report-<name>` beside the current directory, named after the dataset.
-fn default_out_dir(path: &str) -> PathBuf {
+pub fn default_out_dir(path: &str) -> PathBuf {
     let p = Path::new(path.trim_end_matches('/'));
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("dataset");
     let stem = name.split('.').next().filter(|s| !s.is_empty()).unwrap_or("dataset");

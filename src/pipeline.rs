@@ -3,6 +3,8 @@
 use crate::load::{LoadEvent, LoadOptions, Loader};
 use crate::progress::Progress;
 use anyhow::{bail, Result};
+use ftqa_metrics::complexity::difficulty::write_judge;
+use ftqa_metrics::hygiene::image_files::ImageFiles;
 use ftqa_metrics::registry::{AnalysisConfig, Engine};
 use ftqa_metrics::result::{RecordCounts, Report, SkippedRecord, REPORT_LAYOUT_VERSION};
 use std::collections::BTreeMap;
@@ -17,8 +19,15 @@ pub struct RunOptions {
     /// Turn the first skipped record into an error.
     pub strict: bool,
     pub progress: bool,
+    /// When to infer task labels from instruction embeddings.
+    pub infer_tasks: crate::task_labels::InferTasks,
+    pub task_embedder: std::sync::Arc<dyn ftqa_metrics::embed::Embedder>,
     /// Facts about the invocation shown in the methods section.
     pub run_facts: BTreeMap<String, String>,
+    /// `--judge`: score a sample with an LLM after the load pass.
+    pub judge: Option<crate::judge::JudgeConfig>,
+    /// `--image-root`: check referenced image files while records stream past.
+    pub image_root: Option<std::path::PathBuf>,
 }
 
 /// An input problem the user must fix; the CLI exits with code 2 for these.
@@ -40,13 +49,31 @@ impl std::error::Error for StrictSkip {}
 pub fn analyze(opts: RunOptions) -> Result<Report> {
     let started = Instant::now();
     let mut loader = Loader::open(&opts.load)?;
-    let dataset = loader.info().clone();
+    let mut dataset = loader.info().clone();
+    let mut labeler = crate::task_labels::TaskLabeler::prepare(
+        // Inference costs a pass over the data, so it runs only if a task metric will use it.
+        if ["tasks", "balance", "diversity.instruction"].iter().any(|f| opts.analysis.wants(f)) {
+            opts.infer_tasks
+        } else {
+            crate::task_labels::InferTasks::Never
+        },
+        &opts.load,
+        &dataset,
+        opts.task_embedder.clone(),
+    )?;
     let mut engine = Engine::new(&opts.analysis);
     let mut records = RecordCounts::default();
     let progress = Progress::new(opts.progress, loader.bytes_total());
+    if let Some(j) = &opts.judge {
+        crate::judge::check_cache_path(j)?;
+    }
+    let mut judge_sample = opts.judge.as_ref().map(|j| crate::judge::JudgeSampler::new(j.sample));
+    let mut image_files = opts.image_root.as_ref().map(|root| {
+        (crate::image_check::ImageChecker::new(root), ImageFiles::new(&root.display().to_string(), &opts.analysis))
+    });
 
     let mut events = 0u64;
-    while let Some(event) = loader.next() {
+    while let Some(event) = labeler.next(&mut loader)? {
         events += 1;
         if events % 4096 == 0 {
             progress.set(loader.bytes_read(), records.analyzed);
@@ -55,6 +82,12 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
             LoadEvent::Record(r) => {
                 records.analyzed += 1;
                 engine.observe(&r);
+                if let Some(s) = &mut judge_sample {
+                    s.offer(&r);
+                }
+                if let Some((checker, agg)) = &mut image_files {
+                    agg.observe(&r, &checker.check(&r));
+                }
             }
             LoadEvent::Skip(s) => {
                 if opts.strict {
@@ -75,8 +108,19 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     }
     progress.finish();
     records.total = records.analyzed + records.skipped;
-    let warnings = loader.take_warnings();
-    let outputs = engine.finish();
+    let mut warnings = loader.take_warnings();
+    let mut outputs = engine.finish();
+    labeler.finish(&mut outputs, &mut dataset);
+    if let Some((_, agg)) = image_files {
+        agg.finish(&mut outputs);
+    }
+    if let (Some(config), Some(sample)) = (&opts.judge, judge_sample) {
+        let run = crate::judge::run(config, sample.into_items(), records.analyzed);
+        if let Some(why) = &run.aborted {
+            warnings.push(format!("LLM judge: {why}"));
+        }
+        write_judge(&run, &mut outputs);
+    }
 
     let mut run = opts.run_facts;
     run.insert("seconds".into(), format!("{:.3}", started.elapsed().as_secs_f64()));

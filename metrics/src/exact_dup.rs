@@ -115,12 +115,15 @@ fn hash_norm(h: &mut Xxh3, s: &str) {
     h.update(&[0xff]);
 }
 
-fn key_of(s: &str) -> Option<u64> {
+/// Exact-duplicate key of one text part: `None` when it normalises to nothing.
+pub fn key_of(s: &str) -> Option<u64> {
     let n = normalize_for_dedup(s);
     (!n.is_empty()).then(|| xxhash_rust::xxh3::xxh3_64(n.as_bytes()))
 }
 
-fn sample_key(r: &Record) -> u64 {
+/// Exact-duplicate key of the whole sample (system, every turn with its role, both
+/// preference sides, label, image references), after normalisation.
+pub fn sample_key(r: &Record) -> u64 {
     let mut h = Xxh3::new();
     if let Some(s) = &r.system {
         h.update(b"S");

@@ -12,7 +12,9 @@ pub mod text;
 
 pub mod balance;
 pub mod complexity;
+pub mod contamination;
 pub mod counts;
+pub mod dedup;
 pub mod empties;
 pub mod exact_dup;
 pub mod hygiene;
@@ -22,6 +24,7 @@ pub mod lengths;
 pub mod preference;
 pub mod script_mix;
 pub mod system_prompt;
+pub mod task_inference;
 pub mod tasks;
 pub mod turns;
 

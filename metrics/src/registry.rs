@@ -52,6 +52,10 @@ pub struct Skip {
 /// Settings that metrics read. Filled from flags and config by the CLI.
 #[derive(Clone, Debug)]
 pub struct AnalysisConfig {
+    /// Metric families to run (prefixes such as `length` or `diversity`); empty = all.
+    pub only: Vec<String>,
+    /// Metric families to leave out, by prefix.
+    pub skip: Vec<String>,
     /// How many example records each metric may attach.
     pub max_examples: usize,
     /// Characters of dataset text kept per example.
@@ -69,11 +73,17 @@ pub struct AnalysisConfig {
     /// DBSCAN min_samples (itself included); `None` = 5.
     pub dbscan_min_samples: Option<usize>,
     pub dbscan_search: crate::cluster::Search,
+    /// Near-duplicate and semantic dedup settings.
+    pub dedup: crate::dedup::DedupConfig,
+    /// Benchmarks to check for contamination (`--benchmark`); `None` = no check.
+    pub benchmarks: Option<std::sync::Arc<crate::contamination::BenchmarkIndex>>,
 }
 
 impl Default for AnalysisConfig {
     fn default() -> Self {
         AnalysisConfig {
+            only: Vec::new(),
+            skip: Vec::new(),
             max_examples: 5,
             example_chars: 300,
             cooccurrence_min_count: 1,
@@ -83,7 +93,18 @@ impl Default for AnalysisConfig {
             dbscan_eps: None,
             dbscan_min_samples: None,
             dbscan_search: crate::cluster::Search::Auto,
+            dedup: crate::dedup::DedupConfig::default(),
+            benchmarks: None,
         }
+    }
+}
+
+impl AnalysisConfig {
+    /// Whether a metric family runs under `only`/`skip`. A prefix matches whole dotted
+    /// segments: `dedup` selects `dedup.exact` but `len` selects nothing.
+    pub fn wants(&self, family: &str) -> bool {
+        let hit = |p: &String| family == p || family.starts_with(&format!("{p}."));
+        (self.only.is_empty() || self.only.iter().any(hit)) && !self.skip.iter().any(hit)
     }
 }
 
@@ -110,12 +131,16 @@ pub fn registry() -> Vec<MetricSpec> {
         crate::lengths::SPEC,
         crate::empties::SPEC,
         crate::exact_dup::SPEC,
+        crate::dedup::NEAR_SPEC,
+        crate::dedup::SEMANTIC_SPEC,
+        crate::contamination::SPEC,
         crate::script_mix::SPEC,
         crate::system_prompt::SPEC,
         crate::images::SPEC,
         crate::tasks::SPEC,
         crate::balance::SPEC,
         crate::instruction_diversity::SPEC,
+        crate::response_diversity::SPEC,
         crate::complexity::instruction::SPEC,
         crate::complexity::object_metric::SPEC,
         crate::preference::SPEC,
@@ -212,7 +237,11 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: &AnalysisConfig) -> Self {
         Engine {
-            metrics: registry().iter().map(|s| (s.make)(config)).collect(),
+            metrics: registry()
+                .iter()
+                .filter(|s| config.wants(s.family))
+                .map(|s| (s.make)(config))
+                .collect(),
         }
     }
     pub fn observe(&mut self, record: &Record) {
@@ -256,6 +285,17 @@ mod tests {
         assert_eq!(doc_for("turns.mean").unwrap().id, "turns.<stat>");
         assert_eq!(doc_for("dedup.exact.sample_count").unwrap().id, "dedup.exact.<part>_count");
         assert_eq!(doc_for("dedup.exact.sample_rate").unwrap().id, "dedup.exact.sample_rate");
+    }
+
+    #[test]
+    fn family_filters_match_whole_segments() {
+        let mut c = AnalysisConfig { only: vec!["dedup".into(), "length".into()], ..AnalysisConfig::default() };
+        assert!(c.wants("dedup.exact") && c.wants("length") && !c.wants("turns"));
+        c.only = vec!["len".into()];
+        assert!(!c.wants("length"));
+        c.only.clear();
+        c.skip = vec!["diversity".into()];
+        assert!(c.wants("length") && !c.wants("diversity.instruction"));
     }
 
     #[test]

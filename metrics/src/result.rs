@@ -137,3 +137,15 @@ pub struct Report {
     /// Command-line flags and run facts (not part of the metric contract).
     pub run: BTreeMap<String, String>,
 }
+
+/// How much of each dataset already appears in the others, by strength of match.
+/// `exact[b][a]` is the share of dataset b's samples that also occur in dataset a
+/// (the diagonal is each dataset's internal duplicate rate).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OverlapMatrix {
+    pub datasets: Vec<String>,
+    pub exact: Vec<Vec<f64>>,
+    pub near: Vec<Vec<f64>>,
+    /// Present when an embedder was used.
+    pub semantic: Option<Vec<Vec<f64>>>,
+}

@@ -20,6 +20,30 @@ fn docs() -> Vec<MetricDoc> {
             provenance: Provenance::Paper,
         },
         MetricDoc {
+            id: "tasks.inferred.count",
+            definition: "Number of tasks inferred when the data has no task labels (or --infer-tasks was given): k of the spherical k-means on instruction embeddings, chosen by the best mean silhouette. The report's methods section and dataset.task_source say so.",
+            direction: Direction::Neutral,
+            provenance: Provenance::Basic,
+        },
+        MetricDoc {
+            id: "tasks.inferred.silhouette",
+            definition: "Mean silhouette (cosine) of the chosen task clustering on its sample: how well separated the inferred tasks are (-1 to 1).",
+            direction: Direction::HigherIsBetter,
+            provenance: Provenance::Basic,
+        },
+        MetricDoc {
+            id: "tasks.inferred.ari",
+            definition: "Adjusted Rand index between inferred tasks and the task labels the data carries (only with --infer-tasks on labelled data): 0 is chance, 1 is identical.",
+            direction: Direction::HigherIsBetter,
+            provenance: Provenance::Basic,
+        },
+        MetricDoc {
+            id: "tasks.inferred.nmi",
+            definition: "Normalised mutual information (arithmetic mean) between inferred tasks and the data's task labels (only with --infer-tasks on labelled data).",
+            direction: Direction::HigherIsBetter,
+            provenance: Provenance::Basic,
+        },
+        MetricDoc {
             id: "tasks.labelled_rate",
             definition: "Share of samples that carry a task label.",
             direction: Direction::Neutral,

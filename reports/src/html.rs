@@ -5,6 +5,7 @@ use crate::docs::{arrow, direction_words, provenance_name, Docs};
 use crate::escape::html_escape as e;
 use crate::format::{format_count, format_percent, format_value};
 use crate::plots::{bin_label, plot_svg};
+use crate::scorecard::{Scorecard, Status};
 use crate::sections::{sections, Section};
 use crate::summary::skip_reasons;
 use ftqa_metrics::registry::Provenance;
@@ -17,6 +18,12 @@ const CSS: &str = include_str!("html_style.css");
 const SHOWN_FILES: usize = 20;
 
 pub fn render_html(report: &Report) -> String {
+    render_html_with(report, None)
+}
+
+/// [`render_html`] with the thresholds of a config (`ftqa report --config`): an overview of
+/// scores with traffic lights, and a light beside every metric that has a threshold.
+pub fn render_html_with(report: &Report, scorecard: Option<&Scorecard>) -> String {
     let docs = Docs::load();
     let secs = sections(report);
     let mut h = String::with_capacity(64 * 1024);
@@ -30,13 +37,14 @@ pub fn render_html(report: &Report) -> String {
     );
     overview(&mut h, report);
     toc(&mut h, report, &secs);
+    crate::html_scores::scores(&mut h, &secs, scorecard, &docs);
     warnings(&mut h, report);
     skipped(&mut h, report);
     if secs.is_empty() {
         h.push_str("<p class=\"muted\">No metrics were computed.</p>\n");
     }
     for s in &secs {
-        section(&mut h, s, &docs);
+        section(&mut h, s, &docs, scorecard);
     }
     methods(&mut h, report);
     let _ = write!(
@@ -139,7 +147,7 @@ fn overview(h: &mut String, r: &Report) {
 }
 
 fn toc(h: &mut String, r: &Report, secs: &[Section]) {
-    h.push_str("<nav class=\"toc\" id=\"contents\"><a href=\"#overview\">Overview</a>");
+    h.push_str("<nav class=\"toc\" id=\"contents\"><a href=\"#overview\">Overview</a><a href=\"#scores\">Scores</a>");
     if !r.warnings.is_empty() {
         let _ = write!(
             h,
@@ -236,14 +244,14 @@ pub fn metric_anchor(id: &str) -> String {
     format!("m-{body}")
 }
 
-fn section(h: &mut String, s: &Section, docs: &Docs) {
+fn section(h: &mut String, s: &Section, docs: &Docs, scorecard: Option<&Scorecard>) {
     let _ = write!(h, "<section id=\"{}\">\n<h2>", e(&s.id));
     for alias in &s.aliases {
         let _ = write!(h, "<span id=\"{}\"></span>", e(alias));
     }
     let _ = writeln!(h, "{}</h2>", e(&s.title));
     if !s.metrics.is_empty() {
-        metric_table(h, s, docs);
+        metric_table(h, s, docs, scorecard);
     }
     if !s.distributions.is_empty() {
         h.push_str("<div class=\"plots\">\n");
@@ -258,7 +266,7 @@ fn section(h: &mut String, s: &Section, docs: &Docs) {
     h.push_str("</section>\n");
 }
 
-fn metric_table(h: &mut String, s: &Section, docs: &Docs) {
+fn metric_table(h: &mut String, s: &Section, docs: &Docs, scorecard: Option<&Scorecard>) {
     h.push_str(
         "<table class=\"metrics\">\n<thead><tr><th>Metric</th><th class=\"num\">Value</th>\
          <th class=\"dir\">Better</th><th>Source</th></tr></thead>\n<tbody>\n",
@@ -308,7 +316,7 @@ fn metric_table(h: &mut String, s: &Section, docs: &Docs) {
             tooltip,
             e(id),
             def_text,
-            e(&format_value(id, *v)),
+            light_for(scorecard, id) + &e(&format_value(id, *v)),
             dir,
             prov
         );
@@ -316,9 +324,27 @@ fn metric_table(h: &mut String, s: &Section, docs: &Docs) {
     h.push_str("</tbody>\n</table>\n");
 }
 
+/// A traffic light for a metric that has a threshold, with the rule as tooltip.
+fn light_for(scorecard: Option<&Scorecard>, id: &str) -> String {
+    let Some(item) = scorecard.and_then(|c| c.items.iter().find(|i| i.id == id)) else {
+        return String::new();
+    };
+    light(item.status, &item.rule)
+}
+
+/// A coloured dot; `title` says why.
+pub fn light(status: Status, title: &str) -> String {
+    format!(
+        "<span class=\"light {}\" title=\"{}: {}\"></span>",
+        status.name(),
+        status.name(),
+        e(title)
+    )
+}
+
 /// Prepares plotters' SVG for inlining: drops the namespace URL (not needed inside HTML,
 /// and the page carries no URLs) and labels the image for screen readers.
-fn inline_svg(svg: &str, title: &str) -> String {
+pub(crate) fn inline_svg(svg: &str, title: &str) -> String {
     let svg = svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
     let svg = svg.trim_start_matches(|c: char| c != '<');
     svg.replacen(
@@ -328,7 +354,7 @@ fn inline_svg(svg: &str, title: &str) -> String {
     )
 }
 
-fn plot_figure(h: &mut String, d: &Distribution) {
+pub(crate) fn plot_figure(h: &mut String, d: &Distribution) {
     let _ = writeln!(
         h,
         "<figure class=\"plot\" id=\"{}\">",
@@ -383,7 +409,7 @@ fn plot_figure(h: &mut String, d: &Distribution) {
     h.push_str("</tbody>\n</table>\n</details>\n</figure>\n");
 }
 
-fn example_group(h: &mut String, g: &ExampleGroup) {
+pub(crate) fn example_group(h: &mut String, g: &ExampleGroup) {
     let _ = writeln!(
         h,
         "<h3>{} <span class=\"muted\">(<a href=\"#{}\"><code>{}</code></a>)</span></h3>",
@@ -421,6 +447,15 @@ fn example_group(h: &mut String, g: &ExampleGroup) {
 
 fn methods(h: &mut String, r: &Report) {
     h.push_str("<section id=\"methods\">\n<h2>Methods</h2>\n");
+    // Where task labels came from decides what diversity.task.* and balance.* mean.
+    let _ = writeln!(
+        h,
+        "<p>Task labels: {}.</p>",
+        match &r.dataset.task_source {
+            Some(t) => format!("<code>{}</code>", e(t)),
+            None => "none found (the whole dataset is one task)".to_string(),
+        }
+    );
     if !r.methods.is_empty() {
         h.push_str("<dl class=\"methods\">\n");
         for (k, v) in &r.methods {
@@ -436,10 +471,16 @@ fn methods(h: &mut String, r: &Report) {
         r.report_layout_version
     );
     for (k, v) in &r.run {
+        // The two facts every reader looks for get plain names.
+        let label = match k.as_str() {
+            "seconds" => "run time (seconds)",
+            "command" => "command and flags",
+            k => k,
+        };
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"mono\">{}</td></tr>",
-            e(k),
+            e(label),
             e(v)
         );
     }

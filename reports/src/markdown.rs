@@ -5,6 +5,7 @@ use crate::escape::{md_code, md_escape};
 use crate::format::{format_count, format_value};
 use crate::headline::headline;
 use crate::summary::{counts_line, dataset_facts, skip_reasons};
+use crate::scorecard::Scorecard;
 use ftqa_metrics::result::Report;
 use std::fmt::Write;
 
@@ -12,10 +13,18 @@ use std::fmt::Write;
 const MAX_WARNINGS: usize = 10;
 
 pub fn render_markdown(report: &Report) -> String {
+    render_markdown_with(report, None)
+}
+
+/// [`render_markdown`] with a threshold verdict line and the failing thresholds on top.
+pub fn render_markdown_with(report: &Report, scorecard: Option<&Scorecard>) -> String {
     let docs = Docs::load();
     let mut md = String::new();
     let _ = writeln!(md, "## ftqa report: {}", md_escape(&report.dataset.path));
     md.push('\n');
+    if let Some(c) = scorecard {
+        crate::scorecard::markdown_summary(&mut md, c);
+    }
     let facts = dataset_facts(report);
     if !facts.is_empty() {
         let _ = writeln!(md, "**Dataset:** {}  ", md_escape(&facts.join(" · ")));

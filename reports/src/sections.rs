@@ -3,13 +3,21 @@
 
 use ftqa_metrics::result::{Distribution, ExampleGroup, Report};
 
-/// Known sections: anchor id, title, and the families they gather.
-const KNOWN: &[(&str, &str, &[&str])] = &[
+/// Known sections: anchor id, title, and the families they gather. The six quality areas
+/// of the issue come first (diversity, complexity, balance, duplicates, contamination,
+/// hygiene), then the descriptive statistics. A family added later by a new metric lands
+/// in its area automatically when its prefix is listed here, and in its own section
+/// (sorted after these) when it is not.
+pub const KNOWN: &[(&str, &str, &[&str])] = &[
+    ("diversity", "Diversity", &["diversity", "tasks", "task"]),
+    ("complexity", "Complexity", &["complexity"]),
+    ("balance", "Balance", &["balance"]),
+    ("dedup", "Duplicates", &["dedup", "duplicates"]),
+    ("contamination", "Contamination", &["contamination"]),
+    ("hygiene", "Hygiene", &["hygiene", "empty"]),
     ("records", "Records", &["records"]),
     ("turns", "Turns", &["turns"]),
     ("length", "Lengths", &["length", "lengths"]),
-    ("empty", "Empty fields", &["empty"]),
-    ("dedup", "Duplicates", &["dedup"]),
     ("script", "Scripts", &["script"]),
     ("language", "Languages", &["language", "lang"]),
     ("system", "System prompts", &["system"]),
@@ -19,19 +27,19 @@ const KNOWN: &[(&str, &str, &[&str])] = &[
         &["images", "image", "videos", "video"],
     ),
     (
-        "tasks",
-        "Tasks & diversity",
-        &["tasks", "task", "diversity"],
-    ),
-    (
         "preference",
         "Preference & feedback",
         &["preference", "feedback"],
     ),
 ];
 
+/// The quality areas, in display order: the first [`AREAS`] entries of [`KNOWN`].
+pub const AREAS: usize = 6;
+
 /// Anchor ids used by the fixed parts of the page.
-pub const RESERVED_IDS: &[&str] = &["overview", "contents", "warnings", "skipped", "methods"];
+pub const RESERVED_IDS: &[&str] = &[
+    "overview", "contents", "scores", "warnings", "skipped", "methods",
+];
 
 pub struct Section<'a> {
     /// Anchor id (`#dedup`).
@@ -72,7 +80,7 @@ pub fn anchor_id(s: &str) -> String {
 }
 
 /// The section (known index or anchor of an unknown family) a family belongs to.
-fn section_key(fam: &str) -> String {
+pub fn section_key(fam: &str) -> String {
     KNOWN
         .iter()
         .find(|(_, _, fams)| fams.contains(&fam))

@@ -1,11 +1,12 @@
 //! Writes the report directory: `report.json`, `report.md`, `report.html`, and
 //! `plots/<distribution id>.svg` and `.png`.
 
-use crate::html::render_html;
+use crate::html::render_html_with;
 use crate::json::render_json;
-use crate::markdown::render_markdown;
+use crate::markdown::render_markdown_with;
+use crate::scorecard::Scorecard;
 use crate::plots::{plot_png, plot_svg};
-use ftqa_metrics::result::Report;
+use ftqa_metrics::result::{Distribution, Report};
 use std::collections::HashSet;
 use std::fs;
 use std::io;
@@ -19,6 +20,16 @@ pub struct Written {
 
 /// Creates `dir` (and parents) and writes every report file into it, replacing old ones.
 pub fn write_report_dir(report: &Report, dir: &Path) -> io::Result<Written> {
+    write_report_dir_with(report, dir, None)
+}
+
+/// [`write_report_dir`] with threshold results shown as traffic lights in the HTML and
+/// Markdown (`ftqa report --config`, `ftqa check -o`).
+pub fn write_report_dir_with(
+    report: &Report,
+    dir: &Path,
+    scorecard: Option<&Scorecard>,
+) -> io::Result<Written> {
     fs::create_dir_all(dir)?;
     let mut written = Written::default();
     let mut put = |name: &str, body: String| -> io::Result<()> {
@@ -30,14 +41,23 @@ pub fn write_report_dir(report: &Report, dir: &Path) -> io::Result<Written> {
     let mut json = render_json(report);
     json.push('\n');
     put("report.json", json)?;
-    put("report.md", render_markdown(report))?;
-    put("report.html", render_html(report))?;
+    put("report.md", render_markdown_with(report, scorecard))?;
+    put("report.html", render_html_with(report, scorecard))?;
+    write_plots(&report.distributions.iter().collect::<Vec<_>>(), dir, &mut written)?;
+    Ok(written)
+}
 
-    if !report.distributions.is_empty() {
+/// Writes `plots/<id>.svg` and `.png` for each distribution.
+pub fn write_plots(
+    distributions: &[&Distribution],
+    dir: &Path,
+    written: &mut Written,
+) -> io::Result<()> {
+    if !distributions.is_empty() {
         let plots = dir.join("plots");
         fs::create_dir_all(&plots)?;
         let mut used = HashSet::new();
-        for d in &report.distributions {
+        for d in distributions {
             let stem = unique_stem(&plot_file_stem(d.id()), &mut used);
             let svg_path = plots.join(format!("{stem}.svg"));
             let svg = plot_svg(d).map_err(|e| plot_error(d.id(), e))?;
@@ -48,7 +68,7 @@ pub fn write_report_dir(report: &Report, dir: &Path) -> io::Result<Written> {
             written.files.push(png_path);
         }
     }
-    Ok(written)
+    Ok(())
 }
 
 fn plot_error(id: &str, e: String) -> io::Error {

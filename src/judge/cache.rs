@@ -46,7 +46,11 @@ impl Cache {
                 }
             }
         }
-        Ok(Cache { path: path.to_path_buf(), scores, file: None })
+        Ok(Cache {
+            path: path.to_path_buf(),
+            scores,
+            file: None,
+        })
     }
 
     pub fn get(&self, key: &str, sample: u8) -> Option<u8> {
@@ -66,14 +70,26 @@ impl Cache {
             if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
-            let mut f = OpenOptions::new().create(true).append(true).open(&self.path)?;
+            let mut f = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)?;
             // A previous run may have died mid-line; start ours on a fresh one.
-            if std::fs::metadata(&self.path).map(|m| m.len() > 0).unwrap_or(false) && !ends_with_newline(&self.path) {
+            if std::fs::metadata(&self.path)
+                .map(|m| m.len() > 0)
+                .unwrap_or(false)
+                && !ends_with_newline(&self.path)
+            {
                 f.write_all(b"\n")?;
             }
             self.file = Some(f);
         }
-        let line = serde_json::to_string(&Line { key: key.to_string(), sample, score }).map_err(std::io::Error::other)?;
+        let line = serde_json::to_string(&Line {
+            key: key.to_string(),
+            sample,
+            score,
+        })
+        .map_err(std::io::Error::other)?;
         let f = self.file.as_mut().expect("opened above");
         f.write_all(line.as_bytes())?;
         f.write_all(b"\n")?;
@@ -85,7 +101,9 @@ impl Cache {
 
 fn ends_with_newline(path: &Path) -> bool {
     use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = File::open(path) else { return true };
+    let Ok(mut f) = File::open(path) else {
+        return true;
+    };
     if f.seek(SeekFrom::End(-1)).is_err() {
         return true;
     }
@@ -109,7 +127,10 @@ mod tests {
         f.write_all(br#"{"key":"k2","sam"#).unwrap();
         drop(f);
         let mut c = Cache::open(&path).unwrap();
-        assert_eq!((c.get("k1", 0), c.get("k1", 1), c.get("k2", 0)), (Some(7), Some(6), None));
+        assert_eq!(
+            (c.get("k1", 0), c.get("k1", 1), c.get("k2", 0)),
+            (Some(7), Some(6), None)
+        );
         c.put("k2", 0, 3).unwrap();
         let c = Cache::open(&path).unwrap();
         assert_eq!(c.len(), 3);

@@ -39,18 +39,39 @@ pub enum CallError {
 pub fn endpoint_urls(base: &str) -> (String, String) {
     let b = base.trim().trim_end_matches('/');
     let root = b.strip_suffix("/chat/completions").unwrap_or(b);
-    let root = if root.ends_with("/v1") { root.to_string() } else { format!("{root}/v1") };
+    let root = if root.ends_with("/v1") {
+        root.to_string()
+    } else {
+        format!("{root}/v1")
+    };
     (format!("{root}/chat/completions"), format!("{root}/models"))
 }
 
 impl Client {
-    pub fn new(chat_url: String, model: String, api_key: Option<String>, timeout: Duration, retries: u32, backoff: Duration) -> Self {
+    pub fn new(
+        chat_url: String,
+        model: String,
+        api_key: Option<String>,
+        timeout: Duration,
+        retries: u32,
+        backoff: Duration,
+    ) -> Self {
         let agent = ureq::AgentBuilder::new().timeout(timeout).build();
-        Client { agent, chat_url, model, api_key, retries, backoff }
+        Client {
+            agent,
+            chat_url,
+            model,
+            api_key,
+            retries,
+            backoff,
+        }
     }
 
     fn request(&self, url: &str, method: &str) -> ureq::Request {
-        let mut req = self.agent.request(method, url).set("Content-Type", "application/json");
+        let mut req = self
+            .agent
+            .request(method, url)
+            .set("Content-Type", "application/json");
         if let Some(k) = &self.api_key {
             req = req.set("Authorization", &format!("Bearer {k}"));
         }
@@ -74,30 +95,59 @@ impl Client {
                 std::thread::sleep(self.backoff * 2u32.saturating_pow(attempt - 1));
             }
             match self.request(&self.chat_url, "POST").send_string(&body) {
-                Ok(resp) => match resp.into_string().map_err(|e| e.to_string()).and_then(|s| parse_reply(&s)) {
-                    Ok((content, p, c)) => return Ok(Reply { content, prompt_tokens: p, completion_tokens: c, retries: attempt }),
+                Ok(resp) => match resp
+                    .into_string()
+                    .map_err(|e| e.to_string())
+                    .and_then(|s| parse_reply(&s))
+                {
+                    Ok((content, p, c)) => {
+                        return Ok(Reply {
+                            content,
+                            prompt_tokens: p,
+                            completion_tokens: c,
+                            retries: attempt,
+                        })
+                    }
                     Err(e) => last = format!("unreadable reply: {e}"),
                 },
                 Err(ureq::Error::Status(code, resp)) => {
                     let text = resp.into_string().unwrap_or_default();
-                    let detail = format!("HTTP {code}: {}", text.chars().take(200).collect::<String>());
+                    let detail = format!(
+                        "HTTP {code}: {}",
+                        text.chars().take(200).collect::<String>()
+                    );
                     match code {
                         401 | 403 | 404 => return Err(CallError::Fatal(detail)),
                         408 | 429 | 500..=599 => last = detail,
-                        _ => return Err(CallError::Failed { reason: detail, retries: attempt }),
+                        _ => {
+                            return Err(CallError::Failed {
+                                reason: detail,
+                                retries: attempt,
+                            })
+                        }
                     }
                 }
                 Err(ureq::Error::Transport(t)) => last = format!("transport: {t}"),
             }
         }
-        Err(CallError::Failed { reason: last, retries: self.retries })
+        Err(CallError::Failed {
+            reason: last,
+            retries: self.retries,
+        })
     }
 
     /// The first model the server lists, for when no --judge-model was given.
     pub fn first_model(&self, models_url: &str) -> Result<String, String> {
-        let resp = self.request(models_url, "GET").call().map_err(|e| e.to_string())?;
-        let v: Value = serde_json::from_str(&resp.into_string().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
-        v["data"][0]["id"].as_str().map(str::to_string).ok_or_else(|| "the server lists no models".to_string())
+        let resp = self
+            .request(models_url, "GET")
+            .call()
+            .map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_str(&resp.into_string().map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+        v["data"][0]["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| "the server lists no models".to_string())
     }
 }
 
@@ -109,7 +159,11 @@ pub fn parse_reply(body: &str) -> Result<(String, u64, u64), String> {
         .or_else(|| v["choices"][0]["text"].as_str())
         .ok_or_else(|| "no choices[0].message.content".to_string())?;
     let usage = &v["usage"];
-    Ok((content.to_string(), usage["prompt_tokens"].as_u64().unwrap_or(0), usage["completion_tokens"].as_u64().unwrap_or(0)))
+    Ok((
+        content.to_string(),
+        usage["prompt_tokens"].as_u64().unwrap_or(0),
+        usage["completion_tokens"].as_u64().unwrap_or(0),
+    ))
 }
 
 #[cfg(test)]
@@ -118,7 +172,10 @@ mod tests {
 
     #[test]
     fn urls_are_normalised() {
-        let want = ("http://h:1/v1/chat/completions".to_string(), "http://h:1/v1/models".to_string());
+        let want = (
+            "http://h:1/v1/chat/completions".to_string(),
+            "http://h:1/v1/models".to_string(),
+        );
         assert_eq!(endpoint_urls("http://h:1"), want);
         assert_eq!(endpoint_urls("http://h:1/v1/"), want);
         assert_eq!(endpoint_urls("http://h:1/v1/chat/completions"), want);

@@ -39,7 +39,11 @@ const EXAMPLES: &[(&str, &str, u8)] = &[
 ];
 
 fn pair(instruction: &str, response: &str) -> String {
-    format!("Instruction:\n{}\n\nResponse:\n{}", clip(instruction), clip(response))
+    format!(
+        "Instruction:\n{}\n\nResponse:\n{}",
+        clip(instruction),
+        clip(response)
+    )
 }
 
 fn clip(s: &str) -> &str {
@@ -66,7 +70,11 @@ pub fn messages(instruction: &str, response: &str) -> Vec<Value> {
 pub fn parse_score(reply: &str) -> Option<u8> {
     let lower = reply.to_lowercase();
     let number_after = |s: &str| -> Option<u32> {
-        let digits: String = s.trim_start_matches([' ', ':', '=', '*', '\t']).chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = s
+            .trim_start_matches([' ', ':', '=', '*', '\t'])
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         digits.parse().ok()
     };
     let found = match lower.find("score") {
@@ -93,7 +101,10 @@ mod tests {
         assert_eq!(parse_score(" 4 "), Some(4));
         assert_eq!(parse_score("Score: 11"), None);
         assert_eq!(parse_score("Score: 0"), None);
-        assert_eq!(parse_score("I cannot rate this pair because it is unclear to me."), None);
+        assert_eq!(
+            parse_score("I cannot rate this pair because it is unclear to me."),
+            None
+        );
         assert_eq!(parse_score(""), None);
     }
 
@@ -102,6 +113,9 @@ mod tests {
         let m = messages("Do X", "Done");
         assert_eq!(m.len(), 2 + 2 * EXAMPLES.len());
         assert_eq!(m[2]["content"], "Score: 1");
-        assert!(m.last().unwrap()["content"].as_str().unwrap().contains("Do X"));
+        assert!(m.last().unwrap()["content"]
+            .as_str()
+            .unwrap()
+            .contains("Do X"));
     }
 }

@@ -81,6 +81,7 @@ pub(crate) fn parse_format_hint(s: &str) -> Option<FormatHint> {
     })
 }
 
+#[derive(Clone, Debug)]
 pub(crate) struct DataFile {
     pub path: PathBuf,
     /// The path as shown in origins, skips and `DatasetInfo::files`.

@@ -15,6 +15,7 @@ mod detect;
 mod files;
 mod json_stream;
 mod jsonl;
+pub mod raw;
 mod schemas;
 mod source;
 mod turns;
@@ -264,54 +265,8 @@ impl Loader {
     }
 
     fn open_source(&self, fi: usize) -> Result<Box<dyn RowSource>> {
-        let file = &self.files[fi];
         self.counter.store(0, Ordering::Relaxed);
-        let counter = self.counter.clone();
-        let name = file.name.clone();
-        let decoded = || {
-            files::open_decoded(&file.path, file.compression, counter.clone())
-                .map_err(|e| anyhow!("{name}: cannot open file: {e}"))
-        };
-        Ok(match file.format {
-            Format::Jsonl => Box::new(jsonl::JsonlSource::new(
-                Box::new(BufReader::with_capacity(TEXT_BUFFER, decoded()?)),
-                name,
-            )),
-            Format::JsonArray | Format::JsonObjects => {
-                Box::new(json_stream::JsonStreamSource::new(
-                    Box::new(BufReader::with_capacity(TEXT_BUFFER, decoded()?)),
-                    name,
-                    file.format == Format::JsonArray,
-                ))
-            }
-            Format::Csv | Format::Tsv => Box::new(delimited::DelimitedSource::new(
-                decoded()?,
-                name,
-                if file.format == Format::Csv {
-                    b','
-                } else {
-                    b'\t'
-                },
-                &self.structured_columns,
-            )?),
-            Format::Parquet => Box::new(columnar::open_parquet(
-                &file.path,
-                name,
-                counter.clone(),
-                file.size,
-            )?),
-            Format::ArrowFile if file.compression == Compression::None => Box::new(
-                columnar::open_arrow_file(&file.path, name, counter.clone())?,
-            ),
-            Format::ArrowFile => {
-                Box::new(columnar::open_arrow_stream(decoded()?, name.clone(), true)?)
-            }
-            Format::ArrowStream => Box::new(columnar::open_arrow_stream(
-                decoded()?,
-                name.clone(),
-                false,
-            )?),
-        })
+        open_rows(&self.files[fi], self.counter.clone(), &self.structured_columns)
     }
 
     fn pull_current(&mut self) -> Option<(usize, RawItem)> {
@@ -431,6 +386,39 @@ impl Iterator for Loader {
         let (fi, item) = self.next_raw()?;
         Some(self.event(fi, item))
     }
+}
+
+/// Opens the reader for one data file; shared by the loader and [`raw`] (the writer and
+/// benchmark reader re-read files through it).
+fn open_rows(file: &DataFile, counter: Arc<AtomicU64>, structured_columns: &[String]) -> Result<Box<dyn RowSource>> {
+    let name = file.name.clone();
+    let decoded = || {
+        files::open_decoded(&file.path, file.compression, counter.clone())
+            .map_err(|e| anyhow!("{name}: cannot open file: {e}"))
+    };
+    Ok(match file.format {
+        Format::Jsonl => Box::new(jsonl::JsonlSource::new(
+            Box::new(BufReader::with_capacity(TEXT_BUFFER, decoded()?)),
+            name,
+        )),
+        Format::JsonArray | Format::JsonObjects => Box::new(json_stream::JsonStreamSource::new(
+            Box::new(BufReader::with_capacity(TEXT_BUFFER, decoded()?)),
+            name,
+            file.format == Format::JsonArray,
+        )),
+        Format::Csv | Format::Tsv => Box::new(delimited::DelimitedSource::new(
+            decoded()?,
+            name,
+            if file.format == Format::Csv { b',' } else { b'\t' },
+            structured_columns,
+        )?),
+        Format::Parquet => Box::new(columnar::open_parquet(&file.path, name, counter.clone(), file.size)?),
+        Format::ArrowFile if file.compression == Compression::None => {
+            Box::new(columnar::open_arrow_file(&file.path, name, counter.clone())?)
+        }
+        Format::ArrowFile => Box::new(columnar::open_arrow_stream(decoded()?, name.clone(), true)?),
+        Format::ArrowStream => Box::new(columnar::open_arrow_stream(decoded()?, name.clone(), false)?),
+    })
 }
 
 fn origin(file: &DataFile, line: Option<u64>, index: u64) -> Origin {

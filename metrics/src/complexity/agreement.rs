@@ -57,11 +57,24 @@ pub fn agreement() -> Agreement {
             let (x, y): (Vec<f64>, Vec<f64>) = rows
                 .iter()
                 .filter(|r| keep(r))
-                .map(|r| (count_elements(&r.instruction).total() as f64, r.total as f64))
+                .map(|r| {
+                    (
+                        count_elements(&r.instruction).total() as f64,
+                        r.total as f64,
+                    )
+                })
                 .unzip();
-            Fit { n: x.len(), spearman: spearman(&x, &y), pearson: pearson(&x, &y) }
+            Fit {
+                n: x.len(),
+                spearman: spearman(&x, &y),
+                pearson: pearson(&x, &y),
+            }
         };
-        Agreement { tune: fit(&|r| r.split == "tune"), heldout: fit(&|r| r.split == "heldout"), all: fit(&|_| true) }
+        Agreement {
+            tune: fit(&|r| r.split == "tune"),
+            heldout: fit(&|r| r.split == "heldout"),
+            all: fit(&|_| true),
+        }
     })
 }
 
@@ -130,11 +143,22 @@ mod tests {
         let rows = labelled();
         assert!(rows.len() >= 100);
         for r in &rows {
-            assert_eq!(r.total, r.predicates + r.arguments + r.constraints, "id {}", r.id);
+            assert_eq!(
+                r.total,
+                r.predicates + r.arguments + r.constraints,
+                "id {}",
+                r.id
+            );
             assert_eq!(r.split == "tune", r.id % 2 == 1, "id {}", r.id);
         }
         assert!(rows.iter().any(|r| r.language == "zh") && rows.iter().any(|r| r.language == "en"));
-        assert!(rows.iter().map(|r| r.task.as_str()).collect::<std::collections::BTreeSet<_>>().len() >= 8);
+        assert!(
+            rows.iter()
+                .map(|r| r.task.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                >= 8
+        );
     }
 }
 
@@ -149,12 +173,27 @@ fn tune_report() {
         let e = count_elements(&r.instruction);
         println!(
             "{:>3} label {:>2} ({} {} {})  method {:>2} ({} {} {})  {}",
-            r.id, r.total, r.predicates, r.arguments, r.constraints, e.total(), e.predicates, e.arguments, e.constraints,
-            r.instruction.replace('\n', " | ").chars().take(110).collect::<String>()
+            r.id,
+            r.total,
+            r.predicates,
+            r.arguments,
+            r.constraints,
+            e.total(),
+            e.predicates,
+            e.arguments,
+            e.constraints,
+            r.instruction
+                .replace('\n', " | ")
+                .chars()
+                .take(110)
+                .collect::<String>()
         );
     }
     let a = agreement();
-    println!("tune: spearman {:.3} pearson {:.3} (n={})", a.tune.spearman, a.tune.pearson, a.tune.n);
+    println!(
+        "tune: spearman {:.3} pearson {:.3} (n={})",
+        a.tune.spearman, a.tune.pearson, a.tune.n
+    );
 }
 
 #[cfg(test)]
@@ -163,6 +202,14 @@ fn element_counts_agree_with_hand_labels() {
     let a = agreement();
     eprintln!("{}", methods_text());
     assert!(a.tune.n >= 50 && a.heldout.n >= 50);
-    assert!(a.tune.spearman >= 0.8, "tune Spearman {:.3} below the 0.8 floor", a.tune.spearman);
-    assert!(a.heldout.spearman >= 0.8, "held-out Spearman {:.3} below the 0.8 floor", a.heldout.spearman);
+    assert!(
+        a.tune.spearman >= 0.8,
+        "tune Spearman {:.3} below the 0.8 floor",
+        a.tune.spearman
+    );
+    assert!(
+        a.heldout.spearman >= 0.8,
+        "held-out Spearman {:.3} below the 0.8 floor",
+        a.heldout.spearman
+    );
 }

@@ -11,42 +11,293 @@ use super::Elements;
 
 /// Function words: never elements, always chunk boundaries (unless listed as modal).
 pub const FUNCTION_WORDS: &[&str] = &[
-    "的", "地", "得", "了", "着", "过", "吗", "呢", "吧", "啊", "呀", "嘛", "哦", "和", "与", "及", "以及", "或", "或者",
-    "并", "并且", "而", "而且", "但", "但是", "也", "都", "还", "就", "再", "又", "很", "非常", "太", "更", "挺", "十分",
-    "把", "被", "将", "对", "对于", "向", "给", "在", "从", "到", "于", "为", "以", "用", "关于", "根据", "按照", "通过",
-    "作为", "之", "其", "该", "此", "这", "那", "这个", "这些", "那些", "这张", "这段", "这篇", "这句", "这位", "这首",
-    "那个", "这里", "那里", "请", "能", "能够", "可以", "会", "要", "应该", "必须", "让", "使", "令", "中", "里", "上",
-    "下", "内", "外", "前", "后", "之间", "之后", "之前", "是否", "什么", "哪里", "哪", "哪些", "哪个", "哪座", "几",
-    "多少", "怎么", "怎样", "如何", "为什么", "谁", "为题", "然后", "最后", "首先", "其次", "同时", "接着", "另外",
-    "还有", "以便", "以免", "来", "去", "个",
+    "的",
+    "地",
+    "得",
+    "了",
+    "着",
+    "过",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "呀",
+    "嘛",
+    "哦",
+    "和",
+    "与",
+    "及",
+    "以及",
+    "或",
+    "或者",
+    "并",
+    "并且",
+    "而",
+    "而且",
+    "但",
+    "但是",
+    "也",
+    "都",
+    "还",
+    "就",
+    "再",
+    "又",
+    "很",
+    "非常",
+    "太",
+    "更",
+    "挺",
+    "十分",
+    "把",
+    "被",
+    "将",
+    "对",
+    "对于",
+    "向",
+    "给",
+    "在",
+    "从",
+    "到",
+    "于",
+    "为",
+    "以",
+    "用",
+    "关于",
+    "根据",
+    "按照",
+    "通过",
+    "作为",
+    "之",
+    "其",
+    "该",
+    "此",
+    "这",
+    "那",
+    "这个",
+    "这些",
+    "那些",
+    "这张",
+    "这段",
+    "这篇",
+    "这句",
+    "这位",
+    "这首",
+    "那个",
+    "这里",
+    "那里",
+    "请",
+    "能",
+    "能够",
+    "可以",
+    "会",
+    "要",
+    "应该",
+    "必须",
+    "让",
+    "使",
+    "令",
+    "中",
+    "里",
+    "上",
+    "下",
+    "内",
+    "外",
+    "前",
+    "后",
+    "之间",
+    "之后",
+    "之前",
+    "是否",
+    "什么",
+    "哪里",
+    "哪",
+    "哪些",
+    "哪个",
+    "哪座",
+    "几",
+    "多少",
+    "怎么",
+    "怎样",
+    "如何",
+    "为什么",
+    "谁",
+    "为题",
+    "然后",
+    "最后",
+    "首先",
+    "其次",
+    "同时",
+    "接着",
+    "另外",
+    "还有",
+    "以便",
+    "以免",
+    "来",
+    "去",
+    "个",
 ];
-const MODALS: &[&str] = &["能", "能够", "可以", "会", "要", "应该", "必须", "需要", "想", "请", "让"];
-const WH: &[&str] = &["什么", "哪里", "哪", "哪些", "哪个", "哪座", "几", "多少", "怎么", "怎样", "如何", "为什么", "谁", "是否"];
+const MODALS: &[&str] = &[
+    "能", "能够", "可以", "会", "要", "应该", "必须", "需要", "想", "请", "让",
+];
+const WH: &[&str] = &[
+    "什么",
+    "哪里",
+    "哪",
+    "哪些",
+    "哪个",
+    "哪座",
+    "几",
+    "多少",
+    "怎么",
+    "怎样",
+    "如何",
+    "为什么",
+    "谁",
+    "是否",
+];
 const PRONOUN_ARGS: &[&str] = &["它", "它们", "他", "她", "他们", "她们"];
 const DEMONSTRATIVES: &[&str] = &["这", "那", "此"];
 const PRONOUN_SKIP: &[&str] = &["我", "你", "您", "我们", "你们", "自己", "大家", "咱们"];
 const CONSTRAINT_WORDS: &[&str] = &[
-    "简要", "简短", "简单", "简洁", "详细", "具体", "主要", "常见", "常见的", "通俗易懂", "简明扼要", "正式", "有趣",
-    "幽默", "生动", "吸引人", "吸引人的", "大致", "逐一", "分别", "一起", "分点", "逐步", "一步一步", "通顺", "自然",
-    "流畅", "准确", "清晰", "完整", "合理", "所有", "全部", "只", "仅", "仅仅", "如果", "假如", "若", "要是", "不要",
-    "别", "不", "没有", "不能", "今天", "明天", "昨天", "最近", "总是", "经常", "依次", "各自", "左右", "以内", "以上",
-    "至少", "最多", "最少", "大约", "约", "不超过", "超过", "少于", "多于", "为期", "新颖", "原创", "专业", "礼貌",
-    "积极向上", "有创意", "重要", "关键", "核心",
+    "简要",
+    "简短",
+    "简单",
+    "简洁",
+    "详细",
+    "具体",
+    "主要",
+    "常见",
+    "常见的",
+    "通俗易懂",
+    "简明扼要",
+    "正式",
+    "有趣",
+    "幽默",
+    "生动",
+    "吸引人",
+    "吸引人的",
+    "大致",
+    "逐一",
+    "分别",
+    "一起",
+    "分点",
+    "逐步",
+    "一步一步",
+    "通顺",
+    "自然",
+    "流畅",
+    "准确",
+    "清晰",
+    "完整",
+    "合理",
+    "所有",
+    "全部",
+    "只",
+    "仅",
+    "仅仅",
+    "如果",
+    "假如",
+    "若",
+    "要是",
+    "不要",
+    "别",
+    "不",
+    "没有",
+    "不能",
+    "今天",
+    "明天",
+    "昨天",
+    "最近",
+    "总是",
+    "经常",
+    "依次",
+    "各自",
+    "左右",
+    "以内",
+    "以上",
+    "至少",
+    "最多",
+    "最少",
+    "大约",
+    "约",
+    "不超过",
+    "超过",
+    "少于",
+    "多于",
+    "为期",
+    "新颖",
+    "原创",
+    "专业",
+    "礼貌",
+    "积极向上",
+    "有创意",
+    "重要",
+    "关键",
+    "核心",
 ];
 const CLASSIFIERS: &[&str] = &[
-    "个", "种", "首", "篇", "段", "句", "本", "部", "张", "只", "位", "名", "条", "件", "次", "份", "道", "点", "页",
-    "行", "字", "天", "周", "月", "年", "分钟", "小时", "项", "类", "组", "封", "幅", "台", "辆", "架", "家", "所",
-    "棵", "朵", "座", "把", "双", "套", "节", "章", "步", "遍", "层", "枚", "颗", "则", "款", "句话", "个字", "岁",
-    "斤", "米", "元", "块", "位数",
+    "个", "种", "首", "篇", "段", "句", "本", "部", "张", "只", "位", "名", "条", "件", "次", "份",
+    "道", "点", "页", "行", "字", "天", "周", "月", "年", "分钟", "小时", "项", "类", "组", "封",
+    "幅", "台", "辆", "架", "家", "所", "棵", "朵", "座", "把", "双", "套", "节", "章", "步", "遍",
+    "层", "枚", "颗", "则", "款", "句话", "个字", "岁", "斤", "米", "元", "块", "位数",
 ];
 const AUDIENCE: &[&str] = &[
-    "小学生", "中学生", "大学生", "初学者", "孩子", "儿童", "学生", "老人", "家长", "新手", "读者", "观众", "外行",
-    "小朋友", "全家", "专家", "程序员", "开发者",
+    "小学生",
+    "中学生",
+    "大学生",
+    "初学者",
+    "孩子",
+    "儿童",
+    "学生",
+    "老人",
+    "家长",
+    "新手",
+    "读者",
+    "观众",
+    "外行",
+    "小朋友",
+    "全家",
+    "专家",
+    "程序员",
+    "开发者",
 ];
-const LANGUAGES: &[&str] = &["中文", "英文", "英语", "汉语", "日语", "法语", "德语", "韩语", "俄语", "西班牙语", "文言文", "白话文"];
+const LANGUAGES: &[&str] = &[
+    "中文",
+    "英文",
+    "英语",
+    "汉语",
+    "日语",
+    "法语",
+    "德语",
+    "韩语",
+    "俄语",
+    "西班牙语",
+    "文言文",
+    "白话文",
+];
 const PROGRAMMING: &[&str] = &[
-    "python", "java", "javascript", "typescript", "c", "c++", "c#", "rust", "go", "golang", "ruby", "php", "swift",
-    "kotlin", "sql", "bash", "shell", "html", "css", "matlab", "r", "pandas",
+    "python",
+    "java",
+    "javascript",
+    "typescript",
+    "c",
+    "c++",
+    "c#",
+    "rust",
+    "go",
+    "golang",
+    "ruby",
+    "php",
+    "swift",
+    "kotlin",
+    "sql",
+    "bash",
+    "shell",
+    "html",
+    "css",
+    "matlab",
+    "r",
+    "pandas",
 ];
 const NUMERALS: &str = "零〇一二三四五六七八九十百千万两几半";
 const FORM_WORDS: &[&str] = &["形式", "格式", "方式", "风格", "语气", "口吻", "身份"];
@@ -80,7 +331,11 @@ struct Tok {
 pub fn count(directive: &str, extra_arguments: u32) -> Elements {
     let toks = segment(directive);
     let tags = tag(&toks);
-    let mut e = Elements { predicates: 0, arguments: extra_arguments, constraints: 0 };
+    let mut e = Elements {
+        predicates: 0,
+        arguments: extra_arguments,
+        constraints: 0,
+    };
     let mut in_chunk = false;
     for t in tags {
         match t {
@@ -118,7 +373,10 @@ fn segment(s: &str) -> Vec<Tok> {
     while i < chars.len() {
         let c = chars[i];
         if c == MAT {
-            out.push(Tok { s: String::new(), kind: Kind::Mat });
+            out.push(Tok {
+                s: String::new(),
+                kind: Kind::Mat,
+            });
             i += 1;
         } else if is_han(c) {
             // Longest dictionary entry of two or more characters wins; then a numeral run;
@@ -140,31 +398,49 @@ fn segment(s: &str) -> Vec<Tok> {
                 while j < chars.len() && NUMERALS.contains(chars[j]) {
                     j += 1;
                 }
-                out.push(Tok { s: chars[i..j].iter().collect(), kind: Kind::Num });
+                out.push(Tok {
+                    s: chars[i..j].iter().collect(),
+                    kind: Kind::Num,
+                });
                 i = j;
                 continue;
             }
             let len = matched.max(1);
-            out.push(Tok { s: chars[i..i + len].iter().collect(), kind: Kind::Han });
+            out.push(Tok {
+                s: chars[i..i + len].iter().collect(),
+                kind: Kind::Han,
+            });
             i += len;
         } else if c.is_ascii_digit() {
             let mut j = i;
             while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
                 j += 1;
             }
-            out.push(Tok { s: chars[i..j].iter().collect(), kind: Kind::Num });
+            out.push(Tok {
+                s: chars[i..j].iter().collect(),
+                kind: Kind::Num,
+            });
             i = j;
         } else if c.is_alphabetic() {
             let mut j = i;
-            while j < chars.len() && !is_han(chars[j]) && (chars[j].is_alphanumeric() || matches!(chars[j], '+' | '#' | '-' | '_')) {
+            while j < chars.len()
+                && !is_han(chars[j])
+                && (chars[j].is_alphanumeric() || matches!(chars[j], '+' | '#' | '-' | '_'))
+            {
                 j += 1;
             }
-            out.push(Tok { s: chars[i..j].iter().collect::<String>().to_lowercase(), kind: Kind::Latin });
+            out.push(Tok {
+                s: chars[i..j].iter().collect::<String>().to_lowercase(),
+                kind: Kind::Latin,
+            });
             i = j;
         } else if c.is_whitespace() && c != '\n' {
             i += 1;
         } else {
-            out.push(Tok { s: c.to_string(), kind: Kind::Punct });
+            out.push(Tok {
+                s: c.to_string(),
+                kind: Kind::Punct,
+            });
             i += 1;
         }
     }
@@ -190,7 +466,11 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
     let is_content = |i: usize| match kind(i) {
         Some(Kind::Han) => {
             let w = s(i);
-            !is(FUNCTION_WORDS, w) && !lex.zh_verbs.contains(w) && !is(CONSTRAINT_WORDS, w) && !is(PRONOUN_SKIP, w) && !is(PRONOUN_ARGS, w)
+            !is(FUNCTION_WORDS, w)
+                && !lex.zh_verbs.contains(w)
+                && !is(CONSTRAINT_WORDS, w)
+                && !is(PRONOUN_SKIP, w)
+                && !is(PRONOUN_ARGS, w)
         }
         Some(Kind::Latin) | Some(Kind::Mat) | Some(Kind::Num) => true,
         _ => false,
@@ -213,16 +493,25 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
                 continue;
             }
         }
-        if (w == "向" || w == "适合" || w == "给" || w == "为") && (i + 1..(i + 4).min(n)).any(|j| is(AUDIENCE, s(j))) {
-            let end = (i + 1..(i + 4).min(n)).find(|&j| is(AUDIENCE, s(j))).unwrap_or(i) + 1;
+        if (w == "向" || w == "适合" || w == "给" || w == "为")
+            && (i + 1..(i + 4).min(n)).any(|j| is(AUDIENCE, s(j)))
+        {
+            let end = (i + 1..(i + 4).min(n))
+                .find(|&j| is(AUDIENCE, s(j)))
+                .unwrap_or(i)
+                + 1;
             mark_span(&mut tags, i, end);
             i = end;
             continue;
         }
-        if w == "为期" || w.starts_with('每') || (w.starts_with('最') && w.chars().count() >= 2) {
+        if w == "为期" || w.starts_with('每') || (w.starts_with('最') && w.chars().count() >= 2)
+        {
             let mut end = i + 1;
             if w == "为期" || w == "每" || w == "最" {
-                while end < n && matches!(kind(end), Some(Kind::Num) | Some(Kind::Han)) && (kind(end) == Some(Kind::Num) || is(CLASSIFIERS, s(end))) {
+                while end < n
+                    && matches!(kind(end), Some(Kind::Num) | Some(Kind::Han))
+                    && (kind(end) == Some(Kind::Num) || is(CLASSIFIERS, s(end)))
+                {
                     end += 1;
                 }
                 if end == i + 1 && end < n && w != "为期" {
@@ -260,7 +549,8 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
             }
             continue;
         }
-        if k == Some(Kind::Latin) && is(PROGRAMMING, w) && (is_content(i + 1) || s(i + 1) == "语言") {
+        if k == Some(Kind::Latin) && is(PROGRAMMING, w) && (is_content(i + 1) || s(i + 1) == "语言")
+        {
             let end = if s(i + 1) == "语言" { i + 2 } else { i + 1 };
             mark_span(&mut tags, i, end);
             i = end;
@@ -322,7 +612,10 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
 
 /// Words that continue the constraint before them: `800字左右`, `通顺自然`.
 const POSTFIX: &[&str] = &["左右", "以内", "以上", "以下"];
-const STYLE: &[&str] = &["通顺", "自然", "流畅", "准确", "清晰", "简洁", "生动", "幽默", "正式", "简明", "简要", "简短", "详细", "具体"];
+const STYLE: &[&str] = &[
+    "通顺", "自然", "流畅", "准确", "清晰", "简洁", "生动", "幽默", "正式", "简明", "简要", "简短",
+    "详细", "具体",
+];
 
 fn merge_adjacent(toks: &[Tok], tags: &mut [Tag]) {
     for i in 1..toks.len() {
@@ -341,7 +634,11 @@ fn span_until_verb(toks: &[Tok], from: usize, is_verb: &dyn Fn(usize) -> bool) -
     let mut j = from;
     while j < toks.len() {
         let t = &toks[j];
-        if t.kind == Kind::Punct || t.kind == Kind::Mat || is_verb(j) || matches!(t.s.as_str(), "向" | "对" | "给" | "把" | "来") {
+        if t.kind == Kind::Punct
+            || t.kind == Kind::Mat
+            || is_verb(j)
+            || matches!(t.s.as_str(), "向" | "对" | "给" | "把" | "来")
+        {
             break;
         }
         j += 1;
@@ -357,7 +654,10 @@ fn mark_span(tags: &mut [Tag], from: usize, to: usize) {
 
 /// `积极还是消极`, `正面/负面/中性`: a closed set of answers is one format constraint.
 fn label_sets(toks: &[Tok], tags: &mut [Tag]) {
-    let joiner = |i: usize| toks.get(i).is_some_and(|t| t.s == "还是" || (t.s == "/" && t.kind == Kind::Punct));
+    let joiner = |i: usize| {
+        toks.get(i)
+            .is_some_and(|t| t.s == "还是" || (t.s == "/" && t.kind == Kind::Punct))
+    };
     let mut i = 0;
     while i + 2 < toks.len() {
         if tags[i] == Tag::Arg && joiner(i + 1) && tags[i + 2] == Tag::Arg {

@@ -84,7 +84,10 @@ pub struct JudgeRun {
 pub fn write_judge(run: &JudgeRun, out: &mut Outputs) {
     let scored: Vec<u8> = run.scores.iter().flatten().copied().collect();
     let failed = run.scores.iter().filter(|s| s.is_none()).count();
-    out.set("complexity.instruction.difficulty_judged", scored.len() as f64);
+    out.set(
+        "complexity.instruction.difficulty_judged",
+        scored.len() as f64,
+    );
     out.set("complexity.instruction.difficulty_failed", failed as f64);
     if !scored.is_empty() {
         let mean = scored.iter().map(|&s| f64::from(s)).sum::<f64>() / scored.len() as f64;
@@ -110,14 +113,20 @@ pub fn write_judge(run: &JudgeRun, out: &mut Outputs) {
     let agreement = if pairs.0.len() >= 3 {
         let rho = super::agreement::spearman(&pairs.0, &pairs.1);
         if rho.is_finite() {
-            format!(" Spearman between the judge and the offline estimate on these samples: {rho:.3}.")
+            format!(
+                " Spearman between the judge and the offline estimate on these samples: {rho:.3}."
+            )
         } else {
             String::new()
         }
     } else {
         String::new()
     };
-    let aborted = run.aborted.as_deref().map(|a| format!(" The judge was stopped early: {a}.")).unwrap_or_default();
+    let aborted = run
+        .aborted
+        .as_deref()
+        .map(|a| format!(" The judge was stopped early: {a}."))
+        .unwrap_or_default();
     out.methods.insert(
         "complexity.difficulty".into(),
         format!(
@@ -159,19 +168,53 @@ mod tests {
     #[test]
     fn estimate_is_bounded_and_monotone() {
         let s = Structure::default();
-        let small = estimate(&Elements { predicates: 1, arguments: 1, constraints: 0 }, &s, 10);
-        let big = estimate(&Elements { predicates: 8, arguments: 12, constraints: 6 }, &Structure { code: true, math: true, cot_response: true, dependence_depth: 4, ..s }, 1000);
+        let small = estimate(
+            &Elements {
+                predicates: 1,
+                arguments: 1,
+                constraints: 0,
+            },
+            &s,
+            10,
+        );
+        let big = estimate(
+            &Elements {
+                predicates: 8,
+                arguments: 12,
+                constraints: 6,
+            },
+            &Structure {
+                code: true,
+                math: true,
+                cot_response: true,
+                dependence_depth: 4,
+                ..s
+            },
+            1000,
+        );
         assert!((small - 1.5).abs() < 1e-9);
         assert_eq!(big, 10.0);
     }
 
     #[test]
     fn judge_outputs_use_their_own_ids() {
-        let run = JudgeRun { model: "m".into(), endpoint: "http://127.0.0.1".into(), prompt_version: "v1".into(), sampled: 3, population: 10, scores: vec![Some(4), None, Some(8)], estimates: vec![2.0, 3.0, 5.0], ..JudgeRun::default() };
+        let run = JudgeRun {
+            model: "m".into(),
+            endpoint: "http://127.0.0.1".into(),
+            prompt_version: "v1".into(),
+            sampled: 3,
+            population: 10,
+            scores: vec![Some(4), None, Some(8)],
+            estimates: vec![2.0, 3.0, 5.0],
+            ..JudgeRun::default()
+        };
         let mut out = Outputs::default();
         write_judge(&run, &mut out);
         assert_eq!(out.get("complexity.instruction.difficulty_mean"), Some(6.0));
-        assert_eq!(out.get("complexity.instruction.difficulty_failed"), Some(1.0));
+        assert_eq!(
+            out.get("complexity.instruction.difficulty_failed"),
+            Some(1.0)
+        );
         assert!(out.methods["complexity.difficulty"].contains("majority of 3"));
     }
 }

@@ -42,7 +42,11 @@ enum Tag {
 pub fn count(directive: &str, extra_arguments: u32) -> Elements {
     let toks = tokenize(directive);
     let tags = Tagger::new(&toks).run();
-    let mut e = Elements { predicates: 0, arguments: extra_arguments, constraints: 0 };
+    let mut e = Elements {
+        predicates: 0,
+        arguments: extra_arguments,
+        constraints: 0,
+    };
     let mut in_chunk = false;
     for tag in tags {
         match tag {
@@ -75,7 +79,10 @@ fn tokenize(s: &str) -> Vec<Tok> {
     while i < chars.len() {
         let c = chars[i];
         if c == MAT {
-            out.push(Tok { t: String::new(), kind: Kind::Mat });
+            out.push(Tok {
+                t: String::new(),
+                kind: Kind::Mat,
+            });
             i += 1;
         } else if c.is_alphanumeric() {
             let start = i;
@@ -83,24 +90,26 @@ fn tokenize(s: &str) -> Vec<Tok> {
             while i < chars.len() {
                 let c = chars[i];
                 let next_alnum = chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
-                if c.is_alphanumeric() && c != MAT {
-                    i += 1;
-                } else if matches!(c, '-' | '\'') && next_alnum {
-                    i += 1;
-                } else if c == '.' && chars[i - 1].is_ascii_digit() && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit()) {
-                    i += 1;
-                } else if matches!(c, '+' | '#') && chars[i - 1].is_alphabetic() {
-                    i += 1;
-                } else {
+                let joins = (c.is_alphanumeric() && c != MAT)
+                    || (matches!(c, '-' | '\'') && next_alnum)
+                    || (c == '.'
+                        && chars[i - 1].is_ascii_digit()
+                        && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit()))
+                    || (matches!(c, '+' | '#') && chars[i - 1].is_alphabetic());
+                if !joins {
                     break;
                 }
+                i += 1;
             }
             let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
             push_word(&mut out, word);
         } else if c.is_whitespace() && c != '\n' {
             i += 1;
         } else {
-            out.push(Tok { t: c.to_string(), kind: Kind::Punct });
+            out.push(Tok {
+                t: c.to_string(),
+                kind: Kind::Punct,
+            });
             i += 1;
         }
     }
@@ -109,7 +118,11 @@ fn tokenize(s: &str) -> Vec<Tok> {
 
 /// Splits contractions (`don't` -> `do n't`, `what's` -> `what 's`).
 fn push_word(out: &mut Vec<Tok>, word: String) {
-    let kind = if word.chars().all(|c| c.is_ascii_digit() || c == '.') { Kind::Num } else { Kind::Word };
+    let kind = if word.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        Kind::Num
+    } else {
+        Kind::Word
+    };
     if kind == Kind::Word && word != "let's" {
         if let Some(stem) = word.strip_suffix("n't") {
             let stem = match stem {
@@ -118,14 +131,26 @@ fn push_word(out: &mut Vec<Tok>, word: String) {
                 "sha" => "shall",
                 s => s,
             };
-            out.push(Tok { t: stem.to_string(), kind: Kind::Word });
-            out.push(Tok { t: "n't".into(), kind: Kind::Word });
+            out.push(Tok {
+                t: stem.to_string(),
+                kind: Kind::Word,
+            });
+            out.push(Tok {
+                t: "n't".into(),
+                kind: Kind::Word,
+            });
             return;
         }
         for suf in ["'s", "'re", "'ve", "'ll", "'d", "'m"] {
             if let Some(stem) = word.strip_suffix(suf).filter(|s| !s.is_empty()) {
-                out.push(Tok { t: stem.to_string(), kind: Kind::Word });
-                out.push(Tok { t: suf.to_string(), kind: Kind::Word });
+                out.push(Tok {
+                    t: stem.to_string(),
+                    kind: Kind::Word,
+                });
+                out.push(Tok {
+                    t: suf.to_string(),
+                    kind: Kind::Word,
+                });
                 return;
             }
         }
@@ -146,12 +171,18 @@ fn collapse_number_lists(mut toks: Vec<Tok>) -> Vec<Tok> {
                 nums += 1;
             }
             if nums >= 3 {
-                out.push(Tok { t: String::new(), kind: Kind::Mat });
+                out.push(Tok {
+                    t: String::new(),
+                    kind: Kind::Mat,
+                });
                 i = j + 1;
                 continue;
             }
         }
-        out.push(Tok { t: std::mem::take(&mut toks[i].t), kind: toks[i].kind });
+        out.push(Tok {
+            t: std::mem::take(&mut toks[i].t),
+            kind: toks[i].kind,
+        });
         i += 1;
     }
     out
@@ -166,7 +197,9 @@ fn is_number_word(t: &str) -> bool {
 }
 
 fn is_year(t: &Tok) -> bool {
-    t.kind == Kind::Num && t.t.len() == 4 && t.t.parse::<u32>().is_ok_and(|y| (1000..=2100).contains(&y))
+    t.kind == Kind::Num
+        && t.t.len() == 4
+        && t.t.parse::<u32>().is_ok_and(|y| (1000..=2100).contains(&y))
 }
 
 /// A word that is an open-class word (noun, adjective, unknown name).
@@ -229,7 +262,8 @@ impl<'a> Tagger<'a> {
     }
 
     fn is_sentence_end(&self, i: usize) -> bool {
-        self.kind(i) == Some(Kind::Punct) && matches!(self.t(i), "." | "?" | "!" | ";" | "\n" | "。" | "？" | "！")
+        self.kind(i) == Some(Kind::Punct)
+            && matches!(self.t(i), "." | "?" | "!" | ";" | "\n" | "。" | "？" | "！")
     }
 
     fn is_clause_break(&self, i: usize) -> bool {
@@ -241,11 +275,15 @@ impl<'a> Tagger<'a> {
     }
 
     fn matches(&self, i: usize, phrase: &[&str]) -> bool {
-        phrase.iter().enumerate().all(|(k, w)| self.kind(i + k) == Some(Kind::Word) && self.t(i + k) == *w)
+        phrase
+            .iter()
+            .enumerate()
+            .all(|(k, w)| self.kind(i + k) == Some(Kind::Word) && self.t(i + k) == *w)
     }
 
     fn is_num(&self, i: usize) -> bool {
-        self.kind(i) == Some(Kind::Num) || (self.kind(i) == Some(Kind::Word) && is_number_word(self.t(i)))
+        self.kind(i) == Some(Kind::Num)
+            || (self.kind(i) == Some(Kind::Word) && is_number_word(self.t(i)))
     }
 
     fn run(mut self) -> Vec<Tag> {
@@ -310,14 +348,21 @@ impl<'a> Tagger<'a> {
     /// The previous token that decides a word's role: transparent tokens are skipped.
     fn prev_sig(&self, i: usize) -> Option<usize> {
         (0..i).rev().find(|&j| {
-            let transparent = self.tags[j] == Tag::Skip && !is(MODALS, self.t(j)) && !is(DO, self.t(j)) && !is(BE, self.t(j)) && !is(HAVE, self.t(j));
-            let adverb_constraint = self.tags[j] == Tag::Cons && is(TRANSPARENT_CONSTRAINTS, self.t(j));
+            let transparent = self.tags[j] == Tag::Skip
+                && !is(MODALS, self.t(j))
+                && !is(DO, self.t(j))
+                && !is(BE, self.t(j))
+                && !is(HAVE, self.t(j));
+            let adverb_constraint =
+                self.tags[j] == Tag::Cons && is(TRANSPARENT_CONSTRAINTS, self.t(j));
             !(transparent || adverb_constraint)
         })
     }
 
     fn clause_start(&self, i: usize) -> bool {
-        let Some(p) = self.prev_sig(i) else { return true };
+        let Some(p) = self.prev_sig(i) else {
+            return true;
+        };
         let pt = self.t(p);
         match self.kind(p) {
             Some(Kind::Punct) => true,
@@ -342,7 +387,9 @@ impl<'a> Tagger<'a> {
     }
 
     fn after_determiner(&self, i: usize) -> bool {
-        let Some(p) = self.prev_sig(i) else { return false };
+        let Some(p) = self.prev_sig(i) else {
+            return false;
+        };
         let pt = self.t(p);
         is(DETERMINERS, pt)
             || (is(DEMONSTRATIVES, pt) && pt != "that")
@@ -358,14 +405,20 @@ impl<'a> Tagger<'a> {
             Some(Kind::Mat) | Some(Kind::Num) => true,
             Some(Kind::Word) => {
                 let t = self.t(n);
-                is(DETERMINERS, t) || is(DEMONSTRATIVES, t) || is(PRONOUN_ARGS, t) || is(OBJECT_PRONOUNS, t) || is_number_word(t)
+                is(DETERMINERS, t)
+                    || is(DEMONSTRATIVES, t)
+                    || is(PRONOUN_ARGS, t)
+                    || is(OBJECT_PRONOUNS, t)
+                    || is_number_word(t)
             }
             _ => false,
         }
     }
 
     fn next_is_open(&self, i: usize) -> bool {
-        self.toks.get(i + 1).is_some_and(|t| t.kind == Kind::Word && is_open(t))
+        self.toks
+            .get(i + 1)
+            .is_some_and(|t| t.kind == Kind::Word && is_open(t))
     }
 
     fn classify(&mut self, i: usize) -> Tag {
@@ -378,19 +431,28 @@ impl<'a> Tagger<'a> {
         let t = tok.t.as_str();
         if t == "'s" {
             let p = i.checked_sub(1).map(|p| self.t(p)).unwrap_or("");
-            let copula = is(WH, p) || is(PRONOUN_ARGS, p) || matches!(p, "that" | "there" | "here" | "this");
+            let copula =
+                is(WH, p) || is(PRONOUN_ARGS, p) || matches!(p, "that" | "there" | "here" | "this");
             if !copula {
                 return Tag::Bound;
             }
         }
         if is(BE, t) {
-            return if self.main_verb(i, form::ING | form::PARTICIPLE | form::PAST) { Tag::Pred } else { Tag::Skip };
+            return if self.main_verb(i, form::ING | form::PARTICIPLE | form::PAST) {
+                Tag::Pred
+            } else {
+                Tag::Skip
+            };
         }
         if is(HAVE, t) {
             if self.t(i + 1) == "to" {
                 return Tag::Skip;
             }
-            return if self.main_verb(i, form::PARTICIPLE | form::PAST) { Tag::Pred } else { Tag::Skip };
+            return if self.main_verb(i, form::PARTICIPLE | form::PAST) {
+                Tag::Pred
+            } else {
+                Tag::Skip
+            };
         }
         if is(DO, t) {
             let aux = is(NEGATIONS, self.t(i + 1)) || !self.main_verb(i, form::BASE);
@@ -403,7 +465,12 @@ impl<'a> Tagger<'a> {
         if is(MODALS, t) {
             return Tag::Skip;
         }
-        if t == "to" || is(PREPOSITIONS, t) || is(CONJUNCTIONS, t) || is(PRONOUN_SKIP, t) || is(DETERMINERS, t) {
+        if t == "to"
+            || is(PREPOSITIONS, t)
+            || is(CONJUNCTIONS, t)
+            || is(PRONOUN_SKIP, t)
+            || is(DETERMINERS, t)
+        {
             return Tag::Bound;
         }
         if is(WH, t) {
@@ -414,16 +481,26 @@ impl<'a> Tagger<'a> {
             return Tag::Bound;
         }
         if is(DEMONSTRATIVES, t) {
-            let after_noun = self.prev_sig(i).is_some_and(|p| matches!(self.tags[p], Tag::Arg | Tag::Solo));
+            let after_noun = self
+                .prev_sig(i)
+                .is_some_and(|p| matches!(self.tags[p], Tag::Arg | Tag::Solo));
             if t == "that" && (after_noun || self.verb_forms_next(i)) {
                 // A relative pronoun or complementizer: the clause it opens is counted.
                 return Tag::Bound;
             }
             let next_ends = self.toks.get(i + 1).is_none_or(|n| n.kind == Kind::Punct);
-            return if !self.next_is_open(i) && (next_ends || t != "that") { Tag::Solo } else { Tag::Bound };
+            return if !self.next_is_open(i) && (next_ends || t != "that") {
+                Tag::Solo
+            } else {
+                Tag::Bound
+            };
         }
         if is(PRONOUN_ARGS, t) {
-            return if t == "it" && self.dummy_it(i) { Tag::Skip } else { Tag::Solo };
+            return if t == "it" && self.dummy_it(i) {
+                Tag::Skip
+            } else {
+                Tag::Solo
+            };
         }
         if is(ADVERBS, t) {
             return Tag::Skip;
@@ -466,7 +543,10 @@ impl<'a> Tagger<'a> {
                 let is_ing = f & form::ING != 0 && self.t(j).ends_with("ing");
                 let is_part = f & (form::PARTICIPLE | form::PAST) != 0;
                 let is_base = f & form::BASE != 0;
-                if (aux_forms & form::ING != 0 && is_ing) || (aux_forms & form::PARTICIPLE != 0 && is_part) || (aux_forms & form::BASE != 0 && is_base) {
+                if (aux_forms & form::ING != 0 && is_ing)
+                    || (aux_forms & form::PARTICIPLE != 0 && is_part)
+                    || (aux_forms & form::BASE != 0 && is_base)
+                {
                     return false;
                 }
             }
@@ -505,7 +585,10 @@ impl<'a> Tagger<'a> {
             if matches!(pt, "that" | "which" | "who" | "it" | "he" | "she" | "this") {
                 return true;
             }
-            if prev_tag == Some(Tag::Arg) && !after_det && (self.next_is_object(i) || (self.wh_clause && !self.next_is_open(i))) {
+            if prev_tag == Some(Tag::Arg)
+                && !after_det
+                && (self.next_is_object(i) || (self.wh_clause && !self.next_is_open(i)))
+            {
                 return true;
             }
             if self.s_pred && self.clause_start(i) {
@@ -534,11 +617,18 @@ impl<'a> Tagger<'a> {
         if let Some(len) = self.limit(i) {
             return Some(len);
         }
-        if matches!(t, "in" | "into") && (self.is_num(i + 1) || self.t(i + 1) == "a") && is(LENGTH_UNITS, self.t(i + 2)) {
+        if matches!(t, "in" | "into")
+            && (self.is_num(i + 1) || self.t(i + 1) == "a")
+            && is(LENGTH_UNITS, self.t(i + 2))
+        {
             return Some(3);
         }
         if t == "in" {
-            let k = if is(DETERMINERS, self.t(i + 1)) { i + 2 } else { i + 1 };
+            let k = if is(DETERMINERS, self.t(i + 1)) {
+                i + 2
+            } else {
+                i + 1
+            };
             if is(ORDER_WORDS, self.t(k)) && self.t(k + 1) == "order" {
                 return Some(k + 2 - i);
             }
@@ -559,7 +649,22 @@ impl<'a> Tagger<'a> {
         if t == "as" {
             let prev = i.checked_sub(1).map_or("", |p| self.t(p));
             let next = self.t(i + 1);
-            let role = is(ROLE_VERBS, prev) || matches!(next, "well" | "soon" | "much" | "many" | "long" | "if" | "though" | "follows" | "possible" | "needed" | "far" | "usual");
+            let role = is(ROLE_VERBS, prev)
+                || matches!(
+                    next,
+                    "well"
+                        | "soon"
+                        | "much"
+                        | "many"
+                        | "long"
+                        | "if"
+                        | "though"
+                        | "follows"
+                        | "possible"
+                        | "needed"
+                        | "far"
+                        | "usual"
+                );
             if !role && self.kind(i + 1) == Some(Kind::Word) {
                 return Some(1 + self.to_clause_end(i + 1));
             }
@@ -567,14 +672,22 @@ impl<'a> Tagger<'a> {
         if matches!(t, "in" | "into" | "to") && is(LANGUAGES, self.t(i + 1)) && !self.translating {
             return Some(2);
         }
-        if t == "into" && self.last_pred.is_some_and(|p| is(CATEGORY_VERBS, self.t(p))) {
+        if t == "into"
+            && self
+                .last_pred
+                .is_some_and(|p| is(CATEGORY_VERBS, self.t(p)))
+        {
             return Some(1 + self.to_clause_end(i + 1));
         }
         if t == "in" && is(PROGRAMMING, self.t(i + 1)) {
             return Some(2);
         }
         if matches!(t, "in" | "into") {
-            let k = if is(DETERMINERS, self.t(i + 1)) { i + 2 } else { i + 1 };
+            let k = if is(DETERMINERS, self.t(i + 1)) {
+                i + 2
+            } else {
+                i + 1
+            };
             if is(FORMATS, self.t(k)) {
                 return Some(k + 1 - i);
             }
@@ -586,7 +699,11 @@ impl<'a> Tagger<'a> {
             return Some(2);
         }
         if t == "with" {
-            let k = if is(DETERMINERS, self.t(i + 1)) { i + 2 } else { i + 1 };
+            let k = if is(DETERMINERS, self.t(i + 1)) {
+                i + 2
+            } else {
+                i + 1
+            };
             if is(WITH_FORMAT, self.t(k)) {
                 return Some(k + 1 - i);
             }
@@ -639,13 +756,21 @@ impl<'a> Tagger<'a> {
     fn adjective_like(&self, i: usize) -> bool {
         let t = self.t(i);
         is(CONSTRAINT_WORDS, t)
-            || ["ive", "ful", "ous", "able", "ible", "al", "ic", "ent", "ant", "ar", "ing"].iter().any(|s| t.ends_with(s) && t.len() > 4)
+            || [
+                "ive", "ful", "ous", "able", "ible", "al", "ic", "ent", "ant", "ar", "ing",
+            ]
+            .iter()
+            .any(|s| t.ends_with(s) && t.len() > 4)
     }
 
     /// A number says how many outputs, unless it is an operand or a measure.
     fn quantity(&self, i: usize) -> bool {
         let prev = i.checked_sub(1).map_or("", |p| self.t(p));
-        if is(COMPUTE_VERBS, prev) || self.last_pred.is_some_and(|p| is(COMPUTE_VERBS, self.t(p)) && p + 1 == i) {
+        if is(COMPUTE_VERBS, prev)
+            || self
+                .last_pred
+                .is_some_and(|p| is(COMPUTE_VERBS, self.t(p)) && p + 1 == i)
+        {
             return false;
         }
         if self.t(i) == "one" && !self.next_is_open(i) {
@@ -681,10 +806,12 @@ impl<'a> Tagger<'a> {
             let t = self.t(k);
             if is(AUDIENCE, t) || t.ends_with("-year-old") || t.ends_with("-year-olds") {
                 let next = self.toks.get(k + 1);
-                let ends = next.is_none_or(|n| n.kind != Kind::Word || !is_open(n) || verb_forms(&n.t) != 0);
+                let ends = next
+                    .is_none_or(|n| n.kind != Kind::Word || !is_open(n) || verb_forms(&n.t) != 0);
                 return ends.then_some(k + 1 - i);
             }
-            let ok = self.kind(k) == Some(Kind::Word) && (is(DETERMINERS, t) || t == "of" || is_open(&self.toks[k]));
+            let ok = self.kind(k) == Some(Kind::Word)
+                && (is(DETERMINERS, t) || t == "of" || is_open(&self.toks[k]));
             if !ok {
                 break;
             }
@@ -701,7 +828,11 @@ impl<'a> Tagger<'a> {
             return Some(2);
         }
         let year = |k: usize| self.toks.get(k).is_some_and(is_year);
-        if matches!(t, "in" | "since" | "before" | "after" | "during" | "by" | "until") && year(i + 1) {
+        if matches!(
+            t,
+            "in" | "since" | "before" | "after" | "during" | "by" | "until"
+        ) && year(i + 1)
+        {
             return Some(2);
         }
         if t == "between" && year(i + 1) && self.t(i + 2) == "and" && year(i + 3) {
@@ -720,7 +851,11 @@ impl<'a> Tagger<'a> {
         if t == "per" && self.kind(i + 1) == Some(Kind::Word) {
             return Some(2);
         }
-        if self.is_num(i) && self.t(i + 1) == "times" && matches!(self.t(i + 2), "a" | "per" | "each" | "every") && is(TIME_UNITS, self.t(i + 3)) {
+        if self.is_num(i)
+            && self.t(i + 1) == "times"
+            && matches!(self.t(i + 2), "a" | "per" | "each" | "every")
+            && is(TIME_UNITS, self.t(i + 3))
+        {
             return Some(4);
         }
         None
@@ -731,7 +866,10 @@ impl<'a> Tagger<'a> {
         let mut k = j;
         while k < self.toks.len() {
             let tok = &self.toks[k];
-            let ok = tok.kind == Kind::Word && (is(DETERMINERS, &tok.t) || (is_open(tok) && verb_forms(&tok.t) & form::BASE == 0) || (is_open(tok) && k == j));
+            let ok = tok.kind == Kind::Word
+                && (is(DETERMINERS, &tok.t)
+                    || (is_open(tok) && verb_forms(&tok.t) & form::BASE == 0)
+                    || (is_open(tok) && k == j));
             if !ok && tok.kind != Kind::Num {
                 break;
             }
@@ -745,7 +883,11 @@ impl<'a> Tagger<'a> {
     fn to_clause_end(&self, j: usize) -> usize {
         let mut k = j;
         while k < self.toks.len() {
-            if self.is_sentence_end(k) || self.kind(k) == Some(Kind::Mat) || is(WH, self.t(k)) || (is(RELATIVES, self.t(k)) && k > j) {
+            if self.is_sentence_end(k)
+                || self.kind(k) == Some(Kind::Mat)
+                || is(WH, self.t(k))
+                || (is(RELATIVES, self.t(k)) && k > j)
+            {
                 break;
             }
             let t = self.t(k);
@@ -771,7 +913,11 @@ mod tests {
     use super::super::Elements;
 
     fn e(s: &str) -> (u32, u32, u32) {
-        let Elements { predicates, arguments, constraints } = count_elements(s);
+        let Elements {
+            predicates,
+            arguments,
+            constraints,
+        } = count_elements(s);
         (predicates, arguments, constraints)
     }
 
@@ -785,7 +931,10 @@ mod tests {
     #[test]
     fn auxiliaries_and_relatives() {
         assert_eq!(e("What does the acronym NASA stand for?"), (1, 1, 0));
-        assert_eq!(e("Write a function that checks whether a string is a palindrome.").0, 3);
+        assert_eq!(
+            e("Write a function that checks whether a string is a palindrome.").0,
+            3
+        );
         assert_eq!(e("Give an example of a mammal that lays eggs."), (2, 3, 0));
     }
 

@@ -10,12 +10,21 @@ use crate::result::{Distribution, Example, ExampleGroup, Outputs};
 use crate::stats::{rate, IntDist};
 use crate::text::{truncate_chars, word_count};
 
-pub const SPEC: MetricSpec = MetricSpec { family: "complexity", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "complexity",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
     use Provenance::*;
-    let d = |id, definition, direction, provenance| MetricDoc { id, definition, direction, provenance };
+    let d = |id, definition, direction, provenance| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance,
+    };
     vec![
         d("complexity.instruction.elements_mean", "Mean number of semantic elements (predicates + arguments + constraints) per instruction (first user turn). The paper counts them with semantic role labelling; ftqa counts them offline with a rule-based tagger over a shipped English and Chinese lexicon, following fixtures/complexity/GUIDE.md. Embedded material (a passage, quoted text, code) counts as one argument. Its agreement with 146 hand-labelled instructions is stated in the report's methods. Samples without an instruction are left out.", HigherIsBetter, Paper),
         d("complexity.instruction.elements_median", "Median elements per instruction.", HigherIsBetter, Companion),
@@ -55,7 +64,12 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         top: Vec::new(),
         max_examples: c.max_examples,
         chars: c.example_chars,
-        deep: ExampleSink::new("complexity.structure.dependence_depth_mean", "Multi-turn samples with chained dependent follow-ups (depth 3 or more)", c.max_examples, c.example_chars),
+        deep: ExampleSink::new(
+            "complexity.structure.dependence_depth_mean",
+            "Multi-turn samples with chained dependent follow-ups (depth 3 or more)",
+            c.max_examples,
+            c.example_chars,
+        ),
     })
 }
 
@@ -81,7 +95,12 @@ pub fn record_complexity(r: &Record) -> RecordComplexity {
     let structure = analyze(r, directive.as_ref().map_or("", |d| d.text.as_str()));
     let response_words = r.response().map_or(0, word_count);
     let estimate = estimate(&elements.unwrap_or_default(), &structure, response_words);
-    RecordComplexity { elements, language, structure, estimate }
+    RecordComplexity {
+        elements,
+        language,
+        structure,
+        estimate,
+    }
 }
 
 struct InstructionComplexity {
@@ -114,9 +133,16 @@ impl InstructionComplexity {
             record_id: r.id.clone(),
             origin: r.origin.to_string(),
             text: truncate_chars(text, self.chars),
-            note: Some(format!("{} elements: {} predicates, {} arguments, {} constraints", total, e.predicates, e.arguments, e.constraints)),
+            note: Some(format!(
+                "{} elements: {} predicates, {} arguments, {} constraints",
+                total, e.predicates, e.arguments, e.constraints
+            )),
         };
-        let pos = self.top.iter().position(|(t, _, _)| *t < total).unwrap_or(self.top.len());
+        let pos = self
+            .top
+            .iter()
+            .position(|(t, _, _)| *t < total)
+            .unwrap_or(self.top.len());
         self.top.insert(pos, (total, self.n, ex));
         self.top.truncate(k);
     }
@@ -141,12 +167,30 @@ impl Metric for InstructionComplexity {
         self.depth.add(u64::from(s.dependence_depth));
         self.followups += u64::from(s.followups);
         self.dependent += u64::from(s.dependent_followups);
-        for (slot, on) in self.flags.iter_mut().zip([s.cot_response, s.cot_request, s.format_constraint, s.length_constraint, s.language_constraint, s.code, s.math]) {
+        for (slot, on) in self.flags.iter_mut().zip([
+            s.cot_response,
+            s.cot_request,
+            s.format_constraint,
+            s.length_constraint,
+            s.language_constraint,
+            s.code,
+            s.math,
+        ]) {
             *slot += u64::from(on);
         }
         if s.dependence_depth >= 3 && self.deep.wants_more() {
-            let shown: Vec<String> = r.conversation().map(|t| format!("[{}] {}", t.role.as_str(), truncate_chars(&t.text, 80))).collect();
-            self.deep.push(r, &shown.join("\n"), Some(format!("depth {}, {} of {} follow-ups dependent", s.dependence_depth, s.dependent_followups, s.followups)));
+            let shown: Vec<String> = r
+                .conversation()
+                .map(|t| format!("[{}] {}", t.role.as_str(), truncate_chars(&t.text, 80)))
+                .collect();
+            self.deep.push(
+                r,
+                &shown.join("\n"),
+                Some(format!(
+                    "depth {}, {} of {} follow-ups dependent",
+                    s.dependence_depth, s.dependent_followups, s.followups
+                )),
+            );
         }
     }
 
@@ -158,16 +202,37 @@ impl Metric for InstructionComplexity {
         out.set("complexity.instruction.analyzed", analyzed as f64);
         if analyzed > 0 {
             let a = analyzed as f64;
-            out.set("complexity.instruction.elements_mean", self.elements.mean().unwrap_or(0.0));
-            out.set("complexity.instruction.elements_median", self.elements.median().unwrap_or(0.0));
-            out.set("complexity.instruction.elements_p95", self.elements.quantile(0.95).unwrap_or(0) as f64);
-            for (name, sum) in ["predicates", "arguments", "constraints"].iter().zip(self.parts) {
-                out.set(format!("complexity.instruction.{name}_mean"), sum as f64 / a);
+            out.set(
+                "complexity.instruction.elements_mean",
+                self.elements.mean().unwrap_or(0.0),
+            );
+            out.set(
+                "complexity.instruction.elements_median",
+                self.elements.median().unwrap_or(0.0),
+            );
+            out.set(
+                "complexity.instruction.elements_p95",
+                self.elements.quantile(0.95).unwrap_or(0) as f64,
+            );
+            for (name, sum) in ["predicates", "arguments", "constraints"]
+                .iter()
+                .zip(self.parts)
+            {
+                out.set(
+                    format!("complexity.instruction.{name}_mean"),
+                    sum as f64 / a,
+                );
             }
-            out.set("complexity.instruction.chinese_share", rate(self.chinese, analyzed));
+            out.set(
+                "complexity.instruction.chinese_share",
+                rate(self.chinese, analyzed),
+            );
             out.distributions.push(element_bars(&self.elements));
         }
-        out.set("complexity.instruction.difficulty_estimate_mean", self.estimate_sum / self.n as f64);
+        out.set(
+            "complexity.instruction.difficulty_estimate_mean",
+            self.estimate_sum / self.n as f64,
+        );
         out.distributions.push(Distribution::Categorical {
             id: "complexity.instruction.difficulty_estimate".into(),
             title: "Offline difficulty estimate (1–10, not LLM-judged)".into(),
@@ -175,10 +240,27 @@ impl Metric for InstructionComplexity {
             labels: (1..=10).map(|s| s.to_string()).collect(),
             counts: self.estimate_bins.to_vec(),
         });
-        out.set("complexity.structure.dependence_depth_mean", self.depth.mean().unwrap_or(0.0));
-        out.set("complexity.structure.dependence_depth_max", self.depth.max().unwrap_or(0) as f64);
-        out.set("complexity.structure.dependent_followup_rate", rate(self.dependent, self.followups));
-        let names = ["cot_rate", "cot_request_rate", "format_constraint_rate", "length_constraint_rate", "language_constraint_rate", "code_rate", "math_rate"];
+        out.set(
+            "complexity.structure.dependence_depth_mean",
+            self.depth.mean().unwrap_or(0.0),
+        );
+        out.set(
+            "complexity.structure.dependence_depth_max",
+            self.depth.max().unwrap_or(0) as f64,
+        );
+        out.set(
+            "complexity.structure.dependent_followup_rate",
+            rate(self.dependent, self.followups),
+        );
+        let names = [
+            "cot_rate",
+            "cot_request_rate",
+            "format_constraint_rate",
+            "length_constraint_rate",
+            "language_constraint_rate",
+            "code_rate",
+            "math_rate",
+        ];
         for (name, count) in names.iter().zip(self.flags) {
             out.set(format!("complexity.structure.{name}"), rate(count, self.n));
         }
@@ -229,7 +311,14 @@ mod tests {
     use crate::record::{Origin, Role, Turn};
 
     fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
-        let mut r = Record::new(format!("r{i}"), Origin { file: "f".into(), line: Some(i + 1), index: i });
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: Some(i + 1),
+                index: i,
+            },
+        );
         r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
         r
     }
@@ -238,21 +327,52 @@ mod tests {
     fn reports_elements_structure_and_estimate() {
         use Role::*;
         let mut m = make(&AnalysisConfig::default());
-        m.observe(&rec(0, &[(User, "Tell me a joke."), (Assistant, "Why did the chicken cross the road?")]));
-        m.observe(&rec(1, &[(User, "What is the capital of France?"), (Assistant, "Paris.")]));
+        m.observe(&rec(
+            0,
+            &[
+                (User, "Tell me a joke."),
+                (Assistant, "Why did the chicken cross the road?"),
+            ],
+        ));
+        m.observe(&rec(
+            1,
+            &[
+                (User, "What is the capital of France?"),
+                (Assistant, "Paris."),
+            ],
+        ));
         m.observe(&rec(2, &[(Assistant, "orphan reply")]));
         let mut out = Outputs::default();
         m.finish(&mut out);
         assert_eq!(out.get("complexity.instruction.analyzed"), Some(2.0));
-        assert_eq!(out.get("complexity.instruction.elements_mean"), Some(2.5), "2 and 3 elements");
+        assert_eq!(
+            out.get("complexity.instruction.elements_mean"),
+            Some(2.5),
+            "2 and 3 elements"
+        );
         assert_eq!(out.get("complexity.instruction.predicates_mean"), Some(1.0));
-        assert!(out.get("complexity.instruction.difficulty_mean").is_none(), "only the judge sets the paper's score");
-        assert!(out.get("complexity.instruction.difficulty_estimate_mean").is_some());
-        assert_eq!(out.get("complexity.structure.dependence_depth_mean"), Some(2.0 / 3.0));
+        assert!(
+            out.get("complexity.instruction.difficulty_mean").is_none(),
+            "only the judge sets the paper's score"
+        );
+        assert!(out
+            .get("complexity.instruction.difficulty_estimate_mean")
+            .is_some());
+        assert_eq!(
+            out.get("complexity.structure.dependence_depth_mean"),
+            Some(2.0 / 3.0)
+        );
         assert!(out.methods["complexity.difficulty"].contains("No --judge"));
         assert!(out.methods["complexity.elements"].contains("held-out"));
-        assert!(out.distributions.iter().any(|d| d.id() == "complexity.instruction.elements"));
-        let top = out.examples.iter().find(|g| g.metric == "complexity.instruction.elements_mean").unwrap();
+        assert!(out
+            .distributions
+            .iter()
+            .any(|d| d.id() == "complexity.instruction.elements"));
+        let top = out
+            .examples
+            .iter()
+            .find(|g| g.metric == "complexity.instruction.elements_mean")
+            .unwrap();
         assert_eq!(top.examples[0].record_id, "r1");
     }
 }

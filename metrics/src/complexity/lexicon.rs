@@ -90,7 +90,13 @@ fn build() -> Lexicon {
     let objects = parse_objects();
     zh_dict.extend(objects.zh.keys().copied());
     let zh_max_len = zh_dict.iter().map(|w| w.chars().count()).max().unwrap_or(1);
-    Lexicon { en_verbs, zh_verbs, zh_dict, zh_max_len, objects }
+    Lexicon {
+        en_verbs,
+        zh_verbs,
+        zh_dict,
+        zh_max_len,
+        objects,
+    }
 }
 
 fn is_vowel(c: u8) -> bool {
@@ -118,7 +124,13 @@ pub fn regular_forms(base: &str) -> Vec<(String, u8)> {
     let before_last = if b.len() >= 2 { b[b.len() - 2] } else { b'a' };
     let stem_y = last == b'y' && !is_vowel(before_last);
     // -s
-    if base.ends_with('s') || base.ends_with('x') || base.ends_with('z') || base.ends_with("ch") || base.ends_with("sh") || base.ends_with('o') {
+    if base.ends_with('s')
+        || base.ends_with('x')
+        || base.ends_with('z')
+        || base.ends_with("ch")
+        || base.ends_with("sh")
+        || base.ends_with('o')
+    {
         out.push((format!("{base}es"), S));
     } else if stem_y {
         out.push((format!("{}ies", &base[..base.len() - 1]), S));
@@ -138,9 +150,14 @@ pub fn regular_forms(base: &str) -> Vec<(String, u8)> {
         }
     }
     // -ing
-    if base.ends_with("ie") {
-        out.push((format!("{}ying", &base[..base.len() - 2]), ING));
-    } else if last == b'e' && !base.ends_with("ee") && !base.ends_with("ye") && !base.ends_with("oe") && b.len() > 2 {
+    if let Some(stem) = base.strip_suffix("ie") {
+        out.push((format!("{stem}ying"), ING));
+    } else if last == b'e'
+        && !base.ends_with("ee")
+        && !base.ends_with("ye")
+        && !base.ends_with("oe")
+        && b.len() > 2
+    {
         out.push((format!("{}ing", &base[..base.len() - 1]), ING));
     } else {
         out.push((format!("{base}ing"), ING));
@@ -156,7 +173,12 @@ fn plural(w: &str) -> String {
     if let Some(stem) = w.strip_suffix("fe") {
         return format!("{stem}ves");
     }
-    if w.ends_with('s') || w.ends_with('x') || w.ends_with("ch") || w.ends_with("sh") || w.ends_with("to") {
+    if w.ends_with('s')
+        || w.ends_with('x')
+        || w.ends_with("ch")
+        || w.ends_with("sh")
+        || w.ends_with("to")
+    {
         return format!("{w}es");
     }
     let b = w.as_bytes();
@@ -167,7 +189,12 @@ fn plural(w: &str) -> String {
 }
 
 fn parse_objects() -> Objects {
-    let mut o = Objects { names: Vec::new(), en_single: HashMap::new(), en_multi: HashMap::new(), zh: HashMap::new() };
+    let mut o = Objects {
+        names: Vec::new(),
+        en_single: HashMap::new(),
+        en_multi: HashMap::new(),
+        zh: HashMap::new(),
+    };
     for line in OBJECTS.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -175,7 +202,9 @@ fn parse_objects() -> Objects {
         }
         let (en, zh) = line.split_once('|').unwrap_or((line, ""));
         let en_forms = split_en_forms(en);
-        let Some(first) = en_forms.first() else { continue };
+        let Some(first) = en_forms.first() else {
+            continue;
+        };
         let id = o.names.len() as u16;
         o.names.push(leak(first.0.trim_end_matches('*')));
         for (form, needs_det) in &en_forms {
@@ -185,11 +214,17 @@ fn parse_objects() -> Objects {
                 o.en_single.entry(plural(form)).or_insert((id, *needs_det));
             } else {
                 let mut rest: Vec<String> = ws[1..].iter().map(|s| s.to_string()).collect();
-                o.en_multi.entry(ws[0].to_string()).or_default().push((rest.clone(), id));
+                o.en_multi
+                    .entry(ws[0].to_string())
+                    .or_default()
+                    .push((rest.clone(), id));
                 if let Some(l) = rest.last_mut() {
                     *l = plural(l);
                 }
-                o.en_multi.entry(ws[0].to_string()).or_default().push((rest, id));
+                o.en_multi
+                    .entry(ws[0].to_string())
+                    .or_default()
+                    .push((rest, id));
             }
         }
         for z in zh.split_whitespace() {
@@ -203,9 +238,25 @@ fn parse_objects() -> Objects {
 /// Forms are single words except the multi-word phrases listed in `MULTI`.
 fn split_en_forms(en: &str) -> Vec<(String, bool)> {
     const MULTI: &[&str] = &[
-        "traffic light", "fire hydrant", "stop sign", "parking meter", "soccer ball", "tennis ball", "baseball bat",
-        "baseball glove", "tennis racket", "wine glass", "hot dog", "potted plant", "dining table", "cell phone",
-        "mobile phone", "remote control", "teddy bear", "hair drier", "hair dryer",
+        "traffic light",
+        "fire hydrant",
+        "stop sign",
+        "parking meter",
+        "soccer ball",
+        "tennis ball",
+        "baseball bat",
+        "baseball glove",
+        "tennis racket",
+        "wine glass",
+        "hot dog",
+        "potted plant",
+        "dining table",
+        "cell phone",
+        "mobile phone",
+        "remote control",
+        "teddy bear",
+        "hair drier",
+        "hair dryer",
     ];
     let toks: Vec<&str> = en.split_whitespace().collect();
     let mut out = Vec::new();
@@ -258,6 +309,8 @@ mod tests {
         assert_eq!(o.zh["狗"], dog);
         assert_eq!(o.en_single["knives"].0, o.en_single["knife"].0);
         assert!(o.en_single["train"].1, "ambiguous words need a determiner");
-        assert!(o.en_multi["fire"].iter().any(|(rest, _)| rest == &vec!["hydrant".to_string()]));
+        assert!(o.en_multi["fire"]
+            .iter()
+            .any(|(rest, _)| rest == &vec!["hydrant".to_string()]));
     }
 }

@@ -20,16 +20,102 @@ pub struct Directive {
     pub extra_arguments: u32,
 }
 
-/// Words by which a directive points at material that follows it.
+/// Words by which a directive points at material that follows it: references ("below",
+/// "下面") and the nouns that name material ("the paragraph", "the code", "这段文字").
+/// Alpaca data joins instruction and input with a blank line, so without these the input
+/// would be analysed as part of the instruction.
 const CUES: &[&str] = &[
-    "below", "following", "above", "these", "this", "given", "provided", "下面", "以下", "下列", "如下", "上面",
-    "上述", "这段", "这句", "这篇", "这首", "这些", "给定",
+    "below",
+    "following",
+    "above",
+    "these",
+    "this",
+    "given",
+    "provided",
+    "text",
+    "passage",
+    "article",
+    "paragraph",
+    "paragraphs",
+    "sentence",
+    "sentences",
+    "input",
+    "code",
+    "table",
+    "list",
+    "poem",
+    "story",
+    "review",
+    "email",
+    "document",
+    "data",
+    "statement",
+    "statements",
+    "essay",
+    "excerpt",
+    "snippet",
+    "program",
+    "function",
+    "tweet",
+    "message",
+    "dialogue",
+    "conversation",
+    "equation",
+    "numbers",
+    "words",
+    "phrase",
+    "title",
+    "headline",
+    "description",
+    "context",
+    "quote",
+    "lyrics",
+    "summary",
+    "report",
+    "letter",
+    "recipe",
+    "song",
+    "下面",
+    "以下",
+    "下列",
+    "如下",
+    "上面",
+    "上述",
+    "这段",
+    "这句",
+    "这篇",
+    "这首",
+    "这些",
+    "给定",
+    "文本",
+    "段落",
+    "文章",
+    "句子",
+    "代码",
+    "材料",
+    "短文",
+    "对话",
+    "下文",
+    "原文",
+    "输入",
 ];
 
 /// Labels of a `Label: text` line that introduce a note to the model rather than data.
 const NOTE_LABELS: &[&str] = &[
-    "note", "notes", "hint", "hints", "requirement", "requirements", "constraint", "constraints", "rules", "format",
-    "要求", "注意", "提示", "格式",
+    "note",
+    "notes",
+    "hint",
+    "hints",
+    "requirement",
+    "requirements",
+    "constraint",
+    "constraints",
+    "rules",
+    "format",
+    "要求",
+    "注意",
+    "提示",
+    "格式",
 ];
 
 pub fn split(instruction: &str) -> Directive {
@@ -53,7 +139,9 @@ pub fn split(instruction: &str) -> Directive {
         if line == MAT.to_string() {
             blocks.push(None);
             in_block = true;
-        } else if let Some(label) = label_of(line).filter(|l| !NOTE_LABELS.contains(&l.to_lowercase().as_str())) {
+        } else if let Some(label) =
+            label_of(line).filter(|l| !NOTE_LABELS.contains(&l.to_lowercase().as_str()))
+        {
             blocks.push(Some(label));
             in_block = true;
         } else if cue || in_block {
@@ -75,8 +163,15 @@ pub fn split(instruction: &str) -> Directive {
             None => !cue,
         })
         .count() as u32;
-    let text = directive_lines.iter().map(|l| inline_material(l)).collect::<Vec<_>>().join("\n");
-    Directive { text, extra_arguments: extra }
+    let text = directive_lines
+        .iter()
+        .map(|l| inline_material(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Directive {
+        text,
+        extra_arguments: extra,
+    }
 }
 
 fn cap(s: &str, max: usize) -> &str {
@@ -87,7 +182,9 @@ fn cap(s: &str, max: usize) -> &str {
 }
 
 fn has_cue(lines: &[String]) -> bool {
-    let Some(last) = lines.last() else { return false };
+    let Some(last) = lines.last() else {
+        return false;
+    };
     if last.ends_with(':') || last.ends_with('：') {
         return true;
     }
@@ -114,8 +211,11 @@ fn contains_word(hay: &str, needle: &str) -> bool {
 fn label_of(line: &str) -> Option<String> {
     let (head, _) = line.split_once([':', '：'])?;
     let n = head.chars().count();
-    let letters = head.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '_');
-    (n >= 1 && n <= 20 && letters && head.split_whitespace().count() <= 3).then(|| head.trim().to_string())
+    let letters = head
+        .chars()
+        .all(|c| c.is_alphabetic() || c == ' ' || c == '_');
+    ((1..=20).contains(&n) && letters && head.split_whitespace().count() <= 3)
+        .then(|| head.trim().to_string())
 }
 
 /// Removes `<image>`, `<video>`, `<|im_start|>` and similar markup tokens.
@@ -125,9 +225,18 @@ fn strip_special_tokens(s: &str) -> String {
     while let Some(i) = rest.find('<') {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        let close = tail.char_indices().take(40).find(|(_, c)| *c == '>').map(|(j, _)| j);
+        let close = tail
+            .char_indices()
+            .take(40)
+            .find(|(_, c)| *c == '>')
+            .map(|(j, _)| j);
         match close {
-            Some(j) if tail[1..j].chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '|' | '/' | '-')) && j > 1 => {
+            Some(j)
+                if tail[1..j]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '|' | '/' | '-'))
+                    && j > 1 =>
+            {
                 out.push(' ');
                 rest = &tail[j + 1..];
             }
@@ -167,7 +276,13 @@ fn inline_material(line: &str) -> String {
 }
 
 fn replace_quotes(s: &str) -> String {
-    const PAIRS: &[(char, char)] = &[('"', '"'), ('“', '”'), ('「', '」'), ('『', '』'), ('《', '》')];
+    const PAIRS: &[(char, char)] = &[
+        ('"', '"'),
+        ('“', '”'),
+        ('「', '」'),
+        ('『', '』'),
+        ('《', '》'),
+    ];
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -194,8 +309,7 @@ fn replace_quotes(s: &str) -> String {
 fn replace_boxes(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    loop {
-        let Some(i) = rest.find(['[', '(']) else { break };
+    while let Some(i) = rest.find(['[', '(']) {
         out.push_str(&rest[..i]);
         let close = if rest[i..].starts_with('[') { ']' } else { ')' };
         let tail = &rest[i + 1..];
@@ -218,20 +332,29 @@ fn replace_boxes(s: &str) -> String {
 
 pub fn is_box(inner: &str) -> bool {
     let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
-    parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.parse::<f64>().is_ok())
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.parse::<f64>().is_ok())
 }
 
 /// `Translate into Spanish: Good morning` -> `Translate into Spanish MAT`. A question after
 /// the colon ("Answer yes or no: Can penguins fly?") is the task itself and stays.
 fn colon_material(s: &str) -> String {
-    let cut = s.char_indices().find(|&(i, c)| {
-        c == '：' || (c == ':' && s[i + 1..].starts_with([' ', '\t']))
-    });
-    let Some((i, c)) = cut else { return s.to_string() };
+    let cut = s
+        .char_indices()
+        .find(|&(i, c)| c == '：' || (c == ':' && s[i + 1..].starts_with([' ', '\t'])));
+    let Some((i, c)) = cut else {
+        return s.to_string();
+    };
     let head = &s[..i];
     let tail = s[i + c.len_utf8()..].trim();
     let label = head.trim().to_lowercase();
-    if tail.is_empty() || tail.contains(['?', '？']) || !head.chars().any(char::is_alphabetic) || NOTE_LABELS.contains(&label.as_str()) {
+    if tail.is_empty()
+        || tail.contains(['?', '？'])
+        || !head.chars().any(char::is_alphabetic)
+        || NOTE_LABELS.contains(&label.as_str())
+    {
         return s.to_string();
     }
     // The colon goes too, so the material sits right after the noun that names it ("these
@@ -257,18 +380,29 @@ mod tests {
         let d = split("Answer with yes or no: Can penguins fly?");
         assert_eq!(mats(&d.text), 0);
         let d = split("Debug this:\n```py\nx = 1\n```");
-        assert_eq!(d.extra_arguments, 0, "the directive names the code ('this')");
+        assert_eq!(
+            d.extra_arguments, 0,
+            "the directive names the code ('this')"
+        );
         let d = split("把下面这句话翻译成英文：“今天天气很好。”");
         assert_eq!(mats(&d.text), 1);
     }
 
     #[test]
     fn later_lines_are_material_blocks() {
-        let d = split("Read the passage and answer the question.\n\nPassage: Some text.\nQuestion: What?");
+        let d = split(
+            "Read the passage and answer the question.\n\nPassage: Some text.\nQuestion: What?",
+        );
         assert_eq!(d.text, "Read the passage and answer the question.");
-        assert_eq!(d.extra_arguments, 0, "both labels are named in the directive");
+        assert_eq!(
+            d.extra_arguments, 0,
+            "both labels are named in the directive"
+        );
         let d = split("Translate to French.\n\nHello there");
-        assert_eq!(d.text, "Translate to French.\nHello there", "no cue: the line is analysed");
+        assert_eq!(
+            d.text, "Translate to French.\nHello there",
+            "no cue: the line is analysed"
+        );
         let d = split("Summarize the text below.\nIt was a dark night.");
         assert_eq!(d.text, "Summarize the text below.");
         assert_eq!(d.extra_arguments, 0);

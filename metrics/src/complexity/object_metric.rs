@@ -7,7 +7,11 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::{Distribution, Outputs};
 use crate::stats::{rate, IntDist};
 
-pub const SPEC: MetricSpec = MetricSpec { family: "complexity.object", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "complexity.object",
+    docs,
+    make,
+};
 
 /// Granularity levels, in the order they are reported.
 const LEVELS: [&str; 4] = ["object", "region", "image", "frame"];
@@ -15,9 +19,14 @@ const LEVELS: [&str; 4] = ["object", "region", "image", "frame"];
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
     use Provenance::*;
-    let d = |id, definition, direction, provenance| MetricDoc { id, definition, direction, provenance };
+    let d = |id, definition, direction, provenance| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance,
+    };
     vec![
-        d("complexity.object.count_mean", "The paper's object/granularity (O/G) complexity index: mean number of objects a sample involves, summed over granularities: distinct concrete objects named in any turn (a shipped lexicon of COCO categories and common scene objects, English and Chinese, so 'dog' and '狗' are one), region references (coordinate boxes such as [x1, y1, x2, y2] in pixels or normalised, <box>, <ref> without a box, <region>, PaliGemma <loc> quadruples, Kosmos-2 patch pairs, points), images, and video frames (distinct frames referred to; a video without frame references counts once).", HigherIsBetter, Paper),
+        d("complexity.object.count_mean", "The paper's object/granularity (O/G) complexity index: mean number of objects a sample involves, summed over granularities: distinct concrete objects named in any turn (a shipped lexicon of COCO categories and common scene objects, English and Chinese, so 'dog' and '狗' are one), region references (coordinate boxes such as [x1, y1, x2, y2] in pixels or normalised, with x1 <= x2 and y1 <= y2, in samples with an image or video; <box>, <ref> without a box, <region>, PaliGemma <loc> quadruples, Kosmos-2 patch pairs, points), images, and video frames (distinct frames referred to; a video without frame references counts once).", HigherIsBetter, Paper),
         d("complexity.object.count_median", "Median O/G count per sample.", HigherIsBetter, Companion),
         d("complexity.object.count_max", "Largest O/G count in one sample.", Neutral, Companion),
         d("complexity.object.granularity.<level>.mean", "Mean per sample at one granularity (level: object, region, image, frame); these add up to complexity.object.count_mean.", Neutral, Companion),
@@ -30,7 +39,12 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         count: IntDist::default(),
         sums: [0; 4],
         present: [0; 4],
-        region_examples: ExampleSink::new("complexity.object.granularity.region.mean", "Samples with region references (boxes, grounding tags)", c.max_examples, c.example_chars),
+        region_examples: ExampleSink::new(
+            "complexity.object.granularity.region.mean",
+            "Samples with region references (boxes, grounding tags)",
+            c.max_examples,
+            c.example_chars,
+        ),
     })
 }
 
@@ -55,7 +69,14 @@ impl Metric for ObjectComplexity {
         }
         if f.regions > 0 && self.region_examples.wants_more() {
             let text: Vec<&str> = r.conversation().map(|t| t.text.as_str()).collect();
-            self.region_examples.push(r, &text.join("\n"), Some(format!("{} region references, {} objects named", f.regions, f.objects)));
+            self.region_examples.push(
+                r,
+                &text.join("\n"),
+                Some(format!(
+                    "{} region references, {} objects named",
+                    f.regions, f.objects
+                )),
+            );
         }
     }
 
@@ -64,12 +85,27 @@ impl Metric for ObjectComplexity {
         if n == 0 {
             return;
         }
-        out.set("complexity.object.count_mean", self.count.mean().unwrap_or(0.0));
-        out.set("complexity.object.count_median", self.count.median().unwrap_or(0.0));
-        out.set("complexity.object.count_max", self.count.max().unwrap_or(0) as f64);
+        out.set(
+            "complexity.object.count_mean",
+            self.count.mean().unwrap_or(0.0),
+        );
+        out.set(
+            "complexity.object.count_median",
+            self.count.median().unwrap_or(0.0),
+        );
+        out.set(
+            "complexity.object.count_max",
+            self.count.max().unwrap_or(0) as f64,
+        );
         for (k, level) in LEVELS.iter().enumerate() {
-            out.set(format!("complexity.object.granularity.{level}.mean"), self.sums[k] as f64 / n as f64);
-            out.set(format!("complexity.object.granularity.{level}.sample_rate"), rate(self.present[k], n));
+            out.set(
+                format!("complexity.object.granularity.{level}.mean"),
+                self.sums[k] as f64 / n as f64,
+            );
+            out.set(
+                format!("complexity.object.granularity.{level}.sample_rate"),
+                rate(self.present[k], n),
+            );
         }
         let mut counts: Vec<u64> = (0..=20u64).map(|v| self.count.count_of(v)).collect();
         counts.push(n - counts.iter().sum::<u64>());
@@ -104,19 +140,48 @@ mod tests {
     #[test]
     fn count_is_the_sum_of_granularities() {
         let mut m = make(&AnalysisConfig::default());
-        let mut r = Record::new("a", Origin { file: "f".into(), line: Some(1), index: 0 });
-        r.turns = vec![Turn::new(Role::User, "<image>\nWhere is the cat? [0.1, 0.2, 0.5, 0.6]"), Turn::new(Role::Assistant, "On the sofa.")];
+        let mut r = Record::new(
+            "a",
+            Origin {
+                file: "f".into(),
+                line: Some(1),
+                index: 0,
+            },
+        );
+        r.turns = vec![
+            Turn::new(
+                Role::User,
+                "<image>\nWhere is the cat? [0.1, 0.2, 0.5, 0.6]",
+            ),
+            Turn::new(Role::Assistant, "On the sofa."),
+        ];
         r.images = vec!["1.jpg".into()];
         m.observe(&r);
-        let mut r2 = Record::new("b", Origin { file: "f".into(), line: Some(2), index: 1 });
-        r2.turns = vec![Turn::new(Role::User, "Hi"), Turn::new(Role::Assistant, "Hello")];
+        let mut r2 = Record::new(
+            "b",
+            Origin {
+                file: "f".into(),
+                line: Some(2),
+                index: 1,
+            },
+        );
+        r2.turns = vec![
+            Turn::new(Role::User, "Hi"),
+            Turn::new(Role::Assistant, "Hello"),
+        ];
         m.observe(&r2);
         let mut out = Outputs::default();
         m.finish(&mut out);
         // Sample a: cat + sofa (2 objects) + 1 region + 1 image = 4; sample b: 0.
         assert_eq!(out.get("complexity.object.count_mean"), Some(2.0));
-        assert_eq!(out.get("complexity.object.granularity.object.mean"), Some(1.0));
-        assert_eq!(out.get("complexity.object.granularity.region.sample_rate"), Some(0.5));
+        assert_eq!(
+            out.get("complexity.object.granularity.object.mean"),
+            Some(1.0)
+        );
+        assert_eq!(
+            out.get("complexity.object.granularity.region.sample_rate"),
+            Some(0.5)
+        );
         assert_eq!(out.examples.len(), 1);
     }
 }

@@ -70,13 +70,15 @@ fn patterns() -> &'static Patterns {
 }
 
 const DETERMINER_LIKE: &[&str] = &[
-    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their", "one",
-    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "some", "many", "several", "each",
-    "every", "another", "other", "red", "blue", "green", "white", "black", "yellow", "small", "large", "big",
-    "little", "old", "new", "wooden", "brown", "gray", "grey",
+    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our",
+    "their", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "some",
+    "many", "several", "each", "every", "another", "other", "red", "blue", "green", "white",
+    "black", "yellow", "small", "large", "big", "little", "old", "new", "wooden", "brown", "gray",
+    "grey",
 ];
 /// Characters after which a single-character Chinese object is a word of its own.
-const ZH_SINGLE_OK_BEFORE: &str = "的个只条头匹辆架艘张把本台件双顶棵朵座和与或及这那些有是在看画两一二三四五六七八九十";
+const ZH_SINGLE_OK_BEFORE: &str =
+    "的个只条头匹辆架艘张把本台件双顶棵朵座和与或及这那些有是在看画两一二三四五六七八九十";
 
 pub fn analyze(r: &Record) -> ObjectFacts {
     let p = patterns();
@@ -85,13 +87,26 @@ pub fn analyze(r: &Record) -> ObjectFacts {
     let mut frames: BTreeSet<u64> = BTreeSet::new();
     let mut image_tokens = 0u32;
     let mut video_tokens = 0u32;
-    let texts = r.system.iter().map(String::as_str).chain(r.conversation().map(|t| t.text.as_str()));
+    // Four numbers in brackets are a box only in a sample with visual content; in text
+    // data they are arrays (`let arr = [4, 5, 6, 7]`).
+    let visual = !r.images.is_empty()
+        || !r.videos.is_empty()
+        || r.conversation()
+            .any(|t| p.image_token.is_match(&t.text) || p.video_token.is_match(&t.text));
+    let texts = r
+        .system
+        .iter()
+        .map(String::as_str)
+        .chain(r.conversation().map(|t| t.text.as_str()));
     for text in texts {
-        f.regions += regions(text, p);
+        f.regions += regions(text, p, visual);
         image_tokens += p.image_token.find_iter(text).count() as u32;
         video_tokens += p.video_token.find_iter(text).count() as u32;
         for c in p.frame.captures_iter(text) {
-            if let Some(n) = (1..=3).find_map(|k| c.get(k)).and_then(|m| m.as_str().parse::<u64>().ok()) {
+            if let Some(n) = (1..=3)
+                .find_map(|k| c.get(k))
+                .and_then(|m| m.as_str().parse::<u64>().ok())
+            {
                 frames.insert(n);
             }
         }
@@ -107,7 +122,7 @@ pub fn analyze(r: &Record) -> ObjectFacts {
     f
 }
 
-fn regions(text: &str, p: &Patterns) -> u32 {
+fn regions(text: &str, p: &Patterns, visual: bool) -> u32 {
     if !text.contains(['<', '[', '(']) {
         return 0;
     }
@@ -118,21 +133,43 @@ fn regions(text: &str, p: &Patterns) -> u32 {
     n += p.loc_tokens.find_iter(text).count() / 4;
     n += p.patch_tokens.find_iter(text).count() / 2;
     n += p.point_tag.find_iter(text).count();
-    if boxes == 0 {
-        // Plain coordinate boxes, unless they sit inside box tags already counted.
-        n += p.bracket.find_iter(text).filter(|m| is_box(&m.as_str()[1..m.as_str().len() - 1])).count();
+    if boxes == 0 && visual {
+        // Plain coordinate boxes (x1 <= x2, y1 <= y2), unless inside box tags already counted.
+        n += p
+            .bracket
+            .find_iter(text)
+            .filter(|m| ordered_box(m.as_str()))
+            .count();
     }
     n as u32
 }
 
+/// `[x1, y1, x2, y2]` with the corners in order.
+fn ordered_box(s: &str) -> bool {
+    let inner = &s[1..s.len() - 1];
+    let v: Vec<f64> = inner
+        .split(',')
+        .filter_map(|x| x.trim().parse().ok())
+        .collect();
+    is_box(inner) && v.len() == 4 && v[0] <= v[2] && v[1] <= v[3]
+}
+
 fn english_objects(text: &str, p: &Patterns, out: &mut BTreeSet<u16>) {
     let o = &lexicon().objects;
-    let words: Vec<String> = p.word.find_iter(text).map(|m| m.as_str().to_lowercase()).collect();
+    let words: Vec<String> = p
+        .word
+        .find_iter(text)
+        .map(|m| m.as_str().to_lowercase())
+        .collect();
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
         if let Some(multi) = o.en_multi.get(w) {
-            if let Some((rest, id)) = multi.iter().find(|(rest, _)| rest.iter().enumerate().all(|(k, r)| words.get(i + 1 + k) == Some(r))) {
+            if let Some((rest, id)) = multi.iter().find(|(rest, _)| {
+                rest.iter()
+                    .enumerate()
+                    .all(|(k, r)| words.get(i + 1 + k) == Some(r))
+            }) {
                 out.insert(*id);
                 i += 1 + rest.len();
                 continue;
@@ -152,7 +189,9 @@ fn chinese_objects(text: &str, out: &mut BTreeSet<u16>) {
     let o = &lexicon().objects;
     let words = chinese::segment_words(text);
     for (i, w) in words.iter().enumerate() {
-        let Some(&id) = o.zh.get(w.as_str()) else { continue };
+        let Some(&id) = o.zh.get(w.as_str()) else {
+            continue;
+        };
         if w.chars().count() >= 2 {
             out.insert(id);
             continue;
@@ -161,8 +200,11 @@ fn chinese_objects(text: &str, out: &mut BTreeSet<u16>) {
         // only after a classifier, numeral, demonstrative or conjunction.
         let before = i.checked_sub(1).and_then(|k| words[k].chars().last());
         let after = words.get(i + 1).and_then(|n| n.chars().next());
-        let ok_before = before.is_none_or(|c| ZH_SINGLE_OK_BEFORE.contains(c) || !crate::text::is_cjk_char(c));
-        let ok_after = after.is_none_or(|c| !crate::text::is_cjk_char(c) || "的和与或在是吗呢了，。？！、".contains(c));
+        let ok_before =
+            before.is_none_or(|c| ZH_SINGLE_OK_BEFORE.contains(c) || !crate::text::is_cjk_char(c));
+        let ok_after = after.is_none_or(|c| {
+            !crate::text::is_cjk_char(c) || "的和与或在是吗呢了，。？！、".contains(c)
+        });
         if ok_before && ok_after {
             out.insert(id);
         }
@@ -175,9 +217,23 @@ mod tests {
     use crate::record::{Origin, Role, Turn};
 
     fn rec(texts: &[&str], images: usize) -> Record {
-        let mut r = Record::new("r", Origin { file: "f".into(), line: Some(1), index: 0 });
+        let mut r = Record::new(
+            "r",
+            Origin {
+                file: "f".into(),
+                line: Some(1),
+                index: 0,
+            },
+        );
         for (k, t) in texts.iter().enumerate() {
-            r.turns.push(Turn::new(if k % 2 == 0 { Role::User } else { Role::Assistant }, *t));
+            r.turns.push(Turn::new(
+                if k % 2 == 0 {
+                    Role::User
+                } else {
+                    Role::Assistant
+                },
+                *t,
+            ));
         }
         r.images = (0..images).map(|k| format!("{k}.jpg")).collect();
         r
@@ -185,7 +241,13 @@ mod tests {
 
     #[test]
     fn counts_distinct_objects_across_languages() {
-        let r = rec(&["<image>\nHow many dogs and cats are there? Is the dog near the fire hydrant?", "Two dogs, one cat, 一只狗 and a red car."], 1);
+        let r = rec(
+            &[
+                "<image>\nHow many dogs and cats are there? Is the dog near the fire hydrant?",
+                "Two dogs, one cat, 一只狗 and a red car.",
+            ],
+            1,
+        );
         let f = analyze(&r);
         assert_eq!(f.objects, 4, "dog, cat, fire hydrant, car: {f:?}");
         assert_eq!(f.images, 1);
@@ -194,15 +256,28 @@ mod tests {
 
     #[test]
     fn ambiguous_words_need_a_determiner() {
-        let f = analyze(&rec(&["Train a model to classify the train schedule; watch out for the watch."], 0));
+        let f = analyze(&rec(
+            &["Train a model to classify the train schedule; watch out for the watch."],
+            0,
+        ));
         assert_eq!(f.objects, 2, "'the train' and 'the watch' only: {f:?}");
     }
 
     #[test]
     fn region_styles() {
-        let f = analyze(&rec(&["Where is it? [0.12, 0.30, 0.45, 0.88] and (10, 20, 110, 220)", "<ref>the man</ref><box>(12,30),(450,880)</box> <ref>a cup</ref><box>(1,2),(3,4)</box>"], 0));
+        let f = analyze(&rec(&["Where is it? [0.12, 0.30, 0.45, 0.88] and (10, 20, 110, 220)", "<ref>the man</ref><box>(12,30),(450,880)</box> <ref>a cup</ref><box>(1,2),(3,4)</box>"], 1));
         assert_eq!(f.regions, 4, "{f:?}");
-        let f = analyze(&rec(&["detect cat", "<loc0012><loc0030><loc0450><loc0880> cat <patch_index_0001><patch_index_0044>"], 0));
+        let f = analyze(&rec(&["let arr = [4, 5, 6, 7]; sort [5, 1, 9, 6]"], 0));
+        assert_eq!(f.regions, 0, "arrays in text-only data are not boxes");
+        let f = analyze(&rec(&["<image>\nIs [50, 60, 10, 20] a box?"], 1));
+        assert_eq!(f.regions, 0, "x2 < x1 is not a box");
+        let f = analyze(&rec(
+            &[
+                "detect cat",
+                "<loc0012><loc0030><loc0450><loc0880> cat <patch_index_0001><patch_index_0044>",
+            ],
+            0,
+        ));
         assert_eq!(f.regions, 2);
         let f = analyze(&rec(&["Not a box: [1, 2, 3] or [a, b, c, d]"], 0));
         assert_eq!(f.regions, 0);
@@ -210,7 +285,10 @@ mod tests {
 
     #[test]
     fn frames_and_videos() {
-        let mut r = rec(&["<video>\nWhat happens in frame 3 and frame 12? And in <frame_3>?"], 0);
+        let mut r = rec(
+            &["<video>\nWhat happens in frame 3 and frame 12? And in <frame_3>?"],
+            0,
+        );
         r.videos = vec!["v.mp4".into()];
         let f = analyze(&r);
         assert_eq!((f.videos, f.frames), (1, 2));
@@ -220,6 +298,9 @@ mod tests {
     #[test]
     fn single_han_characters_need_context() {
         let f = analyze(&rec(&["图中有几个人？人工智能会取代人类吗？"], 0));
-        assert_eq!(f.objects, 1, "人 after 个 counts; 人工智能 and 人类 do not: {f:?}");
+        assert_eq!(
+            f.objects, 1,
+            "人 after 个 counts; 人工智能 and 人类 do not: {f:?}"
+        );
     }
 }

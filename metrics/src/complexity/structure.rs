@@ -148,7 +148,14 @@ mod tests {
     use crate::record::{Origin, Turn};
 
     fn rec(turns: &[(Role, &str)]) -> Record {
-        let mut r = Record::new("r", Origin { file: "f".into(), line: Some(1), index: 0 });
+        let mut r = Record::new(
+            "r",
+            Origin {
+                file: "f".into(),
+                line: Some(1),
+                index: 0,
+            },
+        );
         r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
         r
     }
@@ -162,24 +169,75 @@ mod tests {
     #[test]
     fn dependence_depth_counts_chained_followups() {
         use Role::*;
-        let s = st(&[(User, "Who wrote Hamlet?"), (Assistant, "Shakespeare."), (User, "When was it written?"), (Assistant, "1600."), (User, "Why?"), (Assistant, "…")]);
-        assert_eq!((s.user_turns, s.followups, s.dependent_followups, s.dependence_depth), (3, 2, 2, 3));
-        let s = st(&[(User, "Name a prime number."), (Assistant, "7"), (User, "Write a haiku about the sea in spring."), (Assistant, "…")]);
+        let s = st(&[
+            (User, "Who wrote Hamlet?"),
+            (Assistant, "Shakespeare."),
+            (User, "When was it written?"),
+            (Assistant, "1600."),
+            (User, "Why?"),
+            (Assistant, "…"),
+        ]);
+        assert_eq!(
+            (
+                s.user_turns,
+                s.followups,
+                s.dependent_followups,
+                s.dependence_depth
+            ),
+            (3, 2, 2, 3)
+        );
+        let s = st(&[
+            (User, "Name a prime number."),
+            (Assistant, "7"),
+            (User, "Write a haiku about the sea in spring."),
+            (Assistant, "…"),
+        ]);
         assert_eq!((s.dependent_followups, s.dependence_depth), (0, 1));
-        assert_eq!(st(&[(User, "hi"), (Assistant, "hello")]).dependence_depth, 1);
+        assert_eq!(
+            st(&[(User, "hi"), (Assistant, "hello")]).dependence_depth,
+            1
+        );
     }
 
     #[test]
     fn reasoning_constraints_code_and_maths() {
         use Role::*;
-        let s = st(&[(User, "Solve 2x + 3 = 11 step by step and answer in French, in under 50 words."), (Assistant, "First, subtract 3. Then divide by 2. #### 4")]);
-        assert!(s.cot_request && s.cot_response && s.math && s.length_constraint && s.language_constraint);
+        let s = st(&[
+            (
+                User,
+                "Solve 2x + 3 = 11 step by step and answer in French, in under 50 words.",
+            ),
+            (Assistant, "First, subtract 3. Then divide by 2. #### 4"),
+        ]);
+        assert!(
+            s.cot_request
+                && s.cot_response
+                && s.math
+                && s.length_constraint
+                && s.language_constraint
+        );
         assert!(!s.code && !s.format_constraint);
-        let s = st(&[(User, "Return the result as JSON."), (Assistant, "```python\nprint(1)\n```")]);
+        let s = st(&[
+            (User, "Return the result as JSON."),
+            (Assistant, "```python\nprint(1)\n```"),
+        ]);
         assert!(s.format_constraint && s.code && !s.cot_response);
-        let s = st(&[(User, "用Python写一个函数，不超过20行。"), (Assistant, "def f(x):\n    return x")]);
+        let s = st(&[
+            (User, "用Python写一个函数，不超过20行。"),
+            (Assistant, "def f(x):\n    return x"),
+        ]);
         assert!(s.code && s.length_constraint);
-        let s = st(&[(User, "Tell me about Paris."), (Assistant, "Paris is the capital of France.")]);
-        assert_eq!(s, Structure { user_turns: 1, dependence_depth: 1, ..Structure::default() });
+        let s = st(&[
+            (User, "Tell me about Paris."),
+            (Assistant, "Paris is the capital of France."),
+        ]);
+        assert_eq!(
+            s,
+            Structure {
+                user_turns: 1,
+                dependence_depth: 1,
+                ..Structure::default()
+            }
+        );
     }
 }

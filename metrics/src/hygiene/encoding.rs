@@ -12,10 +12,19 @@ use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::Outputs;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "hygiene.encoding", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "hygiene.encoding",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
-    let d = |id, definition| MetricDoc { id, definition, direction: Direction::LowerIsBetter, provenance: Provenance::Basic };
+    let d = |id, definition| MetricDoc {
+        id,
+        definition,
+        direction: Direction::LowerIsBetter,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("hygiene.mojibake.count", "Samples with mojibake in any text (system, turns, both preference sides): UTF-8 read as Windows-1252/Latin-1 (or Windows-1254), found as characters that map back to a complete, valid multi-byte UTF-8 sequence (`Ã©` for é, `â€™` for ’, `é¢„` for 预). A lone two-byte sequence that decodes to a control character is ignored."),
         d("hygiene.mojibake.rate", "hygiene.mojibake.count / records.analyzed."),
@@ -27,8 +36,18 @@ fn docs() -> Vec<MetricDoc> {
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Encoding {
         n: 0,
-        mojibake: Check::new("hygiene.mojibake.count", "hygiene.mojibake.rate", "Mojibake (UTF-8 read as Latin-1/Windows-1252)", c),
-        replacement: Check::new("hygiene.replacement_char.count", "hygiene.replacement_char.rate", "Replacement characters (U+FFFD)", c),
+        mojibake: Check::new(
+            "hygiene.mojibake.count",
+            "hygiene.mojibake.rate",
+            "Mojibake (UTF-8 read as Latin-1/Windows-1252)",
+            c,
+        ),
+        replacement: Check::new(
+            "hygiene.replacement_char.count",
+            "hygiene.replacement_char.rate",
+            "Replacement characters (U+FFFD)",
+            c,
+        ),
     })
 }
 
@@ -51,14 +70,21 @@ impl Metric for Encoding {
                 if let Some(m) = first_mojibake(text) {
                     moji = true;
                     let ctx = context(text, m.start, m.end, 30);
-                    self.mojibake.hit(r, text, || format!("\"{}\" should read \"{}\": {ctx}", &text[m.start..m.end], m.repaired));
+                    self.mojibake.hit(r, text, || {
+                        format!(
+                            "\"{}\" should read \"{}\": {ctx}",
+                            &text[m.start..m.end],
+                            m.repaired
+                        )
+                    });
                 }
             }
             if !repl {
                 if let Some(i) = text.find('\u{FFFD}') {
                     repl = true;
                     let ctx = context(text, i, i + 3, 30);
-                    self.replacement.hit(r, text, || format!("U+FFFD at: {ctx}"));
+                    self.replacement
+                        .hit(r, text, || format!("U+FFFD at: {ctx}"));
                 }
             }
         }
@@ -148,11 +174,18 @@ pub fn first_mojibake(text: &str) -> Option<Mojibake> {
                 }
             }
             if bytes.len() == need + 1 {
-                if let Some(repaired) = std::str::from_utf8(&bytes).ok().and_then(|s| s.chars().next()) {
+                if let Some(repaired) = std::str::from_utf8(&bytes)
+                    .ok()
+                    .and_then(|s| s.chars().next())
+                {
                     let control = need == 1 && (repaired as u32) < 0xA0;
                     if !control {
                         let end = chars.get(i + need + 1).map_or(text.len(), |(b, _)| *b);
-                        return Some(Mojibake { start, end, repaired });
+                        return Some(Mojibake {
+                            start,
+                            end,
+                            repaired,
+                        });
                     }
                 }
             }
@@ -203,12 +236,23 @@ mod tests {
         assert_eq!(first_mojibake("donâ€™t").unwrap().repaired, '’');
         // The style of ../shared/papers/002: Turkish code page for the 0xF0 lead byte.
         assert_eq!(first_mojibake("## ğŸ”¥ MLLM").unwrap().repaired, '🔥');
-        assert_eq!(count_mojibake("é¢„è®ç»ƒæ•°æ®é›†"), 4, "bytes the code page drops break some sequences");
+        assert_eq!(
+            count_mojibake("é¢„è®ç»ƒæ•°æ®é›†"),
+            4,
+            "bytes the code page drops break some sequences"
+        );
     }
 
     #[test]
     fn real_text_is_clean() {
-        for s in ["Ça va? Größe, naïve, déjà vu, ¿Qué?", "预训练数据集", "Привет", "Ångström £5 — “quoted”", "日本語のテキスト", "Â"] {
+        for s in [
+            "Ça va? Größe, naïve, déjà vu, ¿Qué?",
+            "预训练数据集",
+            "Привет",
+            "Ångström £5 — “quoted”",
+            "日本語のテキスト",
+            "Â",
+        ] {
             assert!(first_mojibake(s).is_none(), "{s}");
         }
     }

@@ -11,11 +11,20 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::Outputs;
 use crate::stats::{rate, IntDist};
 
-pub const SPEC: MetricSpec = MetricSpec { family: "images.files", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "images.files",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition, direction| MetricDoc { id, definition, direction, provenance: Provenance::Basic };
+    let d = |id, definition, direction| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("images.files.checked", "Distinct image references looked up under --image-root (relative paths are resolved against it; absolute paths are used as they are).", Neutral),
         d("images.files.ok", "Distinct referenced images that exist and decode.", Neutral),
@@ -45,7 +54,10 @@ impl Metric for Documented {
 /// What the checker found for one image reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImageStatus {
-    Ok { width: u32, height: u32 },
+    Ok {
+        width: u32,
+        height: u32,
+    },
     Missing,
     Corrupt(String),
     /// A URL or embedded bytes: not a file to look up.
@@ -87,8 +99,18 @@ impl ImageFiles {
             height: IntDist::default(),
             short_side: IntDist::default(),
             pixels: 0.0,
-            missing_examples: ExampleSink::new("hygiene.image_missing.count", "Samples referencing missing image files", c.max_examples, c.example_chars),
-            corrupt_examples: ExampleSink::new("hygiene.image_corrupt.count", "Samples referencing image files that do not decode", c.max_examples, c.example_chars),
+            missing_examples: ExampleSink::new(
+                "hygiene.image_missing.count",
+                "Samples referencing missing image files",
+                c.max_examples,
+                c.example_chars,
+            ),
+            corrupt_examples: ExampleSink::new(
+                "hygiene.image_corrupt.count",
+                "Samples referencing image files that do not decode",
+                c.max_examples,
+                c.example_chars,
+            ),
         }
     }
 
@@ -126,12 +148,20 @@ impl ImageFiles {
         let shown = r.instruction().unwrap_or("");
         if !missing.is_empty() {
             self.missing_samples += 1;
-            self.missing_examples.push(r, shown, Some(format!("missing: {}", missing.join(", "))));
+            self.missing_examples
+                .push(r, shown, Some(format!("missing: {}", missing.join(", "))));
         }
         if !corrupt.is_empty() {
             self.corrupt_samples += 1;
-            let list: Vec<String> = corrupt.iter().map(|(p, why)| format!("{p} ({why})")).collect();
-            self.corrupt_examples.push(r, shown, Some(format!("does not decode: {}", list.join(", "))));
+            let list: Vec<String> = corrupt
+                .iter()
+                .map(|(p, why)| format!("{p} ({why})"))
+                .collect();
+            self.corrupt_examples.push(
+                r,
+                shown,
+                Some(format!("does not decode: {}", list.join(", "))),
+            );
         }
     }
 
@@ -144,16 +174,30 @@ impl ImageFiles {
         out.set("images.files.unchecked", unchecked as f64);
         if self.samples > 0 {
             out.set("hygiene.image_missing.count", self.missing_samples as f64);
-            out.set("hygiene.image_missing.rate", rate(self.missing_samples, self.samples));
+            out.set(
+                "hygiene.image_missing.rate",
+                rate(self.missing_samples, self.samples),
+            );
             out.set("hygiene.image_corrupt.count", self.corrupt_samples as f64);
-            out.set("hygiene.image_corrupt.rate", rate(self.corrupt_samples, self.samples));
+            out.set(
+                "hygiene.image_corrupt.rate",
+                rate(self.corrupt_samples, self.samples),
+            );
         }
         self.width.write_summary("images.resolution.width", out);
         self.height.write_summary("images.resolution.height", out);
-        self.short_side.write_summary("images.resolution.short_side", out);
+        self.short_side
+            .write_summary("images.resolution.short_side", out);
         if ok > 0 {
-            out.set("images.resolution.megapixels.mean", self.pixels / ok as f64 / 1e6);
-            out.distributions.push(self.short_side.log_histogram("images.resolution.short_side", "Image resolution (shorter side, pixels)", "pixels"));
+            out.set(
+                "images.resolution.megapixels.mean",
+                self.pixels / ok as f64 / 1e6,
+            );
+            out.distributions.push(self.short_side.log_histogram(
+                "images.resolution.short_side",
+                "Image resolution (shorter side, pixels)",
+                "pixels",
+            ));
         }
         out.examples.extend(self.missing_examples.into_group());
         out.examples.extend(self.corrupt_examples.into_group());
@@ -174,16 +218,56 @@ mod tests {
     use crate::record::Origin;
 
     fn fact(r: &str, status: ImageStatus, first: bool) -> ImageFact {
-        ImageFact { reference: r.into(), status, first_seen: first }
+        ImageFact {
+            reference: r.into(),
+            status,
+            first_seen: first,
+        }
     }
 
     #[test]
     fn samples_and_files_are_counted_separately() {
         let mut agg = ImageFiles::new("/data", &AnalysisConfig::default());
-        let r = Record::new("a", Origin { file: "f".into(), line: Some(1), index: 0 });
-        agg.observe(&r, &[fact("a.png", ImageStatus::Ok { width: 40, height: 30 }, true), fact("gone.png", ImageStatus::Missing, true)]);
-        agg.observe(&r, &[fact("a.png", ImageStatus::Ok { width: 40, height: 30 }, false)]);
-        agg.observe(&r, &[fact("bad.jpg", ImageStatus::Corrupt("truncated".into()), true), fact("gone.png", ImageStatus::Missing, false)]);
+        let r = Record::new(
+            "a",
+            Origin {
+                file: "f".into(),
+                line: Some(1),
+                index: 0,
+            },
+        );
+        agg.observe(
+            &r,
+            &[
+                fact(
+                    "a.png",
+                    ImageStatus::Ok {
+                        width: 40,
+                        height: 30,
+                    },
+                    true,
+                ),
+                fact("gone.png", ImageStatus::Missing, true),
+            ],
+        );
+        agg.observe(
+            &r,
+            &[fact(
+                "a.png",
+                ImageStatus::Ok {
+                    width: 40,
+                    height: 30,
+                },
+                false,
+            )],
+        );
+        agg.observe(
+            &r,
+            &[
+                fact("bad.jpg", ImageStatus::Corrupt("truncated".into()), true),
+                fact("gone.png", ImageStatus::Missing, false),
+            ],
+        );
         agg.observe(&r, &[fact("http://x/y.png", ImageStatus::Unchecked, true)]);
         let mut out = Outputs::default();
         agg.finish(&mut out);

@@ -32,8 +32,18 @@ pub(crate) struct Check {
 }
 
 impl Check {
-    pub(crate) fn new(count_id: &'static str, rate_id: &'static str, title: &'static str, c: &AnalysisConfig) -> Self {
-        Check { count_id, rate_id, count: 0, examples: ExampleSink::new(count_id, title, c.max_examples, c.example_chars) }
+    pub(crate) fn new(
+        count_id: &'static str,
+        rate_id: &'static str,
+        title: &'static str,
+        c: &AnalysisConfig,
+    ) -> Self {
+        Check {
+            count_id,
+            rate_id,
+            count: 0,
+            examples: ExampleSink::new(count_id, title, c.max_examples, c.example_chars),
+        }
     }
 
     pub(crate) fn hit(&mut self, r: &Record, text: &str, note: impl FnOnce() -> String) {
@@ -60,8 +70,14 @@ impl Check {
 
 /// Every text of a sample: system prompt, prompt turns, and both preference sides.
 pub(crate) fn all_texts(r: &Record) -> impl Iterator<Item = &str> {
-    let sides = r.preference.iter().flat_map(|p| p.chosen.iter().chain(p.rejected.iter()));
-    r.system.iter().map(String::as_str).chain(r.turns.iter().chain(sides).map(|t| t.text.as_str()))
+    let sides = r
+        .preference
+        .iter()
+        .flat_map(|p| p.chosen.iter().chain(p.rejected.iter()));
+    r.system
+        .iter()
+        .map(String::as_str)
+        .chain(r.turns.iter().chain(sides).map(|t| t.text.as_str()))
 }
 
 /// A short window of `text` around byte range `start..end`, for example notes.

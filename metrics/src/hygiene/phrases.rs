@@ -12,43 +12,145 @@ use crate::result::Outputs;
 use regex::Regex;
 use std::sync::OnceLock;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "hygiene.phrases", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "hygiene.phrases",
+    docs,
+    make,
+};
 
 /// `'` stands for either apostrophe.
 pub const REFUSALS: &[&str] = &[
-    "i'm sorry, but i can't", "i'm sorry, but i cannot", "i am sorry, but i cannot", "i am sorry, but i can't",
-    "i'm sorry, i can't", "i'm sorry, i cannot", "sorry, but i can't", "sorry, i can't", "i cannot fulfill",
-    "i can't fulfill", "i cannot comply", "i can't comply", "i cannot assist with", "i can't assist with",
-    "i can't help with that", "i cannot help with that", "i'm unable to help", "i am unable to help",
-    "i'm unable to provide", "i am unable to provide", "i'm not able to provide", "i am not able to provide",
-    "i cannot provide", "i can't provide", "i must decline", "i'm afraid i can't", "i'm afraid i cannot",
-    "i won't be able to help", "it is not appropriate for me to", "it's not appropriate for me to",
-    "i'm not comfortable", "i am not comfortable", "i cannot create content", "i can't create content",
-    "goes against my programming", "against my guidelines", "violates my guidelines", "i'm not allowed to",
-    "i am not allowed to", "i cannot engage in", "i can't engage in",
-    "抱歉，我无法", "抱歉，我不能", "很抱歉，我无法", "很抱歉，我不能", "对不起，我无法", "对不起，我不能", "抱歉,我无法",
-    "抱歉,我不能", "我无法回答", "我不能回答", "我无法提供", "我不能提供", "我无法满足", "我不能满足", "无法为您提供",
-    "我无法帮助", "我不能帮助", "我无法协助", "恕我无法", "我不便回答", "我拒绝",
+    "i'm sorry, but i can't",
+    "i'm sorry, but i cannot",
+    "i am sorry, but i cannot",
+    "i am sorry, but i can't",
+    "i'm sorry, i can't",
+    "i'm sorry, i cannot",
+    "sorry, but i can't",
+    "sorry, i can't",
+    "i cannot fulfill",
+    "i can't fulfill",
+    "i cannot comply",
+    "i can't comply",
+    "i cannot assist with",
+    "i can't assist with",
+    "i can't help with that",
+    "i cannot help with that",
+    "i'm unable to help",
+    "i am unable to help",
+    "i'm unable to provide",
+    "i am unable to provide",
+    "i'm not able to provide",
+    "i am not able to provide",
+    "i cannot provide",
+    "i can't provide",
+    "i must decline",
+    "i'm afraid i can't",
+    "i'm afraid i cannot",
+    "i won't be able to help",
+    "it is not appropriate for me to",
+    "it's not appropriate for me to",
+    "i'm not comfortable",
+    "i am not comfortable",
+    "i cannot create content",
+    "i can't create content",
+    "goes against my programming",
+    "against my guidelines",
+    "violates my guidelines",
+    "i'm not allowed to",
+    "i am not allowed to",
+    "i cannot engage in",
+    "i can't engage in",
+    "抱歉，我无法",
+    "抱歉，我不能",
+    "很抱歉，我无法",
+    "很抱歉，我不能",
+    "对不起，我无法",
+    "对不起，我不能",
+    "抱歉,我无法",
+    "抱歉,我不能",
+    "我无法回答",
+    "我不能回答",
+    "我无法提供",
+    "我不能提供",
+    "我无法满足",
+    "我不能满足",
+    "无法为您提供",
+    "我无法帮助",
+    "我不能帮助",
+    "我无法协助",
+    "恕我无法",
+    "我不便回答",
+    "我拒绝",
 ];
 
 pub const BOILERPLATE: &[&str] = &[
-    "as an ai language model", "as a language model", "as an ai model", "as an ai assistant", "as an ai,",
-    "as an artificial intelligence", "i am an ai", "i'm an ai", "i am a language model", "i'm a language model",
-    "i don't have personal opinions", "i do not have personal opinions", "i don't have personal experiences",
-    "i do not have personal experiences", "i don't have personal beliefs", "i do not have personal beliefs",
-    "i don't have feelings", "i do not have feelings", "i don't have emotions", "i do not have emotions",
-    "my knowledge cutoff", "my knowledge cut-off", "as of my last update", "as of my last training",
-    "my training data", "trained by openai", "developed by openai", "created by openai",
-    "i don't have access to real-time", "i do not have access to real-time", "i cannot browse the internet",
+    "as an ai language model",
+    "as a language model",
+    "as an ai model",
+    "as an ai assistant",
+    "as an ai,",
+    "as an artificial intelligence",
+    "i am an ai",
+    "i'm an ai",
+    "i am a language model",
+    "i'm a language model",
+    "i don't have personal opinions",
+    "i do not have personal opinions",
+    "i don't have personal experiences",
+    "i do not have personal experiences",
+    "i don't have personal beliefs",
+    "i do not have personal beliefs",
+    "i don't have feelings",
+    "i do not have feelings",
+    "i don't have emotions",
+    "i do not have emotions",
+    "my knowledge cutoff",
+    "my knowledge cut-off",
+    "as of my last update",
+    "as of my last training",
+    "my training data",
+    "trained by openai",
+    "developed by openai",
+    "created by openai",
+    "i don't have access to real-time",
+    "i do not have access to real-time",
+    "i cannot browse the internet",
     "i can't browse the internet",
-    "作为一个人工智能", "作为一名人工智能", "作为人工智能", "作为一个ai", "作为ai", "作为一个语言模型", "作为语言模型",
-    "作为人工智能语言模型", "作为ai语言模型", "作为一个ai语言模型", "我是一个人工智能", "我是一个ai", "我是人工智能",
-    "我是一个语言模型", "我没有个人观点", "我没有个人意见", "我没有个人感情", "我没有情感", "我没有个人喜好",
-    "我的知识截止", "截至我的知识", "我无法访问互联网", "我无法实时", "由openai开发", "由openai训练",
+    "作为一个人工智能",
+    "作为一名人工智能",
+    "作为人工智能",
+    "作为一个ai",
+    "作为ai",
+    "作为一个语言模型",
+    "作为语言模型",
+    "作为人工智能语言模型",
+    "作为ai语言模型",
+    "作为一个ai语言模型",
+    "我是一个人工智能",
+    "我是一个ai",
+    "我是人工智能",
+    "我是一个语言模型",
+    "我没有个人观点",
+    "我没有个人意见",
+    "我没有个人感情",
+    "我没有情感",
+    "我没有个人喜好",
+    "我的知识截止",
+    "截至我的知识",
+    "我无法访问互联网",
+    "我无法实时",
+    "由openai开发",
+    "由openai训练",
 ];
 
 fn docs() -> Vec<MetricDoc> {
-    let d = |id, definition| MetricDoc { id, definition, direction: Direction::LowerIsBetter, provenance: Provenance::Basic };
+    let d = |id, definition| MetricDoc {
+        id,
+        definition,
+        direction: Direction::LowerIsBetter,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("hygiene.refusal.count", "Samples with a refusal in an assistant turn (chosen side for preference data), by a fixed list of English and Chinese phrases such as \"I'm sorry, but I can't\", \"I cannot fulfill\", \"抱歉，我无法\", \"我不能提供\" (case-insensitive, either apostrophe)."),
         d("hygiene.refusal.rate", "hygiene.refusal.count / samples with an assistant turn."),
@@ -60,14 +162,27 @@ fn docs() -> Vec<MetricDoc> {
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Phrases {
         n: 0,
-        refusal: Check::new("hygiene.refusal.count", "hygiene.refusal.rate", "Refusals in responses", c),
-        boilerplate: Check::new("hygiene.boilerplate.count", "hygiene.boilerplate.rate", "AI boilerplate in responses", c),
+        refusal: Check::new(
+            "hygiene.refusal.count",
+            "hygiene.refusal.rate",
+            "Refusals in responses",
+            c,
+        ),
+        boilerplate: Check::new(
+            "hygiene.boilerplate.count",
+            "hygiene.boilerplate.rate",
+            "AI boilerplate in responses",
+            c,
+        ),
     })
 }
 
 /// One case-insensitive alternation of the phrases, apostrophes either way.
 pub fn phrase_regex(phrases: &[&str]) -> Regex {
-    let alts: Vec<String> = phrases.iter().map(|p| regex::escape(p).replace('\'', "['’]").replace(',', "[,，]")).collect();
+    let alts: Vec<String> = phrases
+        .iter()
+        .map(|p| regex::escape(p).replace('\'', "['’]").replace(',', "[,，]"))
+        .collect();
     Regex::new(&format!("(?i){}", alts.join("|"))).expect("phrase list compiles")
 }
 
@@ -93,14 +208,16 @@ impl Metric for Phrases {
                 if let Some(m) = refusal.find(&t.text) {
                     got_refusal = true;
                     let ctx = context(&t.text, m.start(), m.end(), 60);
-                    self.refusal.hit(r, &t.text, || format!("matched \"{}\": {ctx}", m.as_str()));
+                    self.refusal
+                        .hit(r, &t.text, || format!("matched \"{}\": {ctx}", m.as_str()));
                 }
             }
             if !got_boiler {
                 if let Some(m) = boiler.find(&t.text) {
                     got_boiler = true;
                     let ctx = context(&t.text, m.start(), m.end(), 60);
-                    self.boilerplate.hit(r, &t.text, || format!("matched \"{}\": {ctx}", m.as_str()));
+                    self.boilerplate
+                        .hit(r, &t.text, || format!("matched \"{}\": {ctx}", m.as_str()));
                 }
             }
         }
@@ -121,8 +238,18 @@ mod tests {
     fn run(responses: &[&str]) -> Outputs {
         let mut m = make(&AnalysisConfig::default());
         for (k, resp) in responses.iter().enumerate() {
-            let mut r = Record::new(format!("r{k}"), Origin { file: "f".into(), line: None, index: k as u64 });
-            r.turns = vec![Turn::new(Role::User, "q"), Turn::new(Role::Assistant, *resp)];
+            let mut r = Record::new(
+                format!("r{k}"),
+                Origin {
+                    file: "f".into(),
+                    line: None,
+                    index: k as u64,
+                },
+            );
+            r.turns = vec![
+                Turn::new(Role::User, "q"),
+                Turn::new(Role::Assistant, *resp),
+            ];
             m.observe(&r);
         }
         let mut out = Outputs::default();

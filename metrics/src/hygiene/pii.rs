@@ -13,7 +13,11 @@ use crate::stats::rate;
 use regex::Regex;
 use std::sync::OnceLock;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "hygiene.pii", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "hygiene.pii",
+    docs,
+    make,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -24,7 +28,13 @@ pub enum Kind {
     Secret,
 }
 
-pub const KINDS: [Kind; 5] = [Kind::Email, Kind::Phone, Kind::Ip, Kind::CreditCard, Kind::Secret];
+pub const KINDS: [Kind; 5] = [
+    Kind::Email,
+    Kind::Phone,
+    Kind::Ip,
+    Kind::CreditCard,
+    Kind::Secret,
+];
 
 impl Kind {
     pub fn name(self) -> &'static str {
@@ -39,7 +49,12 @@ impl Kind {
 }
 
 fn docs() -> Vec<MetricDoc> {
-    let d = |id, definition| MetricDoc { id, definition, direction: Direction::LowerIsBetter, provenance: Provenance::Basic };
+    let d = |id, definition| MetricDoc {
+        id,
+        definition,
+        direction: Direction::LowerIsBetter,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("hygiene.pii.count", "Samples with personal data or a secret in any text (system, turns, both preference sides): any of the kinds below."),
         d("hygiene.pii.rate", "hygiene.pii.count / records.analyzed."),
@@ -85,40 +100,73 @@ pub fn find(kind: Kind, text: &str) -> Option<(usize, usize)> {
             if !text.contains('@') {
                 return None;
             }
-            p.email.captures_iter(text).find(|c| !reserved_domain(&c[1])).map(|c| {
-                let m = c.get(0).expect("whole match");
-                (m.start(), m.end())
-            })
+            p.email
+                .captures_iter(text)
+                .find(|c| !reserved_domain(&c[1]))
+                .map(|c| {
+                    let m = c.get(0).expect("whole match");
+                    (m.start(), m.end())
+                })
         }
         Kind::Phone => {
             if !digits() {
                 return None;
             }
-            p.phone.find_iter(text).find(|m| digit_bounded(text, m.start(), m.end())).map(|m| (m.start(), m.end()))
+            p.phone
+                .find_iter(text)
+                .find(|m| digit_bounded(text, m.start(), m.end()))
+                .map(|m| (m.start(), m.end()))
         }
         Kind::Ip => {
             let v4 = if digits() && text.contains('.') {
-                p.ipv4.find_iter(text).find(|m| dot_bounded(text, m.start(), m.end()))
+                p.ipv4
+                    .find_iter(text)
+                    .find(|m| dot_bounded(text, m.start(), m.end()))
             } else {
                 None
             };
-            v4.or_else(|| if text.contains("::") || text.matches(':').count() >= 7 { p.ipv6.find_iter(text).find(|m| m.as_str().chars().filter(|c| c.is_ascii_hexdigit()).count() >= 4) } else { None })
-                .map(|m| (m.start(), m.end()))
+            v4.or_else(|| {
+                if text.contains("::") || text.matches(':').count() >= 7 {
+                    p.ipv6
+                        .find_iter(text)
+                        .find(|m| m.as_str().chars().filter(|c| c.is_ascii_hexdigit()).count() >= 4)
+                } else {
+                    None
+                }
+            })
+            .map(|m| (m.start(), m.end()))
         }
         Kind::CreditCard => {
             if !digits() {
                 return None;
             }
-            p.card.find_iter(text).find(|m| is_card(m.as_str()) && digit_bounded(text, m.start(), m.end())).map(|m| (m.start(), m.end()))
+            p.card
+                .find_iter(text)
+                .find(|m| is_card(m.as_str()) && digit_bounded(text, m.start(), m.end()))
+                .map(|m| (m.start(), m.end()))
         }
-        Kind::Secret => p.secret.find_iter(text).find(|m| !placeholder(m.as_str())).map(|m| (m.start(), m.end())),
+        Kind::Secret => p
+            .secret
+            .find_iter(text)
+            .find(|m| !placeholder(m.as_str()))
+            .map(|m| (m.start(), m.end())),
     }
 }
 
 fn reserved_domain(domain: &str) -> bool {
     let d = domain.to_ascii_lowercase();
     ["example.com", "example.org", "example.net", "localhost"].contains(&d.as_str())
-        || [".example.com", ".example.org", ".example.net", ".example", ".test", ".invalid", ".localhost"].iter().any(|s| d.ends_with(s))
+        || [
+            ".example.com",
+            ".example.org",
+            ".example.net",
+            ".example",
+            ".test",
+            ".invalid",
+            ".localhost",
+        ]
+        .iter()
+        .any(|s| d.ends_with(s))
 }
 
 fn digit_bounded(text: &str, start: usize, end: usize) -> bool {
@@ -133,7 +181,8 @@ fn dot_bounded(text: &str, start: usize, end: usize) -> bool {
     let mut after = text[end..].chars();
     let a1 = after.next();
     let a2 = after.next();
-    !before.is_some_and(|c| c == '.' || c.is_ascii_digit()) && !(a1 == Some('.') && a2.is_some_and(|c| c.is_ascii_digit()))
+    let version_tail = a1 == Some('.') && a2.is_some_and(|c| c.is_ascii_digit());
+    !before.is_some_and(|c| c == '.' || c.is_ascii_digit()) && !version_tail
 }
 
 pub fn luhn(digits: &[u8]) -> bool {
@@ -148,21 +197,33 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn is_card(s: &str) -> bool {
-    let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    let digits: Vec<u8> = s
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
     let n = digits.len();
     if !(13..=19).contains(&n) || digits.iter().all(|d| *d == digits[0]) {
         return false;
     }
-    let prefix = |k: usize| digits[..k].iter().fold(0u32, |acc, d| acc * 10 + u32::from(*d));
+    let prefix = |k: usize| {
+        digits[..k]
+            .iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(*d))
+    };
     let network = match digits[0] {
         4 => matches!(n, 13 | 16 | 19),
         5 => (51..=55).contains(&prefix(2)) && n == 16,
         2 => (2221..=2720).contains(&prefix(4)) && n == 16,
-        3 => (matches!(prefix(2), 34 | 37) && n == 15) || (prefix(2) == 35 && n >= 16) || (matches!(prefix(2), 30 | 36 | 38) && n == 14),
+        3 => {
+            (matches!(prefix(2), 34 | 37) && n == 15)
+                || (prefix(2) == 35 && n >= 16)
+                || (matches!(prefix(2), 30 | 36 | 38) && n == 14)
+        }
         6 => prefix(4) == 6011 || prefix(2) == 65 || (644..=649).contains(&prefix(3)),
         _ => false,
     };
@@ -197,7 +258,12 @@ pub fn mask(s: &str) -> String {
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Pii {
         n: 0,
-        any: Check::new("hygiene.pii.count", "hygiene.pii.rate", "Personal data and secrets", c),
+        any: Check::new(
+            "hygiene.pii.count",
+            "hygiene.pii.rate",
+            "Personal data and secrets",
+            c,
+        ),
         per_kind: [0; 5],
     })
 }
@@ -223,7 +289,13 @@ impl Metric for Pii {
         }
         if !found.is_empty() {
             let shown = r.instruction().or(r.response()).unwrap_or("");
-            self.any.hit(r, shown, || found.iter().map(|(k, m)| format!("{}: {m}", k.name())).collect::<Vec<_>>().join("; "));
+            self.any.hit(r, shown, || {
+                found
+                    .iter()
+                    .map(|(k, m)| format!("{}: {m}", k.name()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            });
         }
     }
 
@@ -232,8 +304,14 @@ impl Metric for Pii {
         self.any.write(n, out);
         if n > 0 {
             for (k, kind) in KINDS.iter().enumerate() {
-                out.set(format!("hygiene.pii.{}.count", kind.name()), self.per_kind[k] as f64);
-                out.set(format!("hygiene.pii.{}.rate", kind.name()), rate(self.per_kind[k], n));
+                out.set(
+                    format!("hygiene.pii.{}.count", kind.name()),
+                    self.per_kind[k] as f64,
+                );
+                out.set(
+                    format!("hygiene.pii.{}.rate", kind.name()),
+                    rate(self.per_kind[k], n),
+                );
             }
         }
     }
@@ -267,11 +345,20 @@ mod tests {
         assert!(has(Kind::CreditCard, "card 4111 1111 1111 1111 exp"));
         assert!(has(Kind::CreditCard, "5500-0000-0000-0004"));
         assert!(!has(Kind::CreditCard, "4111 1111 1111 1112"), "fails Luhn");
-        assert!(!has(Kind::CreditCard, "1234567812345670"), "Luhn-valid but no card network");
+        assert!(
+            !has(Kind::CreditCard, "1234567812345670"),
+            "Luhn-valid but no card network"
+        );
         assert!(has(Kind::Secret, "key = sk-proj-abcDEF1234567890ghijKLMN"));
         assert!(has(Kind::Secret, "id AKIA2E0A8F3B244C9986 here"));
-        assert!(!has(Kind::Secret, "AKIAIOSFODNN7EXAMPLE"), "AWS documentation placeholder");
-        assert!(has(Kind::Secret, "token ghp_0123456789abcdefghijABCDEFGHIJ012345"));
+        assert!(
+            !has(Kind::Secret, "AKIAIOSFODNN7EXAMPLE"),
+            "AWS documentation placeholder"
+        );
+        assert!(has(
+            Kind::Secret,
+            "token ghp_0123456789abcdefghijABCDEFGHIJ012345"
+        ));
         assert!(has(Kind::Secret, "-----BEGIN RSA PRIVATE KEY-----\nMIIE"));
         assert!(!has(Kind::Secret, "sk-xxxxxxxxxxxxxxxxxxxxxxxx"));
         assert!(!has(Kind::Secret, "use sk-learn for models"));

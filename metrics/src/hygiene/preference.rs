@@ -8,10 +8,19 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::Outputs;
 use crate::text::{is_blank, truncate_chars};
 
-pub const SPEC: MetricSpec = MetricSpec { family: "hygiene.preference", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "hygiene.preference",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
-    let d = |id, definition| MetricDoc { id, definition, direction: Direction::LowerIsBetter, provenance: Provenance::Basic };
+    let d = |id, definition| MetricDoc {
+        id,
+        definition,
+        direction: Direction::LowerIsBetter,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("hygiene.preference.empty_side.count", "Preference pairs where the chosen or the rejected side has no assistant turn or an empty final assistant turn."),
         d("hygiene.preference.empty_side.rate", "hygiene.preference.empty_side.count / preference.pairs."),
@@ -23,8 +32,18 @@ fn docs() -> Vec<MetricDoc> {
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(PreferenceHygiene {
         pairs: 0,
-        empty: Check::new("hygiene.preference.empty_side.count", "hygiene.preference.empty_side.rate", "Preference pairs with an empty side", c),
-        mismatch: Check::new("hygiene.preference.prompt_mismatch.count", "hygiene.preference.prompt_mismatch.rate", "Preference pairs whose sides answer different prompts", c),
+        empty: Check::new(
+            "hygiene.preference.empty_side.count",
+            "hygiene.preference.empty_side.rate",
+            "Preference pairs with an empty side",
+            c,
+        ),
+        mismatch: Check::new(
+            "hygiene.preference.prompt_mismatch.count",
+            "hygiene.preference.prompt_mismatch.rate",
+            "Preference pairs whose sides answer different prompts",
+            c,
+        ),
     })
 }
 
@@ -35,7 +54,10 @@ struct PreferenceHygiene {
 }
 
 fn final_answer(side: &[Turn]) -> Option<&str> {
-    side.iter().rev().find(|t| t.role == Role::Assistant).map(|t| t.text.as_str())
+    side.iter()
+        .rev()
+        .find(|t| t.role == Role::Assistant)
+        .map(|t| t.text.as_str())
 }
 
 fn prompt_turn(side: &[Turn]) -> Option<&Turn> {
@@ -58,8 +80,18 @@ impl Metric for PreferenceHygiene {
         }
         let diverged = prompt_turn(&p.chosen).or(prompt_turn(&p.rejected));
         if let Some(t) = diverged {
-            let shown = format!("chosen: {}\n---\nrejected: {}", side_text(&p.chosen), side_text(&p.rejected));
-            self.mismatch.hit(r, &shown, || format!("a side has its own {} turn: {}", t.role.as_str(), truncate_chars(&t.text, 80)));
+            let shown = format!(
+                "chosen: {}\n---\nrejected: {}",
+                side_text(&p.chosen),
+                side_text(&p.rejected)
+            );
+            self.mismatch.hit(r, &shown, || {
+                format!(
+                    "a side has its own {} turn: {}",
+                    t.role.as_str(),
+                    truncate_chars(&t.text, 80)
+                )
+            });
         }
     }
 
@@ -70,7 +102,10 @@ impl Metric for PreferenceHygiene {
 }
 
 fn side_text(side: &[Turn]) -> String {
-    side.iter().map(|t| format!("[{}] {}", t.role.as_str(), truncate_chars(&t.text, 60))).collect::<Vec<_>>().join(" ")
+    side.iter()
+        .map(|t| format!("[{}] {}", t.role.as_str(), truncate_chars(&t.text, 60)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -79,7 +114,14 @@ mod tests {
     use crate::record::{Origin, Preference};
 
     fn pair(k: u64, chosen: Vec<Turn>, rejected: Vec<Turn>) -> Record {
-        let mut r = Record::new(format!("p{k}"), Origin { file: "f".into(), line: Some(k + 1), index: k });
+        let mut r = Record::new(
+            format!("p{k}"),
+            Origin {
+                file: "f".into(),
+                line: Some(k + 1),
+                index: k,
+            },
+        );
         r.turns = vec![Turn::new(Role::User, "prompt")];
         r.preference = Some(Preference { chosen, rejected });
         r
@@ -94,15 +136,36 @@ mod tests {
         m.observe(&pair(0, vec![a("good")], vec![a("bad")]));
         m.observe(&pair(1, vec![a("good")], vec![a("  ")]));
         m.observe(&pair(2, vec![], vec![a("bad")]));
-        m.observe(&pair(3, vec![a("x"), u("follow-up A"), a("good")], vec![a("y"), u("follow-up B"), a("bad")]));
-        m.observe(&pair(4, vec![a("good")], vec![u("a different question"), a("bad")]));
-        let mut plain = Record::new("d", Origin { file: "f".into(), line: None, index: 5 });
+        m.observe(&pair(
+            3,
+            vec![a("x"), u("follow-up A"), a("good")],
+            vec![a("y"), u("follow-up B"), a("bad")],
+        ));
+        m.observe(&pair(
+            4,
+            vec![a("good")],
+            vec![u("a different question"), a("bad")],
+        ));
+        let mut plain = Record::new(
+            "d",
+            Origin {
+                file: "f".into(),
+                line: None,
+                index: 5,
+            },
+        );
         plain.turns = vec![u("q"), a("r")];
         m.observe(&plain);
         let mut out = Outputs::default();
         m.finish(&mut out);
         assert_eq!(out.get("hygiene.preference.empty_side.count"), Some(2.0));
-        assert_eq!(out.get("hygiene.preference.prompt_mismatch.count"), Some(2.0));
-        assert_eq!(out.get("hygiene.preference.prompt_mismatch.rate"), Some(0.4));
+        assert_eq!(
+            out.get("hygiene.preference.prompt_mismatch.count"),
+            Some(2.0)
+        );
+        assert_eq!(
+            out.get("hygiene.preference.prompt_mismatch.rate"),
+            Some(0.4)
+        );
     }
 }

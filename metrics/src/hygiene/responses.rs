@@ -8,7 +8,11 @@ use crate::text::{is_cjk_char, normalize_for_dedup, truncate_chars, word_count};
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "hygiene.response", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "hygiene.response",
+    docs,
+    make,
+};
 
 /// Longest repeated unit, in tokens, the loop detector looks for; longer repeats are
 /// caught sentence by sentence.
@@ -17,7 +21,12 @@ const MAX_PERIOD: usize = 24;
 const MAX_TOKENS: usize = 4_000;
 
 fn docs() -> Vec<MetricDoc> {
-    let d = |id, definition| MetricDoc { id, definition, direction: Direction::LowerIsBetter, provenance: Provenance::Basic };
+    let d = |id, definition| MetricDoc {
+        id,
+        definition,
+        direction: Direction::LowerIsBetter,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("hygiene.truncated.count", "Samples whose final response looks cut off: an unclosed ``` code fence, a last character that cannot end a text (, ; : ( [ { - 、，：), a dangling last word (the, and, of, to, with… / 的 和 与 或 是 在 把 被), or a prose line of 8+ words that has finished sentences but stops mid-sentence. Empty responses are counted by empty.response.count instead."),
         d("hygiene.truncated.rate", "hygiene.truncated.count / samples with a non-empty response."),
@@ -32,9 +41,24 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Responses {
         with_response: 0,
         with_both: 0,
-        truncated: Check::new("hygiene.truncated.count", "hygiene.truncated.rate", "Responses that look cut off", c),
-        echo: Check::new("hygiene.echo.count", "hygiene.echo.rate", "Responses that repeat the instruction", c),
-        looped: Check::new("hygiene.repetition_loop.count", "hygiene.repetition_loop.rate", "Responses stuck in a repetition loop", c),
+        truncated: Check::new(
+            "hygiene.truncated.count",
+            "hygiene.truncated.rate",
+            "Responses that look cut off",
+            c,
+        ),
+        echo: Check::new(
+            "hygiene.echo.count",
+            "hygiene.echo.rate",
+            "Responses that repeat the instruction",
+            c,
+        ),
+        looped: Check::new(
+            "hygiene.repetition_loop.count",
+            "hygiene.repetition_loop.rate",
+            "Responses stuck in a repetition loop",
+            c,
+        ),
         chars: c.example_chars,
     })
 }
@@ -50,20 +74,33 @@ struct Responses {
 
 impl Metric for Responses {
     fn observe(&mut self, r: &Record) {
-        let Some(resp) = r.response().filter(|s| !s.trim().is_empty()) else { return };
+        let Some(resp) = r.response().filter(|s| !s.trim().is_empty()) else {
+            return;
+        };
         self.with_response += 1;
         if let Some(why) = truncation(resp) {
-            let tail: String = resp.chars().rev().take(self.chars).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: String = resp
+                .chars()
+                .rev()
+                .take(self.chars)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             self.truncated.hit(r, &tail, || format!("ends: {why}"));
         }
         if let Some(inst) = r.instruction().filter(|s| !s.trim().is_empty()) {
             self.with_both += 1;
             if echoes(inst, resp) {
-                self.echo.hit(r, resp, || format!("instruction: {}", truncate_chars(inst, 120)));
+                self.echo.hit(r, resp, || {
+                    format!("instruction: {}", truncate_chars(inst, 120))
+                });
             }
         }
         if let Some(unit) = repetition_loop(resp) {
-            self.looped.hit(r, resp, || format!("repeated unit: {}", truncate_chars(&unit, 80)));
+            self.looped.hit(r, resp, || {
+                format!("repeated unit: {}", truncate_chars(&unit, 80))
+            });
         }
     }
 
@@ -75,10 +112,13 @@ impl Metric for Responses {
 }
 
 const DANGLING_EN: &[&str] = &[
-    "the", "a", "an", "and", "or", "but", "of", "to", "with", "for", "in", "on", "at", "by", "from", "that", "which",
-    "because", "as", "if", "than", "their", "its", "my", "your", "our", "is", "are", "was", "were",
+    "the", "a", "an", "and", "or", "but", "of", "to", "with", "for", "in", "on", "at", "by",
+    "from", "that", "which", "because", "as", "if", "than", "their", "its", "my", "your", "our",
+    "is", "are", "was", "were",
 ];
-const DANGLING_ZH: &[char] = &['的', '和', '与', '或', '是', '在', '把', '被', '对', '从', '向', '及'];
+const DANGLING_ZH: &[char] = &[
+    '的', '和', '与', '或', '是', '在', '把', '被', '对', '从', '向', '及',
+];
 
 /// Why a response looks cut off, or `None`.
 pub fn truncation(resp: &str) -> Option<&'static str> {
@@ -87,21 +127,36 @@ pub fn truncation(resp: &str) -> Option<&'static str> {
         return Some("inside an unclosed code block");
     }
     let last = t.chars().next_back()?;
-    if matches!(last, ',' | ';' | ':' | '(' | '[' | '{' | '-' | '–' | '—' | '、' | '，' | '：' | '；' | '（') {
+    if matches!(
+        last,
+        ',' | ';' | ':' | '(' | '[' | '{' | '-' | '–' | '—' | '、' | '，' | '：' | '；' | '（'
+    ) {
         return Some("on a character that cannot end a text");
     }
     if DANGLING_ZH.contains(&last) {
         return Some("on a function word");
     }
     let last_line = t.lines().next_back().unwrap_or("").trim();
-    let last_word = last_line.rsplit(|c: char| !c.is_alphanumeric() && c != '\'').next().unwrap_or("");
+    let last_word = last_line
+        .rsplit(|c: char| !c.is_alphanumeric() && c != '\'')
+        .next()
+        .unwrap_or("");
     let line_words = last_line.split_whitespace().count();
-    if last.is_alphabetic() && DANGLING_EN.contains(&last_word.to_lowercase().as_str()) && line_words >= 3 {
+    if last.is_alphabetic()
+        && DANGLING_EN.contains(&last_word.to_lowercase().as_str())
+        && line_words >= 3
+    {
         return Some("on a function word");
     }
     // Prose that has finished sentences on its last line and then stops mid-sentence.
-    let list_or_code = last_line.starts_with(['-', '*', '#', '|', '>']) || last_line.chars().next().is_some_and(|c| c.is_ascii_digit());
-    if !list_or_code && last.is_lowercase() && line_words >= 8 {
+    // The last word must be an ordinary lower-case word: hashtags, handles, URLs, names
+    // ("… -C.S. Lewis") and numbers end texts legitimately.
+    let list_or_code = last_line.starts_with(['-', '*', '#', '|', '>'])
+        || last_line.chars().next().is_some_and(|c| c.is_ascii_digit());
+    let tail_word = last_line.split_whitespace().next_back().unwrap_or("");
+    let plain_word = tail_word.chars().next().is_some_and(char::is_lowercase)
+        && tail_word.chars().all(char::is_alphabetic);
+    if !list_or_code && plain_word && line_words >= 8 {
         let body = &last_line[..last_line.len() - last.len_utf8()];
         if body.contains(". ") || body.contains("。") {
             return Some("mid-sentence");
@@ -124,11 +179,17 @@ fn tokens(s: &str) -> Vec<(u64, bool)> {
         if w.chars().any(is_cjk_char) {
             let mut buf = [0u8; 4];
             for c in w.chars() {
-                out.push((xxh3_64(c.encode_utf8(&mut buf).as_bytes()), c.is_alphabetic()));
+                out.push((
+                    xxh3_64(c.encode_utf8(&mut buf).as_bytes()),
+                    c.is_alphabetic(),
+                ));
             }
         } else {
             let lower = w.to_lowercase();
-            out.push((xxh3_64(lower.as_bytes()), w.chars().any(char::is_alphabetic)));
+            out.push((
+                xxh3_64(lower.as_bytes()),
+                w.chars().any(char::is_alphabetic),
+            ));
         }
     }
     out
@@ -192,22 +253,42 @@ mod tests {
         assert!(truncation("Here is the code:\n```python\nprint(1)").is_some());
         assert!(truncation("The reasons are the cost, the time, and").is_some());
         assert!(truncation("First point,").is_some());
-        assert!(truncation("Paris is the capital of France. It is famous for its museums and the river that").is_some());
+        assert!(truncation(
+            "Paris is the capital of France. It is famous for its museums and the river that"
+        )
+        .is_some());
         assert!(truncation("这是我们的").is_some());
         assert!(truncation("Paris.").is_none());
         assert!(truncation("42").is_none());
         assert!(truncation("- apples\n- pears").is_none());
+        assert!(truncation("Get a puppy and experience love like no other. #PuppyLove").is_none());
+        assert!(
+            truncation("'What! You too? I thought that no one but myself . . .' -C.S. Lewis")
+                .is_none()
+        );
+        assert!(
+            truncation("We use the same logic to reverse the links. Then we reverse").is_some()
+        );
         assert!(truncation("The answer is yes").is_none());
     }
 
     #[test]
     fn echo_and_loops() {
         assert!(echoes("Name three colors.", "name three colors."));
-        assert!(echoes("Name three colors.", "Name three colors. Red, green, blue."));
+        assert!(echoes(
+            "Name three colors.",
+            "Name three colors. Red, green, blue."
+        ));
         assert!(!echoes("Hi", "Hi there"));
-        assert!(repetition_loop("I think so. I think so. I think so. I think so. I think so.").is_some());
+        assert!(
+            repetition_loop("I think so. I think so. I think so. I think so. I think so.")
+                .is_some()
+        );
         assert!(repetition_loop(&"the cat sat ".repeat(5)).is_some());
-        assert!(repetition_loop(&"ha ".repeat(11)).is_none(), "11 repeats of one token are below the 12-token floor");
+        assert!(
+            repetition_loop(&"ha ".repeat(11)).is_none(),
+            "11 repeats of one token are below the 12-token floor"
+        );
         assert!(repetition_loop(&"ha ".repeat(12)).is_some());
         assert!(repetition_loop("[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]").is_none());
         assert!(repetition_loop("very very very good").is_none());
@@ -218,9 +299,22 @@ mod tests {
     #[test]
     fn counts_exactly() {
         let mut m = make(&AnalysisConfig::default());
-        let texts = [("Say hi", "hi"), ("Repeat after me please", "Repeat after me please"), ("Count", &*"one two three ".repeat(5)), ("List", "a, b,"), ("Empty", "  ")];
+        let texts = [
+            ("Say hi", "hi"),
+            ("Repeat after me please", "Repeat after me please"),
+            ("Count", &*"one two three ".repeat(5)),
+            ("List", "a, b,"),
+            ("Empty", "  "),
+        ];
         for (k, (i, o)) in texts.iter().enumerate() {
-            let mut r = Record::new(format!("r{k}"), Origin { file: "f".into(), line: Some(k as u64 + 1), index: k as u64 });
+            let mut r = Record::new(
+                format!("r{k}"),
+                Origin {
+                    file: "f".into(),
+                    line: Some(k as u64 + 1),
+                    index: k as u64,
+                },
+            );
             r.turns = vec![Turn::new(Role::User, *i), Turn::new(Role::Assistant, *o)];
             m.observe(&r);
         }
@@ -229,6 +323,10 @@ mod tests {
         assert_eq!(out.get("hygiene.echo.count"), Some(1.0));
         assert_eq!(out.get("hygiene.repetition_loop.count"), Some(1.0));
         assert_eq!(out.get("hygiene.truncated.count"), Some(1.0));
-        assert_eq!(out.get("hygiene.truncated.rate"), Some(0.25), "the empty response is not in the denominator");
+        assert_eq!(
+            out.get("hygiene.truncated.rate"),
+            Some(0.25),
+            "the empty response is not in the denominator"
+        );
     }
 }

@@ -12,7 +12,11 @@ use crate::stats::rate;
 use regex::Regex;
 use std::sync::OnceLock;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "hygiene.template_tokens", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "hygiene.template_tokens",
+    docs,
+    make,
+};
 
 /// (literal, id slug). Matched case-sensitively, as tokenizers do.
 pub const TOKENS: &[(&str, &str)] = &[
@@ -65,7 +69,12 @@ fn slugs() -> Vec<&'static str> {
 }
 
 fn docs() -> Vec<MetricDoc> {
-    let d = |id, definition| MetricDoc { id, definition, direction: Direction::LowerIsBetter, provenance: Provenance::Basic };
+    let d = |id, definition| MetricDoc {
+        id,
+        definition,
+        direction: Direction::LowerIsBetter,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("hygiene.template_tokens.count", "Samples in which any text (system, turns, both preference sides) contains a chat-template or tokenizer control token: <|endoftext|>, <|im_start|>, <|im_end|>, <|eot_id|>, Llama-3 header tokens, <|system|>/<|user|>/<|assistant|>, <start_of_turn>, </s>, <eos>, <unk>, <pad>, [INST], <<SYS>>, Alpaca headers (### Instruction:, ### Input:, ### Response:), ### Human:/### Assistant:, or an hh-rlhf transcript marker (\\n\\nHuman:, \\n\\nAssistant:) inside a turn. Case-sensitive."),
         d("hygiene.template_tokens.rate", "hygiene.template_tokens.count / records.analyzed."),
@@ -87,7 +96,12 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         n: 0,
         per_token: vec![0; slugs.len()],
         slugs,
-        any: Check::new("hygiene.template_tokens.count", "hygiene.template_tokens.rate", "Leaked chat-template tokens", c),
+        any: Check::new(
+            "hygiene.template_tokens.count",
+            "hygiene.template_tokens.rate",
+            "Leaked chat-template tokens",
+            c,
+        ),
     })
 }
 
@@ -109,12 +123,18 @@ impl Metric for TemplateTokens {
                 continue;
             }
             for m in re.find_iter(text) {
-                let slug = TOKENS.iter().find(|(t, _)| *t == m.as_str()).map_or("", |(_, s)| *s);
+                let slug = TOKENS
+                    .iter()
+                    .find(|(t, _)| *t == m.as_str())
+                    .map_or("", |(_, s)| *s);
                 if let Some(k) = self.slugs.iter().position(|s| *s == slug) {
                     seen[k] = true;
                 }
                 if first.is_none() {
-                    first = Some((m.as_str().escape_debug().to_string(), context(text, m.start(), m.end(), 40)));
+                    first = Some((
+                        m.as_str().escape_debug().to_string(),
+                        context(text, m.start(), m.end(), 40),
+                    ));
                 }
             }
         }
@@ -144,7 +164,10 @@ impl Metric for TemplateTokens {
         bars.sort_by_key(|(s, c)| (std::cmp::Reverse(*c), *s));
         out.distributions.push(Distribution::Categorical {
             id: "hygiene.template_tokens".into(),
-            title: format!("Samples with leaked template tokens, by token ({:.1}% of samples)", rate(found, n) * 100.0),
+            title: format!(
+                "Samples with leaked template tokens, by token ({:.1}% of samples)",
+                rate(found, n) * 100.0
+            ),
             x_label: "token".into(),
             labels: bars.iter().map(|(s, _)| s.to_string()).collect(),
             counts: bars.iter().map(|(_, c)| *c).collect(),
@@ -162,24 +185,47 @@ mod tests {
         let mut m = make(&AnalysisConfig::default());
         let cases: [(&str, &str); 5] = [
             ("Q", "answer<|endoftext|>"),
-            ("<|im_start|>user hi<|im_end|>", "x<|endoftext|><|endoftext|>"),
+            (
+                "<|im_start|>user hi<|im_end|>",
+                "x<|endoftext|><|endoftext|>",
+            ),
             ("[INST] hi [/INST]", "ok"),
             ("### Response: is a heading I mention", "plain"),
             ("clean", "clean <s>strikethrough</s>? no: only </s> counts"),
         ];
         for (k, (i, o)) in cases.iter().enumerate() {
-            let mut r = Record::new(format!("r{k}"), Origin { file: "f".into(), line: None, index: k as u64 });
+            let mut r = Record::new(
+                format!("r{k}"),
+                Origin {
+                    file: "f".into(),
+                    line: None,
+                    index: k as u64,
+                },
+            );
             r.turns = vec![Turn::new(Role::User, *i), Turn::new(Role::Assistant, *o)];
             m.observe(&r);
         }
-        let mut r = Record::new("p", Origin { file: "f".into(), line: None, index: 9 });
+        let mut r = Record::new(
+            "p",
+            Origin {
+                file: "f".into(),
+                line: None,
+                index: 9,
+            },
+        );
         r.turns = vec![Turn::new(Role::User, "q")];
-        r.preference = Some(Preference { chosen: vec![Turn::new(Role::Assistant, "fine")], rejected: vec![Turn::new(Role::Assistant, "bad\n\nHuman: more")] });
+        r.preference = Some(Preference {
+            chosen: vec![Turn::new(Role::Assistant, "fine")],
+            rejected: vec![Turn::new(Role::Assistant, "bad\n\nHuman: more")],
+        });
         m.observe(&r);
         let mut out = Outputs::default();
         m.finish(&mut out);
         assert_eq!(out.get("hygiene.template_tokens.count"), Some(6.0));
-        assert_eq!(out.get("hygiene.template_tokens.endoftext.count"), Some(2.0));
+        assert_eq!(
+            out.get("hygiene.template_tokens.endoftext.count"),
+            Some(2.0)
+        );
         assert_eq!(out.get("hygiene.template_tokens.inst.count"), Some(1.0));
         assert_eq!(out.get("hygiene.template_tokens.eos_s.count"), Some(1.0));
         assert_eq!(out.get("hygiene.template_tokens.hh_human.count"), Some(1.0));

@@ -2,6 +2,7 @@
 
 mod bars;
 mod histogram;
+pub mod overlay;
 mod style;
 
 use crate::font::ensure_font;
@@ -99,7 +100,7 @@ fn draw<DB: DrawingBackend>(d: &Distribution, root: &DrawingArea<DB, Shift>) -> 
 }
 
 /// Draws a titled "No data" placeholder, for distributions with nothing to plot.
-fn draw_empty<DB: DrawingBackend>(
+pub(crate) fn draw_empty<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
 ) -> Result<(), String> {

@@ -1,0 +1,184 @@
+//! The `dedup.semantic` metric: samples whose embeddings have cosine similarity at least
+//! the threshold are duplicates; clusters are the connected components of that graph.
+//!
+//! The neighbour search is the exact blocked cosine range search of the DBSCAN work:
+//! DBSCAN with `min_samples = 2` and `eps = 1 - threshold` makes every point with one
+//! other neighbour a core point, so its clusters are exactly those components.
+//! Embeddings cost `dim × 4` bytes per text, so only the first
+//! `AnalysisConfig::dedup.semantic_max_records` records are embedded (documented in the
+//! methods note); rates are over those records.
+
+use super::clusters::Clusters;
+use super::parts::{response_chars, PARTS};
+use super::report::write_part;
+use super::snippets::Snippets;
+use super::union_find::UnionFind;
+use crate::cluster::{dbscan, DbscanParams, Rows};
+use crate::embed::{default_embedder, Embedder};
+use crate::record::Record;
+use crate::registry::{AnalysisConfig, Metric};
+use crate::result::Outputs;
+use std::sync::Arc;
+
+pub struct Vectors {
+    embedder: Arc<dyn Embedder>,
+    fitted: bool,
+    dim: usize,
+    pending: Vec<(u32, String)>,
+    pub data: Vec<f32>,
+    /// Record sequence number of each stored row.
+    pub seq_of_row: Vec<u32>,
+    pub error: Option<String>,
+}
+
+impl Vectors {
+    pub fn new(embedder: Arc<dyn Embedder>) -> Self {
+        let dim = embedder.dim();
+        Vectors { embedder, fitted: false, dim, pending: Vec::new(), data: Vec::new(), seq_of_row: Vec::new(), error: None }
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    pub fn push(&mut self, seq: u32, text: String) {
+        self.pending.push((seq, text));
+        if self.pending.len() >= self.embedder.batch_size() {
+            self.flush();
+        }
+    }
+
+    pub fn flush(&mut self) {
+        if self.pending.is_empty() || self.error.is_some() {
+            self.pending.clear();
+            return;
+        }
+        let texts: Vec<&str> = self.pending.iter().map(|p| p.1.as_str()).collect();
+        if !self.fitted {
+            // Corpus-fitted embedders (the lexical IDF) are fitted on the first batch.
+            if let Some(f) = self.embedder.fit(&texts) {
+                self.embedder = f;
+            }
+            self.fitted = true;
+        }
+        match self.embedder.embed(&texts) {
+            Ok(v) => {
+                for ((seq, _), row) in self.pending.iter().zip(v.chunks_exact(self.dim)) {
+                    // All-zero rows (nothing the embedder could represent) are left out.
+                    if row.iter().any(|x| *x != 0.0) {
+                        self.data.extend_from_slice(row);
+                        self.seq_of_row.push(*seq);
+                    }
+                }
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.pending.clear();
+    }
+
+    /// Connected components of `cos >= threshold` over `n` records.
+    pub fn clusters(&self, n: usize, threshold: f32, resp_len: &[u32]) -> Clusters {
+        let mut uf = UnionFind::new(n);
+        if !self.seq_of_row.is_empty() {
+            let rows = Rows::new(&self.data, self.dim);
+            let params = DbscanParams { eps: (1.0 - threshold).max(1e-6), min_samples: 2 };
+            let c = dbscan(rows, params, crate::cluster::Search::Auto);
+            let mut first_of_label: Vec<Option<u32>> = vec![None; c.n_clusters];
+            for (row, &l) in c.labels.iter().enumerate() {
+                if l >= 0 {
+                    let seq = self.seq_of_row[row];
+                    match first_of_label[l as usize] {
+                        Some(f) => uf.union(f, seq),
+                        None => first_of_label[l as usize] = Some(seq),
+                    }
+                }
+            }
+        }
+        let mut row_of = vec![u32::MAX; n];
+        for (row, &seq) in self.seq_of_row.iter().enumerate() {
+            row_of[seq as usize] = row as u32;
+        }
+        let cos = |i: u32, j: u32| -> f32 {
+            let (a, b) = (row_of[i as usize] as usize, row_of[j as usize] as usize);
+            let (ra, rb) = (&self.data[a * self.dim..(a + 1) * self.dim], &self.data[b * self.dim..(b + 1) * self.dim]);
+            ra.iter().zip(rb).map(|(x, y)| x * y).sum()
+        };
+        Clusters::build(&mut uf, |i| u64::from(resp_len[i as usize]), cos)
+    }
+}
+
+pub struct SemanticDup {
+    parts: Vec<Vectors>,
+    resp_len: Vec<u32>,
+    snippets: Snippets,
+    threshold: f32,
+    max_records: usize,
+    max_examples: usize,
+    n: u64,
+    seen: u64,
+}
+
+pub fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
+    let embedder = c.embedder.clone().unwrap_or_else(default_embedder);
+    Box::new(SemanticDup {
+        parts: PARTS.iter().map(|_| Vectors::new(embedder.clone())).collect(),
+        resp_len: Vec::new(),
+        snippets: Snippets::new(c.example_chars),
+        threshold: c.dedup.semantic_threshold,
+        max_records: c.dedup.semantic_max_records,
+        max_examples: c.max_examples,
+        n: 0,
+        seen: 0,
+    })
+}
+
+impl Metric for SemanticDup {
+    fn observe(&mut self, r: &Record) {
+        self.seen += 1;
+        if self.n as usize >= self.max_records {
+            return;
+        }
+        let seq = self.n as u32;
+        self.n += 1;
+        self.resp_len.push(response_chars(r));
+        self.snippets.offer(seq, r, r.instruction().or(r.response()).unwrap_or_default(), None, 1);
+        for (v, part) in self.parts.iter_mut().zip(PARTS) {
+            if let Some(t) = part.text(r) {
+                v.push(seq, t.into_owned());
+            }
+        }
+    }
+
+    fn finish(mut self: Box<Self>, out: &mut Outputs) {
+        if self.max_records == 0 {
+            return;
+        }
+        let n = self.n as usize;
+        let mut name = String::new();
+        for (v, part) in self.parts.iter_mut().zip(PARTS) {
+            v.flush();
+            if let Some(e) = &v.error {
+                out.methods.insert("dedup.semantic".into(), format!("not computed: the embedder failed ({e})"));
+                return;
+            }
+            name = v.embedder.name().to_string();
+            let clusters = v.clusters(n, self.threshold, &self.resp_len);
+            let snippets = (part == super::parts::Part::Sample).then_some(&self.snippets);
+            write_part(out, "dedup.semantic", "Semantic", part, &clusters, self.n, snippets, self.max_examples);
+        }
+        out.set("dedup.semantic.records", self.n as f64);
+        let scope = if self.seen > self.n {
+            format!("the first {} of {} records (raise --semantic-max-records to cover more)", self.n, self.seen)
+        } else {
+            format!("all {} records", self.n)
+        };
+        out.methods.insert(
+            "dedup.semantic".into(),
+            format!(
+                "Embedder `{name}`; two texts are duplicates when their cosine similarity is at least {}; clusters are connected components \
+                 (exact blocked range search shared with DBSCAN); computed over {scope}.",
+                self.threshold
+            ),
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! Spherical k-means on unit vectors (cosine similarity), seeded k-means++ start.
+
+use crate::cluster::matrix::dots;
+use crate::sample::mix64;
+
+pub struct KMeans {
+    pub k: usize,
+    pub dim: usize,
+    /// `k × dim`, unit rows.
+    pub centroids: Vec<f32>,
+}
+
+const MAX_ITERS: usize = 30;
+
+impl KMeans {
+    /// Fits on `rows` (`n × dim`, unit vectors); deterministic for a given `seed`.
+    pub fn fit(rows: &[f32], dim: usize, k: usize, seed: u64) -> KMeans {
+        let n = rows.len() / dim;
+        let k = k.min(n).max(1);
+        let mut centroids = plus_plus(rows, dim, k, seed);
+        let mut labels = vec![usize::MAX; n];
+        let mut sims = Vec::new();
+        for _ in 0..MAX_ITERS {
+            dots(rows, &centroids, dim, &mut sims);
+            let mut changed = false;
+            for (i, l) in labels.iter_mut().enumerate() {
+                let best = argmax(&sims[i * k..(i + 1) * k]);
+                changed |= *l != best;
+                *l = best;
+            }
+            if !changed {
+                break;
+            }
+            let mut sums = vec![0f32; k * dim];
+            let mut counts = vec![0usize; k];
+            for (i, &l) in labels.iter().enumerate() {
+                counts[l] += 1;
+                for (s, x) in sums[l * dim..(l + 1) * dim].iter_mut().zip(&rows[i * dim..(i + 1) * dim]) {
+                    *s += x;
+                }
+            }
+            for c in 0..k {
+                // An emptied cluster keeps its old centroid rather than vanishing, so k stays k.
+                if counts[c] > 0 && normalise(&mut sums[c * dim..(c + 1) * dim]) {
+                    centroids[c * dim..(c + 1) * dim].copy_from_slice(&sums[c * dim..(c + 1) * dim]);
+                }
+            }
+        }
+        KMeans { k, dim, centroids }
+    }
+
+    /// Nearest centroid of every row.
+    pub fn assign(&self, rows: &[f32]) -> Vec<usize> {
+        let mut sims = Vec::new();
+        dots(rows, &self.centroids, self.dim, &mut sims);
+        sims.chunks(self.k).map(argmax).collect()
+    }
+}
+
+fn argmax(xs: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, x) in xs.iter().enumerate() {
+        if *x > xs[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+fn normalise(v: &mut [f32]) -> bool {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if n > 0.0 {
+        v.iter_mut().for_each(|x| *x /= n);
+    }
+    n > 0.0
+}
+
+/// k-means++: each next centre drawn with probability proportional to its distance
+/// (1 - cosine) from the nearest centre so far, using a seeded hash as the random source.
+fn plus_plus(rows: &[f32], dim: usize, k: usize, seed: u64) -> Vec<f32> {
+    let n = rows.len() / dim;
+    let mut rng = seed;
+    let mut next = || {
+        rng = mix64(rng);
+        (rng >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let first = ((next() * n as f64) as usize).min(n - 1);
+    let mut centroids = rows[first * dim..(first + 1) * dim].to_vec();
+    let mut best = vec![f32::INFINITY; n];
+    let mut sims = Vec::new();
+    for c in 1..k {
+        dots(rows, &centroids[(c - 1) * dim..c * dim], dim, &mut sims);
+        for (b, s) in best.iter_mut().zip(&sims) {
+            *b = b.min((1.0 - s).max(0.0));
+        }
+        let total: f64 = best.iter().map(|d| *d as f64).sum();
+        let pick = if total <= 0.0 {
+            ((next() * n as f64) as usize).min(n - 1)
+        } else {
+            let mut target = next() * total;
+            let mut chosen = n - 1;
+            for (i, d) in best.iter().enumerate() {
+                target -= *d as f64;
+                if target <= 0.0 {
+                    chosen = i;
+                    break;
+                }
+            }
+            chosen
+        };
+        centroids.extend_from_slice(&rows[pick * dim..(pick + 1) * dim]);
+    }
+    centroids
+}
+
+/// Mean silhouette (cosine distance) of a labelling of `rows`; `None` for fewer than two
+/// non-empty clusters.
+pub fn silhouette(rows: &[f32], dim: usize, labels: &[usize], k: usize, sims: &[f32]) -> Option<f64> {
+    let n = rows.len() / dim;
+    let mut sizes = vec![0usize; k];
+    labels.iter().for_each(|l| sizes[*l] += 1);
+    if sizes.iter().filter(|s| **s > 0).count() < 2 {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut per = vec![0f64; k];
+    for i in 0..n {
+        per.iter_mut().for_each(|p| *p = 0.0);
+        for j in 0..n {
+            if i != j {
+                per[labels[j]] += (1.0 - sims[i * n + j]) as f64;
+            }
+        }
+        let own = labels[i];
+        if sizes[own] <= 1 {
+            continue; // silhouette of a singleton is 0 by convention
+        }
+        let a = per[own] / (sizes[own] - 1) as f64;
+        let b = (0..k).filter(|c| *c != own && sizes[*c] > 0).map(|c| per[c] / sizes[c] as f64).fold(f64::INFINITY, f64::min);
+        let m = a.max(b);
+        if m > 0.0 {
+            total += (b - a) / m;
+        }
+    }
+    Some(total / n as f64)
+}

@@ -1,0 +1,353 @@
+//! Threshold and baseline evaluation: every threshold yields at least one finding, so a
+//! check can never pass by ignoring a rule.
+
+use super::config::{Config, Missing, Threshold};
+use super::report_file::{ExampleView, ReportView};
+use ftqa_metrics::registry::{all_docs, find_doc, id_matches, Direction, MetricDoc};
+use ftqa_reports::format::format_value;
+use ftqa_reports::{ScoreItem, Scorecard, Status};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A `[thresholds]` entry.
+    Threshold,
+    /// A regression against `--baseline`.
+    Baseline,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// The concrete metric id (the config key when nothing matched it).
+    pub id: String,
+    /// The config key it came from (a pattern may cover several ids).
+    pub key: String,
+    pub kind: Kind,
+    pub value: Option<f64>,
+    pub status: Status,
+    pub rule: String,
+    pub message: String,
+    /// The worst examples the report holds for this metric (failures only).
+    #[serde(skip)]
+    pub examples: Vec<ExampleView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub config: String,
+    pub dataset: String,
+    pub baseline: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl Outcome {
+    pub fn count(&self, s: Status) -> usize {
+        self.findings.iter().filter(|f| f.status == s).count()
+    }
+    pub fn passed(&self) -> bool {
+        self.count(Status::Fail) == 0
+    }
+    /// 0 when every rule passed (warnings allowed), 1 when any failed.
+    pub fn exit_code(&self) -> i32 {
+        if self.passed() {
+            0
+        } else {
+            1
+        }
+    }
+    pub fn scorecard(&self) -> Scorecard {
+        Scorecard {
+            source: self.config.clone(),
+            items: self
+                .findings
+                .iter()
+                .map(|f| ScoreItem {
+                    id: f.id.clone(),
+                    value: f.value,
+                    status: f.status,
+                    rule: f.rule.clone(),
+                    message: f.message.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `≤ 2%`, `≥ 2`, `between 1 and 3`, formatted like the metric itself.
+pub fn rule_text(id: &str, t: &Threshold) -> String {
+    let f = |v: f64| format_value(id, v);
+    match (t.min, t.max) {
+        (Some(a), Some(b)) => format!("between {} and {}", f(a), f(b)),
+        (Some(a), None) => format!("≥ {}", f(a)),
+        (None, Some(b)) => format!("≤ {}", f(b)),
+        (None, None) => "no bound".into(),
+    }
+}
+
+/// Why a metric may be absent, so the user knows what to change.
+fn missing_reason(key: &str) -> String {
+    let why = match key.split('.').next().unwrap_or("") {
+        "contamination" => "no benchmark was scanned: name benchmark files under [contamination] benchmarks in the config (or pass --benchmark)",
+        "preference" | "feedback" => "the data has no preference or feedback pairs",
+        "images" | "videos" => "the data references no images or videos",
+        "tasks" | "balance" => "the data has no task labels (or too few tasks)",
+        _ => "this run did not compute it for this data",
+    };
+    format!("not measured: {why}")
+}
+
+/// Examples for a failing metric: its own group first, then groups of the same two-segment
+/// prefix (`dedup.near.*`), then of the same family; at most `n`, in the order the metric
+/// attached them (metrics attach their worst cases first).
+pub fn worst_examples(report: &ReportView, id: &str, n: usize) -> Vec<ExampleView> {
+    let prefix = |k: usize| id.split('.').take(k).collect::<Vec<_>>().join(".") + ".";
+    let tiers: [Box<dyn Fn(&str) -> bool>; 3] = [
+        Box::new(|m: &str| m == id),
+        Box::new(|m: &str| m.starts_with(&prefix(2))),
+        Box::new(|m: &str| m.starts_with(&prefix(1))),
+    ];
+    for tier in &tiers {
+        let found: Vec<ExampleView> = report
+            .examples
+            .iter()
+            .filter(|g| tier(&g.metric))
+            .flat_map(|g| g.examples.iter().cloned())
+            .take(n)
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    Vec::new()
+}
+
+fn threshold_findings(config: &Config, report: &ReportView, key: &str, t: &Threshold) -> Vec<Finding> {
+    let ids: Vec<&String> = if key.contains('<') {
+        report.metrics.keys().filter(|id| id_matches(key, id)).collect()
+    } else {
+        report.metrics.keys().filter(|id| id.as_str() == key).collect()
+    };
+    if ids.is_empty() {
+        let status = match config.missing_for(t) {
+            Missing::Fail => Status::Fail,
+            Missing::Warn => Status::Warn,
+        };
+        return vec![Finding {
+            id: key.to_string(),
+            key: key.to_string(),
+            kind: Kind::Threshold,
+            value: None,
+            status,
+            rule: rule_text(key, t),
+            message: missing_reason(key),
+            examples: Vec::new(),
+        }];
+    }
+    ids.into_iter()
+        .map(|id| {
+            let v = report.metrics[id];
+            let low = t.min.is_some_and(|m| v < m);
+            let high = t.max.is_some_and(|m| v > m);
+            let status = if low || high { Status::Fail } else { Status::Pass };
+            let message = if low {
+                format!("{} is below the minimum", format_value(id, v))
+            } else if high {
+                format!("{} is above the maximum", format_value(id, v))
+            } else {
+                String::new()
+            };
+            let examples = if status == Status::Fail { worst_examples(report, id, config.check.examples) } else { Vec::new() };
+            Finding {
+                id: id.clone(),
+                key: key.to_string(),
+                kind: Kind::Threshold,
+                value: Some(v),
+                status,
+                rule: rule_text(id, t),
+                message,
+                examples,
+            }
+        })
+        .collect()
+}
+
+/// The ids a baseline comparison covers (see `[baseline] metrics` in the config docs).
+fn baseline_ids<'a>(config: &Config, docs: &[MetricDoc], current: &'a ReportView, baseline: &'a ReportView) -> Vec<&'a str> {
+    let selected = |id: &str| -> bool {
+        if !config.baseline.metrics.is_empty() {
+            return config.baseline.metrics.iter().any(|k| k == id || (k.contains('<') && id_matches(k, id)));
+        }
+        let directional = find_doc(docs, id).is_some_and(|(_, d)| d.direction != Direction::Neutral);
+        // Counts grow with the data; a bigger dataset is not a regression.
+        directional && !id.ends_with("count")
+    };
+    let mut ids: Vec<&str> = baseline.metrics.keys().chain(current.metrics.keys()).map(String::as_str).filter(|id| selected(id)).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+fn baseline_findings(config: &Config, current: &ReportView, baseline: &ReportView, tolerance: Option<f64>) -> Vec<Finding> {
+    let docs = all_docs();
+    let mut out = Vec::new();
+    for id in baseline_ids(config, &docs, current, baseline) {
+        let direction = find_doc(&docs, id).map(|(_, d)| d.direction).unwrap_or(Direction::Neutral);
+        let rel = config.baseline.tolerances.get(id).copied().or(tolerance).unwrap_or(config.baseline.tolerance);
+        let (old, new) = (baseline.metrics.get(id).copied(), current.metrics.get(id).copied());
+        let mut f = Finding {
+            id: id.to_string(),
+            key: "baseline".into(),
+            kind: Kind::Baseline,
+            value: new,
+            status: Status::Pass,
+            rule: String::new(),
+            message: String::new(),
+            examples: Vec::new(),
+        };
+        match (old, new) {
+            (Some(old), Some(new)) => {
+                let allowed = (rel * old.abs()).max(config.baseline.abs_tolerance);
+                f.rule = format!("no worse than baseline {} by more than {}", format_value(id, old), tolerance_text(rel, config.baseline.abs_tolerance));
+                // How far the value moved in the bad direction (negative = improved).
+                let worse_by = match direction {
+                    Direction::HigherIsBetter => old - new,
+                    Direction::LowerIsBetter => new - old,
+                    // Selected explicitly in [baseline] metrics: any move counts.
+                    Direction::Neutral => (new - old).abs(),
+                };
+                if worse_by > allowed + 1e-12 {
+                    f.status = Status::Fail;
+                    f.message = format!("regressed from {} to {}", format_value(id, old), format_value(id, new));
+                    f.examples = worst_examples(current, id, config.check.examples);
+                }
+            }
+            (Some(old), None) => {
+                // Possibly a flag change (no --benchmark this time): say so, but a metric
+                // disappearing is not by itself a quality regression.
+                f.status = Status::Warn;
+                f.rule = format!("baseline {}", format_value(id, old));
+                f.message = "in the baseline but not in this report".into();
+            }
+            (None, _) => continue,
+        }
+        out.push(f);
+    }
+    out
+}
+
+fn tolerance_text(rel: f64, abs: f64) -> String {
+    let rel_text = format!("{}%", ftqa_reports::format::format_number(rel * 100.0));
+    if abs > 0.0 {
+        format!("{rel_text} or {}", ftqa_reports::format::format_number(abs))
+    } else {
+        rel_text
+    }
+}
+
+/// Evaluates every threshold of `config` on `report`, then (with a baseline) every selected
+/// metric against the baseline. `tolerance` (the `--tolerance` flag) overrides the config's.
+pub fn evaluate(
+    config: &Config,
+    report: &ReportView,
+    baseline: Option<(&str, &ReportView)>,
+    tolerance: Option<f64>,
+) -> Outcome {
+    let mut findings: Vec<Finding> = config.thresholds.iter().flat_map(|(k, t)| threshold_findings(config, report, k, t)).collect();
+    if let Some((_, b)) = baseline {
+        findings.extend(baseline_findings(config, report, b, tolerance));
+    }
+    Outcome {
+        config: config.path.display().to_string(),
+        dataset: report.dataset.path.clone(),
+        baseline: baseline.map(|(p, _)| p.to_string()),
+        findings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::report_file::{DatasetView, ExampleGroupView};
+    use std::path::Path;
+
+    fn report(pairs: &[(&str, f64)]) -> ReportView {
+        ReportView {
+            report_layout_version: 1,
+            ftqa_version: "0".into(),
+            dataset: DatasetView { path: "d.jsonl".into() },
+            metrics: pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            examples: vec![ExampleGroupView {
+                metric: "dedup.exact.sample_rate".into(),
+                title: "dups".into(),
+                examples: vec![ExampleView { record_id: "r7".into(), origin: "d.jsonl:7".into(), text: "hello".into(), note: None }],
+            }],
+            run: Default::default(),
+        }
+    }
+
+    fn config(s: &str) -> Config {
+        Config::parse(s, Path::new("ftqa.toml")).unwrap()
+    }
+
+    #[test]
+    fn thresholds_pass_fail_and_missing() {
+        let c = config(
+            "[thresholds]\n\"dedup.exact.sample_rate\" = { max = 0.02 }\n\"records.skipped_rate\" = { max = 0.5 }\n\
+             \"contamination.any.rate\" = { max = 0 }\n\"preference.identical_rate\" = { max = 0, missing = \"warn\" }\n",
+        );
+        let r = report(&[("dedup.exact.sample_rate", 0.05), ("records.skipped_rate", 0.0)]);
+        let o = evaluate(&c, &r, None, None);
+        let by = |id: &str| o.findings.iter().find(|f| f.id == id).unwrap();
+        assert_eq!(by("dedup.exact.sample_rate").status, Status::Fail);
+        assert_eq!(by("dedup.exact.sample_rate").rule, "≤ 2%");
+        assert_eq!(by("dedup.exact.sample_rate").examples[0].record_id, "r7");
+        assert_eq!(by("records.skipped_rate").status, Status::Pass);
+        // Absent metric, default policy: fails, and says why.
+        let cont = by("contamination.any.rate");
+        assert_eq!(cont.status, Status::Fail);
+        assert!(cont.message.contains("no benchmark was scanned"));
+        assert_eq!(by("preference.identical_rate").status, Status::Warn);
+        assert_eq!(o.exit_code(), 1);
+        assert_eq!(o.scorecard().items.len(), 4);
+    }
+
+    #[test]
+    fn boundaries_are_inclusive_and_patterns_expand() {
+        let c = config("[thresholds]\n\"contamination.<benchmark>.rate\" = { max = 0 }\n\"records.skipped_rate\" = { min = 0.1, max = 0.1 }\n");
+        let r = report(&[("contamination.gsm8k.rate", 0.0), ("contamination.humaneval.rate", 0.01), ("records.skipped_rate", 0.1)]);
+        let o = evaluate(&c, &r, None, None);
+        let st: Vec<(&str, Status)> = o.findings.iter().map(|f| (f.id.as_str(), f.status)).collect();
+        assert_eq!(
+            st,
+            [("contamination.gsm8k.rate", Status::Pass), ("contamination.humaneval.rate", Status::Fail), ("records.skipped_rate", Status::Pass)]
+        );
+    }
+
+    #[test]
+    fn baseline_regressions_respect_direction_and_tolerance() {
+        let c = config("[baseline]\ntolerance = 0.10\n");
+        let old = report(&[("dedup.exact.sample_rate", 0.10), ("empty.response.rate", 0.10), ("diversity.task.count", 10.0), ("turns.mean", 2.0), ("empty.response.count", 5.0)]);
+        // +5% relative: within 10%. Empty responses +50%: a regression. Counts and neutral metrics: not compared.
+        let new = report(&[("dedup.exact.sample_rate", 0.105), ("empty.response.rate", 0.15), ("diversity.task.count", 1.0), ("turns.mean", 9.0), ("empty.response.count", 500.0)]);
+        let o = evaluate(&c, &new, Some(("old.json", &old)), None);
+        let st: Vec<(&str, Status)> = o.findings.iter().map(|f| (f.id.as_str(), f.status)).collect();
+        assert_eq!(st, [("dedup.exact.sample_rate", Status::Pass), ("empty.response.rate", Status::Fail)]);
+        assert!(o.findings[1].message.contains("regressed from 10% to 15%"));
+        // A tighter --tolerance flag overrides the config.
+        let o = evaluate(&c, &new, Some(("old.json", &old)), Some(0.01));
+        assert_eq!(o.count(Status::Fail), 2);
+        // Improvements never fail.
+        let o = evaluate(&c, &old, Some(("new.json", &new)), Some(0.0));
+        assert_eq!(o.count(Status::Fail), 0);
+    }
+
+    #[test]
+    fn metric_gone_from_current_is_a_warning() {
+        let c = config("");
+        let old = report(&[("empty.response.rate", 0.1)]);
+        let o = evaluate(&c, &report(&[]), Some(("old.json", &old)), None);
+        assert_eq!(o.findings[0].status, Status::Warn);
+        assert!(o.passed());
+    }
+}

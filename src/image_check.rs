@@ -1,0 +1,116 @@
+//! `--image-root`: checks that every referenced image exists and decodes, and measures it.
+//!
+//! Each distinct reference is opened and fully decoded once (a truncated JPEG often has a
+//! valid header, so reading the dimensions alone would miss it); the result is kept by
+//! the reference's hash, so a dataset that reuses a few images across many samples costs
+//! one decode per image. The facts go to `ftqa_metrics::hygiene::image_files`, which
+//! aggregates them.
+
+use ftqa_metrics::hygiene::image_files::{ImageFact, ImageStatus};
+use ftqa_metrics::record::Record;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use xxhash_rust::xxh3::xxh3_64;
+
+pub struct ImageChecker {
+    root: PathBuf,
+    seen: HashMap<u64, ImageStatus>,
+}
+
+impl ImageChecker {
+    pub fn new(root: &Path) -> Self {
+        ImageChecker {
+            root: root.to_path_buf(),
+            seen: HashMap::new(),
+        }
+    }
+
+    pub fn check(&mut self, r: &Record) -> Vec<ImageFact> {
+        r.images
+            .iter()
+            .map(|reference| {
+                let key = xxh3_64(reference.as_bytes());
+                let first_seen = !self.seen.contains_key(&key);
+                let status = self
+                    .seen
+                    .entry(key)
+                    .or_insert_with(|| check_one(&self.root, reference))
+                    .clone();
+                ImageFact {
+                    reference: reference.clone(),
+                    status,
+                    first_seen,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Where a reference points: relative paths are under the root, `file://` URLs and
+/// absolute paths are taken as they are; URLs and embedded bytes are not files.
+pub fn resolve(root: &Path, reference: &str) -> Option<PathBuf> {
+    let r = reference.trim();
+    let lower = r.to_ascii_lowercase();
+    if r.is_empty()
+        || lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("data:")
+        || r.starts_with('<')
+    {
+        return None;
+    }
+    let r = r.strip_prefix("file://").unwrap_or(r);
+    let p = Path::new(r);
+    Some(if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    })
+}
+
+pub fn check_one(root: &Path, reference: &str) -> ImageStatus {
+    let Some(path) = resolve(root, reference) else {
+        return ImageStatus::Unchecked;
+    };
+    match std::fs::metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return ImageStatus::Missing,
+        Err(e) => return ImageStatus::Corrupt(format!("cannot read: {e}")),
+        Ok(m) if m.is_dir() => return ImageStatus::Corrupt("is a folder".into()),
+        Ok(_) => {}
+    }
+    let decoded = image::io::Reader::open(&path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.decode().map_err(|e| e.to_string()));
+    match decoded {
+        Ok(img) => ImageStatus::Ok {
+            width: img.width(),
+            height: img.height(),
+        },
+        Err(e) => ImageStatus::Corrupt(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_resolve_against_the_root() {
+        let root = Path::new("/data");
+        assert_eq!(
+            resolve(root, "imgs/a.png"),
+            Some(PathBuf::from("/data/imgs/a.png"))
+        );
+        assert_eq!(
+            resolve(root, "/abs/b.jpg"),
+            Some(PathBuf::from("/abs/b.jpg"))
+        );
+        assert_eq!(
+            resolve(root, "file:///abs/c.jpg"),
+            Some(PathBuf::from("/abs/c.jpg"))
+        );
+        assert_eq!(resolve(root, "https://x.org/d.png"), None);
+        assert_eq!(resolve(root, "<bytes>"), None);
+    }
+}

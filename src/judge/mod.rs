@@ -1,0 +1,420 @@
+//! The optional LLM judge for the paper's instruction-difficulty score (issue 5).
+//!
+//! During the load pass a uniform deterministic sample of records is kept; after it, each
+//! sampled instruction-response pair is scored three times by an OpenAI-compatible chat
+//! endpoint and the majority taken. Requests run on a small pool of threads, failures are
+//! retried with backoff, and every score is written to a cache file as it arrives so an
+//! interrupted run resumes where it stopped. The scores then go to pure aggregation code
+//! in ftqa-metrics (`complexity::difficulty::write_judge`).
+
+pub mod cache;
+pub mod client;
+pub mod prompt;
+
+use anyhow::{bail, Context, Result};
+use cache::Cache;
+use clap::Args;
+use client::{CallError, Client};
+use ftqa_metrics::complexity::difficulty::{majority, JudgeRun};
+use ftqa_metrics::complexity::instruction::record_complexity;
+use ftqa_metrics::record::Record;
+use ftqa_metrics::sample::{mix64, BottomK};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Judge samples per pair; the paper takes the majority of three.
+pub const SAMPLES: u8 = 3;
+/// Seeds the sampling key so the judged sample is independent of other samples.
+const SEED: u64 = 0x6a75_6467_6531;
+
+#[derive(Args, Clone, Debug, Default)]
+pub struct JudgeArgs {
+    /// OpenAI-compatible chat endpoint for the paper's LLM difficulty score, e.g.
+    /// http://127.0.0.1:8000/v1 (vLLM, llama.cpp, TGI). An API key, if needed, is read from
+    /// FTQA_JUDGE_API_KEY.
+    #[arg(long, value_name = "URL")]
+    pub judge: Option<String>,
+    /// Model name to request [default: the first model the endpoint lists].
+    #[arg(long)]
+    pub judge_model: Option<String>,
+    /// Records to judge, drawn uniformly and deterministically (three requests each).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub judge_sample: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub judge_concurrency: usize,
+    /// Seconds before a request is abandoned (and retried).
+    #[arg(long, default_value_t = 60)]
+    pub judge_timeout: u64,
+    /// Retries per request after a timeout, a dropped connection, 429 or 5xx.
+    #[arg(long, default_value_t = 3)]
+    pub judge_retries: u32,
+    /// Score cache (JSON lines) that makes runs resumable [default: <report folder>/judge-cache.jsonl].
+    #[arg(long, value_name = "FILE")]
+    pub judge_cache: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct JudgeConfig {
+    pub endpoint: String,
+    pub model: Option<String>,
+    pub sample: usize,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    pub retries: u32,
+    /// First retry delay; doubled for each further retry.
+    pub backoff: Duration,
+    pub cache: PathBuf,
+    pub api_key: Option<String>,
+    /// Print the progress line on stderr.
+    pub progress: bool,
+}
+
+impl JudgeArgs {
+    /// The judge settings, or `None` without --judge. `out` is the report folder, home
+    /// of the default cache.
+    pub fn config(&self, out: &Path) -> Result<Option<JudgeConfig>> {
+        let Some(url) = &self.judge else {
+            return Ok(None);
+        };
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("--judge must be an http:// or https:// URL, got {url:?}");
+        }
+        if self.judge_concurrency == 0 {
+            bail!("--judge-concurrency must be at least 1");
+        }
+        Ok(Some(JudgeConfig {
+            endpoint: url.clone(),
+            model: self.judge_model.clone(),
+            sample: self.judge_sample,
+            concurrency: self.judge_concurrency,
+            timeout: Duration::from_secs(self.judge_timeout.max(1)),
+            retries: self.judge_retries,
+            backoff: Duration::from_millis(500),
+            cache: self
+                .judge_cache
+                .clone()
+                .unwrap_or_else(|| out.join("judge-cache.jsonl")),
+            api_key: std::env::var("FTQA_JUDGE_API_KEY")
+                .ok()
+                .filter(|k| !k.is_empty()),
+            progress: true,
+        }))
+    }
+}
+
+pub struct Item {
+    pub instruction: String,
+    pub response: String,
+    /// The offline difficulty estimate of the same record, reported beside the judge.
+    pub estimate: f64,
+}
+
+/// Keeps the records to judge while the data streams past.
+pub struct JudgeSampler {
+    seen: u64,
+    sample: BottomK<Item>,
+}
+
+impl JudgeSampler {
+    pub fn new(k: usize) -> Self {
+        JudgeSampler {
+            seen: 0,
+            sample: BottomK::new(k),
+        }
+    }
+
+    pub fn offer(&mut self, r: &Record) {
+        self.seen += 1;
+        let key = mix64(self.seen ^ SEED);
+        if !self.sample.accepts(key) {
+            return;
+        }
+        let (Some(i), Some(o)) = (r.instruction(), r.response()) else {
+            return;
+        };
+        if i.trim().is_empty() || o.trim().is_empty() {
+            return;
+        }
+        let estimate = record_complexity(r).estimate;
+        self.sample.offer(
+            key,
+            Item {
+                instruction: i.to_string(),
+                response: o.to_string(),
+                estimate,
+            },
+        );
+    }
+
+    pub fn into_items(self) -> Vec<Item> {
+        self.sample.into_sorted()
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    cached: AtomicU64,
+    retries: AtomicU64,
+    failed: AtomicU64,
+    malformed: AtomicU64,
+    prompt_tokens: AtomicU64,
+    completion_tokens: AtomicU64,
+    done: AtomicUsize,
+}
+
+/// Scores the sampled pairs. Never fails the report: problems end up in the returned
+/// run (failures, `aborted`) and so in the report's methods and warnings.
+pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun {
+    let started = Instant::now();
+    let (chat_url, models_url) = client::endpoint_urls(&config.endpoint);
+    let mut out = JudgeRun {
+        endpoint: config.endpoint.clone(),
+        prompt_version: prompt::PROMPT_VERSION.to_string(),
+        sampled: items.len(),
+        population,
+        estimates: items.iter().map(|i| i.estimate).collect(),
+        scores: vec![None; items.len()],
+        ..JudgeRun::default()
+    };
+    let probe = Client::new(
+        chat_url.clone(),
+        String::new(),
+        config.api_key.clone(),
+        config.timeout,
+        0,
+        config.backoff,
+    );
+    let model = match &config.model {
+        Some(m) => m.clone(),
+        None => match probe.first_model(&models_url) {
+            Ok(m) => m,
+            Err(e) => {
+                out.aborted = Some(format!(
+                    "no --judge-model given and {models_url} did not list one ({e})"
+                ));
+                out.seconds = started.elapsed().as_secs_f64();
+                return out;
+            }
+        },
+    };
+    out.model = model.clone();
+    let mut cache = match Cache::open(&config.cache) {
+        Ok(c) => c,
+        Err(e) => {
+            out.aborted = Some(format!(
+                "cannot read the judge cache {}: {e}",
+                config.cache.display()
+            ));
+            return out;
+        }
+    };
+    let client = Client::new(
+        chat_url,
+        model.clone(),
+        config.api_key.clone(),
+        config.timeout,
+        config.retries,
+        config.backoff,
+    );
+    let keys: Vec<String> = items
+        .iter()
+        .map(|i| cache::key(prompt::PROMPT_VERSION, &model, &i.instruction, &i.response))
+        .collect();
+
+    // Samples already in the cache are not asked again.
+    let counters = Counters::default();
+    let mut samples: Vec<Vec<u8>> = vec![Vec::new(); items.len()];
+    let mut jobs: Vec<(usize, u8)> = Vec::new();
+    for (k, key) in keys.iter().enumerate() {
+        for s in 0..SAMPLES {
+            match cache.get(key, s) {
+                Some(score) => {
+                    samples[k].push(score);
+                    counters.cached.fetch_add(1, Ordering::Relaxed);
+                }
+                None => jobs.push((k, s)),
+            }
+        }
+    }
+
+    let total = jobs.len();
+    let next = AtomicUsize::new(0);
+    let abort = AtomicBool::new(false);
+    let fatal: Mutex<Option<String>> = Mutex::new(None);
+    let results: Mutex<Vec<Vec<u8>>> = Mutex::new(samples);
+    let cache_mx: Mutex<&mut Cache> = Mutex::new(&mut cache);
+    let cache_error: Mutex<Option<String>> = Mutex::new(None);
+    let progress = ProgressLine::new(
+        config.progress,
+        total,
+        counters.cached.load(Ordering::Relaxed),
+    );
+    let workers = config.concurrency.min(total).max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                if abort.load(Ordering::Relaxed) {
+                    break;
+                }
+                let j = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(k, s)) = jobs.get(j) else { break };
+                let msgs = prompt::messages(&items[k].instruction, &items[k].response);
+                counters.requests.fetch_add(1, Ordering::Relaxed);
+                match client.chat(&msgs, u64::from(s)) {
+                    Ok(reply) => {
+                        counters
+                            .retries
+                            .fetch_add(u64::from(reply.retries), Ordering::Relaxed);
+                        counters
+                            .prompt_tokens
+                            .fetch_add(reply.prompt_tokens, Ordering::Relaxed);
+                        counters
+                            .completion_tokens
+                            .fetch_add(reply.completion_tokens, Ordering::Relaxed);
+                        match prompt::parse_score(&reply.content) {
+                            Some(score) => {
+                                results.lock().expect("results lock")[k].push(score);
+                                if let Err(e) =
+                                    cache_mx.lock().expect("cache lock").put(&keys[k], s, score)
+                                {
+                                    cache_error
+                                        .lock()
+                                        .expect("error lock")
+                                        .get_or_insert(e.to_string());
+                                }
+                            }
+                            None => {
+                                counters.malformed.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    Err(CallError::Failed { retries, .. }) => {
+                        counters
+                            .retries
+                            .fetch_add(u64::from(retries), Ordering::Relaxed);
+                        counters.failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(CallError::Fatal(reason)) => {
+                        counters.failed.fetch_add(1, Ordering::Relaxed);
+                        fatal.lock().expect("fatal lock").get_or_insert(reason);
+                        abort.store(true, Ordering::Relaxed);
+                    }
+                }
+                let done = counters.done.fetch_add(1, Ordering::Relaxed) + 1;
+                progress.update(done, &counters, started);
+            });
+        }
+    });
+    progress.finish(&counters, started);
+
+    let results = results.into_inner().expect("results lock");
+    for (k, s) in results.iter().enumerate() {
+        out.scores[k] = majority(s);
+    }
+    out.requests = counters.requests.load(Ordering::Relaxed);
+    out.cached = counters.cached.load(Ordering::Relaxed);
+    out.retries = counters.retries.load(Ordering::Relaxed);
+    out.failed_requests = counters.failed.load(Ordering::Relaxed);
+    out.malformed = counters.malformed.load(Ordering::Relaxed);
+    out.prompt_tokens = counters.prompt_tokens.load(Ordering::Relaxed);
+    out.completion_tokens = counters.completion_tokens.load(Ordering::Relaxed);
+    out.seconds = started.elapsed().as_secs_f64();
+    let fatal = fatal.into_inner().expect("fatal lock");
+    let cache_error = cache_error.into_inner().expect("error lock");
+    out.aborted = match (fatal, cache_error) {
+        (Some(f), _) => Some(format!("the endpoint refused the request ({f})")),
+        (None, Some(c)) => Some(format!(
+            "scores could not be cached in {} ({c})",
+            config.cache.display()
+        )),
+        _ => None,
+    };
+    out
+}
+
+/// `judge: 120/600 requests · 30 cached · 2 retries · 1 failed · 23,410 tokens · 12.3 s`
+struct ProgressLine {
+    enabled: bool,
+    terminal: bool,
+    total: usize,
+    cached: u64,
+    last: Mutex<Instant>,
+}
+
+impl ProgressLine {
+    fn new(enabled: bool, total: usize, cached: u64) -> Self {
+        ProgressLine {
+            enabled,
+            terminal: std::io::stderr().is_terminal(),
+            total,
+            cached,
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn line(&self, done: usize, c: &Counters, started: Instant) -> String {
+        let tokens =
+            c.prompt_tokens.load(Ordering::Relaxed) + c.completion_tokens.load(Ordering::Relaxed);
+        let elapsed = started.elapsed().as_secs_f64();
+        let eta = if done > 0 && done < self.total {
+            format!(
+                " · ~{:.0} s left",
+                elapsed / done as f64 * (self.total - done) as f64
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "judge: {done}/{} requests · {} cached · {} retries · {} failed · {} malformed · {} tokens ({} prompt + {} completion) · {elapsed:.1} s{eta}",
+            self.total,
+            self.cached,
+            c.retries.load(Ordering::Relaxed),
+            c.failed.load(Ordering::Relaxed),
+            c.malformed.load(Ordering::Relaxed),
+            tokens,
+            c.prompt_tokens.load(Ordering::Relaxed),
+            c.completion_tokens.load(Ordering::Relaxed),
+        )
+    }
+
+    fn update(&self, done: usize, c: &Counters, started: Instant) {
+        if !self.enabled || !self.terminal {
+            return;
+        }
+        let mut last = self.last.lock().expect("progress lock");
+        if last.elapsed() >= Duration::from_millis(250) {
+            *last = Instant::now();
+            eprint!("\r{}", self.line(done, c, started));
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    fn finish(&self, c: &Counters, started: Instant) {
+        if !self.enabled {
+            return;
+        }
+        let done = c.done.load(Ordering::Relaxed);
+        if self.terminal {
+            eprint!("\r");
+        }
+        eprintln!("{}", self.line(done, c, started));
+    }
+}
+
+/// Checks the cache path is usable before the long load pass starts.
+pub fn check_cache_path(config: &JudgeConfig) -> Result<()> {
+    if let Some(dir) = config.cache.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "creating the folder of the judge cache {}",
+                config.cache.display()
+            )
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! A fake OpenAI-compatible chat server on 127.0.0.1 for the judge tests: it answers
+//! from a closure, can delay or drop replies, counts requests, and stops when dropped.
+//! Every loop is bounded (accept deadline, read sizes) so a broken client cannot hang a
+//! test.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn ok(content: &str) -> Reply {
+        let body = serde_json::json!({
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 4, "total_tokens": 104}
+        });
+        Reply {
+            status: 200,
+            body: body.to_string(),
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn status(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            body: body.to_string(),
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn after(mut self, d: Duration) -> Reply {
+        self.delay = d;
+        self
+    }
+}
+
+/// What the handler sees of a chat request.
+pub struct Request {
+    /// 0-based arrival number across the server's life.
+    pub n: usize,
+    pub path: String,
+    pub method: String,
+    pub body: Value,
+    pub authorization: Option<String>,
+}
+
+impl Request {
+    /// The instruction of the pair being scored (the last user message).
+    pub fn instruction(&self) -> String {
+        let last = self.body["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or("");
+        last.split("\n\nResponse:")
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("Instruction:\n")
+            .to_string()
+    }
+    pub fn seed(&self) -> u64 {
+        self.body["seed"].as_u64().unwrap_or(0)
+    }
+}
+
+pub struct FakeServer {
+    pub url: String,
+    pub hits: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl FakeServer {
+    pub fn start<F>(handler: F) -> FakeServer
+    where
+        F: Fn(&Request) -> Reply + Send + Sync + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler = Arc::new(handler);
+        let (h, s) = (hits.clone(), stop.clone());
+        let handle = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let mut workers = Vec::new();
+            while !s.load(Ordering::Relaxed) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (h, handler) = (h.clone(), handler.clone());
+                        workers.push(std::thread::spawn(move || serve(stream, &h, &*handler)));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+            for w in workers {
+                let _ = w.join();
+            }
+        });
+        FakeServer {
+            url,
+            hits,
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    pub fn requests(&self) -> usize {
+        self.hits.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn serve(
+    mut stream: TcpStream,
+    hits: &AtomicUsize,
+    handler: &(dyn Fn(&Request) -> Reply + Send + Sync),
+) {
+    stream.set_nonblocking(false).ok();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let header_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+        if buf.len() > 1 << 20 {
+            return;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
+    let mut lines = head.lines();
+    let first = lines.next().unwrap_or("");
+    let mut parts = first.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let mut len = 0usize;
+    let mut authorization = None;
+    for l in lines {
+        let lower = l.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("authorization:") {
+            authorization = Some(l["authorization:".len()..].trim().to_string());
+        }
+    }
+    while buf.len() < header_end + len && buf.len() < (8 << 20) {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let body: Value = serde_json::from_slice(&buf[header_end..(header_end + len).min(buf.len())])
+        .unwrap_or(Value::Null);
+    let n = hits.fetch_add(1, Ordering::Relaxed);
+    let reply = if path.ends_with("/models") {
+        Reply::status(
+            200,
+            r#"{"object":"list","data":[{"id":"fake-judge","object":"model"}]}"#,
+        )
+    } else {
+        handler(&Request {
+            n,
+            path,
+            method,
+            body,
+            authorization,
+        })
+    };
+    if !reply.delay.is_zero() {
+        std::thread::sleep(reply.delay);
+    }
+    let text = format!(
+        "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        reply.status,
+        reply.body.len(),
+        reply.body
+    );
+    let _ = stream.write_all(text.as_bytes());
+    let _ = stream.flush();
+}
