@@ -175,6 +175,22 @@ fn main() {
             }
             throughput(&m, &t);
         }
+        #[cfg(feature = "transformer")]
+        Some("kdist") => {
+            // The k-distance curve of a corpus under the static embedder, to inspect the eps rule.
+            let t = ftqa::embed::distill::responses(arg(1).expect("kdist CORPUS"), usize::MAX).unwrap();
+            let refs: Vec<&str> = t.iter().map(String::as_str).collect();
+            let e = StaticEmbedder::builtin();
+            let v = e.embed(&refs).unwrap();
+            let dim = e.dim();
+            let rows: Vec<f32> = v.chunks_exact(dim).filter(|r| r.iter().any(|x| *x != 0.0)).flatten().copied().collect();
+            let c = choose_eps(Rows::new(&rows, dim), DEFAULT_MIN_SAMPLES);
+            let q = |p: f64| c.curve[((c.curve.len() - 1) as f64 * p) as usize];
+            println!(
+                "k-distance (k={}) over {} responses: p10 {:.3} p25 {:.3} p50 {:.3} p75 {:.3} p90 {:.3} max {:.3}; rule eps {:.4}",
+                c.k, c.sample, q(0.1), q(0.25), q(0.5), q(0.75), q(0.9), q(1.0), c.eps
+            );
+        }
         Some("dbscan") => {
             let budget = args.iter().position(|a| a == "--budget").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok());
             bench_dbscan(num(1, 10_000), num(2, 384), args.iter().any(|a| a == "--exact"), budget)

@@ -4,7 +4,7 @@
 # against baselines run on the same machine in the same run (these machines are noisy):
 #   - python3 json.loads over the same JSONL lines (a parse-only floor for JSONL);
 #   - `wc -l` over the same file (raw read speed).
-# Usage: benches/e2e_load.sh [RECORDS]   (default 1000000)
+# Usage: benches/e2e_load.sh [RECORDS]   (default 1000000); FULL=1 also times every metric.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
@@ -32,8 +32,13 @@ echo "--- $(nproc) vCPU, $(date -u +%FT%TZ)"
 timed "wc -l (read floor)" wc -l "$JSONL"
 timed "python json.loads" python3 -c "import json,sys
 for l in open(sys.argv[1], 'rb'): json.loads(l)" "$JSONL"
-timed "ftqa report jsonl" "$BIN" report "$JSONL" -o "$WORK/out_jsonl" --quiet --no-progress
-timed "ftqa report parquet" "$BIN" report "$PARQ" -o "$WORK/out_parquet" --quiet --no-progress
+# The basic report of issue 2: loading plus the descriptive families.
+BASIC=records,turns,length,empty,dedup.exact,script,system,images,tasks,preference
+timed "ftqa report jsonl" "$BIN" report "$JSONL" -o "$WORK/out_jsonl" --quiet --no-progress --only $BASIC
+timed "ftqa report parquet" "$BIN" report "$PARQ" -o "$WORK/out_parquet" --quiet --no-progress --only $BASIC
+if [ "${FULL:-0}" = 1 ]; then
+  timed "ftqa full report jsonl" "$BIN" report "$JSONL" -o "$WORK/out_full" --quiet --no-progress
+fi
 
 echo "--- ratios (same run)"
 printf 'ftqa jsonl vs python json.loads parse-only: %.2fx faster\n' "$(echo "$python_json_loads_secs / $ftqa_report_jsonl_secs" | bc -l)"

@@ -106,6 +106,15 @@ pub struct ReportArgs {
     /// Thresholds (ftqa.toml) to show as traffic lights; their [contamination] benchmarks are scanned.
     #[arg(long, value_name = "FTQA_TOML")]
     pub config: Option<PathBuf>,
+    /// Element-graph edges (word co-occurrences) seen fewer times are dropped.
+    #[arg(long, default_value_t = 1)]
+    pub cooccurrence_min_count: u32,
+    /// Ego-Splitting clusters with fewer distinct words are not counted.
+    #[arg(long, default_value_t = 2)]
+    pub min_cluster_size: usize,
+    /// Hub words keep at most this many heaviest neighbours in their ego-net (0 = no cap).
+    #[arg(long, default_value_t = 5_000)]
+    pub max_ego_net: usize,
     /// Run only these metric families (comma-separated prefixes, e.g. `length,dedup`).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
@@ -223,6 +232,10 @@ fn report(mut args: ReportArgs) -> Result<i32> {
     ftqa_reports::write_report_dir_with(&report, &out, scorecard.as_ref()).with_context(|| format!("writing the report to {}", out.display()))?;
     if !args.quiet {
         print!("{}", ftqa_reports::render_terminal(&report, std::io::stdout().is_terminal()));
+        if let Some(c) = &scorecard {
+            use ftqa_reports::Status;
+            println!("thresholds ({}): {} pass, {} fail, {} warn", c.source, c.count(Status::Pass), c.count(Status::Fail), c.count(Status::Warn));
+        }
         println!("report: {}", out.join("report.html").display());
     }
     Ok(0)
@@ -234,12 +247,19 @@ pub fn analyze_report_args(args: &ReportArgs, out: &Path) -> Result<ftqa_metrics
     let mut run_facts = BTreeMap::new();
     run_facts.insert("command".into(), std::env::args().collect::<Vec<_>>().join(" "));
     run_facts.insert("output".into(), out.display().to_string());
+    if let Some(c) = &args.config {
+        // The config can add benchmarks, which the command line alone would not show.
+        run_facts.insert("config".into(), c.display().to_string());
+    }
     let opts = RunOptions {
         load: args.input.load_options(&args.path),
         analysis: {
             let mut a = AnalysisConfig {
                 max_examples: args.max_examples,
                 only: args.only.clone(),
+                cooccurrence_min_count: args.cooccurrence_min_count,
+                min_cluster_size: args.min_cluster_size,
+                max_ego_net: args.max_ego_net,
                 skip: args.skip.clone(),
                 ..AnalysisConfig::default()
             };

@@ -17,13 +17,14 @@ use std::path::PathBuf;
 pub const DEFAULT_OUT: &str = "ftqa-compare";
 
 #[derive(Args)]
-#[command(mut_arg("path", |a| a.value_name("A").help("The reference dataset: every change is read against it")))]
+// mut_arg re-registers the argument last, so the positions are pinned: A first, then the others.
+#[command(mut_arg("path", |a| a.index(1).value_name("A").help("The reference dataset: every change is read against it")))]
 #[command(mut_arg("out", |a| a.help("Comparison folder [default: ftqa-compare]")))]
 pub struct CompareArgs {
     #[command(flatten)]
     pub report: ReportArgs,
     /// B, C, ...: the datasets compared with A.
-    #[arg(required = true, num_args = 1.., value_name = "OTHER")]
+    #[arg(index = 2, required = true, num_args = 1.., value_name = "OTHER")]
     pub others: Vec<String>,
     /// Skip the overlap matrix (it reads every dataset once more).
     #[arg(long)]
@@ -31,9 +32,15 @@ pub struct CompareArgs {
 }
 
 pub fn run(mut args: CompareArgs) -> Result<i32> {
-    let out = args.report.out.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
+    let out = args
+        .report
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
     crate::check::prepare(&mut args.report)?;
-    let paths: Vec<String> = std::iter::once(args.report.path.clone()).chain(args.others.iter().cloned()).collect();
+    let paths: Vec<String> = std::iter::once(args.report.path.clone())
+        .chain(args.others.iter().cloned())
+        .collect();
     if paths.len() > 26 * 4 {
         bail!("{} datasets: compare at most 104 at once", paths.len());
     }
@@ -41,8 +48,10 @@ pub fn run(mut args: CompareArgs) -> Result<i32> {
     for (i, p) in paths.iter().enumerate() {
         args.report.path = p.clone();
         let dir = out.join("reports").join(label(i));
-        let report = analyze_report_args(&args.report, &dir).with_context(|| format!("analysing {} ({p})", label(i)))?;
-        ftqa_reports::write_report_dir(&report, &dir).with_context(|| format!("writing {}", dir.display()))?;
+        let report = analyze_report_args(&args.report, &dir)
+            .with_context(|| format!("analysing {} ({p})", label(i)))?;
+        ftqa_reports::write_report_dir(&report, &dir)
+            .with_context(|| format!("writing {}", dir.display()))?;
         reports.push(report);
     }
     args.report.path = paths[0].clone();
@@ -52,7 +61,8 @@ pub fn run(mut args: CompareArgs) -> Result<i32> {
         (Some(overlap_matrix(&args, &paths)?), None)
     };
     let comparison = Comparison::new(reports, matrix, note);
-    write_compare_dir(&comparison, &out).with_context(|| format!("writing the comparison to {}", out.display()))?;
+    write_compare_dir(&comparison, &out)
+        .with_context(|| format!("writing the comparison to {}", out.display()))?;
     if !args.report.quiet {
         print!("{}", render_compare_terminal(&comparison));
         println!("compare: {}", out.join("compare.html").display());
@@ -63,12 +73,19 @@ pub fn run(mut args: CompareArgs) -> Result<i32> {
 /// Exact, near and (with an embedder) semantic overlap, with the same MinHash and semantic
 /// settings as the report's dedup metrics.
 fn overlap_matrix(args: &CompareArgs, paths: &[String]) -> Result<OverlapMatrix> {
-    let inputs: Vec<_> = paths.iter().map(|p| args.report.input.load_options(p)).collect();
+    let inputs: Vec<_> = paths
+        .iter()
+        .map(|p| args.report.input.load_options(p))
+        .collect();
     let mut analysis = AnalysisConfig::default();
     args.report.embed.apply(&mut analysis)?;
     let dedup = args.report.dedup.config()?;
-    let embedder = (dedup.semantic_max_records > 0)
-        .then(|| analysis.embedder.clone().unwrap_or_else(ftqa_metrics::embed::default_embedder));
+    let embedder = (dedup.semantic_max_records > 0).then(|| {
+        analysis
+            .embedder
+            .clone()
+            .unwrap_or_else(ftqa_metrics::embed::default_embedder)
+    });
     let config = OverlapConfig {
         near: dedup.near,
         embedder,

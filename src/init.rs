@@ -30,20 +30,31 @@ const RATE_SLACK: f64 = 0.005;
 const MIN_HEADROOM: f64 = 0.20;
 
 pub fn run(args: InitArgs) -> Result<i32> {
-    let path = if args.report.is_dir() { args.report.join("report.json") } else { args.report.clone() };
+    let path = if args.report.is_dir() {
+        args.report.join("report.json")
+    } else {
+        args.report.clone()
+    };
     let report = ReportView::load(&path)?;
     if args.out.exists() && !args.force {
         bail!("{} exists; pass --force to replace it", args.out.display());
     }
     let text = starter_config(&report, &path, &args.out);
     // What we write must load: a broken starter file would be a bug, not a user error.
-    let n = Config::parse(&text, &args.out).context("the generated config does not parse (a bug in ftqa init)")?.thresholds.len();
+    let n = Config::parse(&text, &args.out)
+        .context("the generated config does not parse (a bug in ftqa init)")?
+        .thresholds
+        .len();
     std::fs::write(&args.out, &text).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!(
         "wrote {} with {n} thresholds drawn from {}\nnext: ftqa check {} --config {}",
         args.out.display(),
         path.display(),
-        if report.dataset.path.is_empty() { "DATA" } else { &report.dataset.path },
+        if report.dataset.path.is_empty() {
+            "DATA"
+        } else {
+            &report.dataset.path
+        },
         args.out.display()
     );
     Ok(0)
@@ -57,7 +68,11 @@ pub fn round_sig(v: f64, up: bool) -> f64 {
     }
     let scale = 10f64.powi(2 - v.abs().log10().floor() as i32);
     // The epsilon keeps float noise (0.04 + 0.01 = 0.05000000000000001) from adding a step.
-    let r = if up { (v * scale - 1e-9).ceil() / scale } else { (v * scale + 1e-9).floor() / scale };
+    let r = if up {
+        (v * scale - 1e-9).ceil() / scale
+    } else {
+        (v * scale + 1e-9).floor() / scale
+    };
     // Printing then parsing drops binary noise such as 0.30000000000000004.
     format!("{r:.12}").parse().unwrap_or(r)
 }
@@ -66,7 +81,8 @@ pub fn round_sig(v: f64, up: bool) -> f64 {
 /// make no sense as gates (descriptive, counts that grow with the data, per-instance ids).
 pub fn threshold_for(id: &str, v: f64, doc: &MetricDoc) -> Option<String> {
     // records.skipped and friends are counts too, whatever their names.
-    let size_dependent = id.ends_with("count") || (family(id) == "records" && !id.ends_with("rate"));
+    let size_dependent =
+        id.ends_with("count") || (family(id) == "records" && !id.ends_with("rate"));
     if doc.direction == Direction::Neutral || size_dependent || doc.id.contains('<') {
         return None;
     }
@@ -84,7 +100,10 @@ pub fn threshold_for(id: &str, v: f64, doc: &MetricDoc) -> Option<String> {
             }
             format!("{{ max = {} }}", toml_number(max))
         }
-        _ => format!("{{ min = {} }}", toml_number(round_sig(v - v.abs() * MIN_HEADROOM, false))),
+        _ => format!(
+            "{{ min = {} }}",
+            toml_number(round_sig(v - v.abs() * MIN_HEADROOM, false))
+        ),
     })
 }
 
@@ -127,7 +146,9 @@ fn benchmarks_of(report: &ReportView) -> Vec<String> {
 fn benchmark_for_config(p: &str, config: &Path) -> String {
     let dir = config.parent().filter(|d| !d.as_os_str().is_empty());
     match dir {
-        Some(_) if Path::new(p).is_relative() => std::fs::canonicalize(p).map(|a| a.display().to_string()).unwrap_or_else(|_| p.to_string()),
+        Some(_) if Path::new(p).is_relative() => std::fs::canonicalize(p)
+            .map(|a| a.display().to_string())
+            .unwrap_or_else(|_| p.to_string()),
         _ => p.to_string(),
     }
 }
@@ -139,7 +160,10 @@ fn quote(s: &str) -> String {
 pub fn starter_config(report: &ReportView, report_path: &Path, config_path: &Path) -> String {
     let docs = all_docs();
     let mut t = String::new();
-    let _ = writeln!(t, "# ftqa.toml: quality gates for `ftqa check` (see docs/CI.md).");
+    let _ = writeln!(
+        t,
+        "# ftqa.toml: quality gates for `ftqa check` (see docs/CI.md)."
+    );
     let _ = writeln!(
         t,
         "# Drawn by `ftqa init` from {} ({}, ftqa {}).",
@@ -164,7 +188,10 @@ pub fn starter_config(report: &ReportView, report_path: &Path, config_path: &Pat
     if benches.is_empty() {
         t.push_str("# benchmarks = [\"benchmarks/gsm8k_test.jsonl\", \"benchmarks/humaneval_test.jsonl.gz\"]\nbenchmarks = []\n\n");
     } else {
-        let list: Vec<String> = benches.iter().map(|b| quote(&benchmark_for_config(b, config_path))).collect();
+        let list: Vec<String> = benches
+            .iter()
+            .map(|b| quote(&benchmark_for_config(b, config_path)))
+            .collect();
         let _ = writeln!(t, "benchmarks = [{}]\n", list.join(", "));
     }
     t.push_str(
@@ -180,7 +207,10 @@ pub fn starter_config(report: &ReportView, report_path: &Path, config_path: &Pat
         .filter_map(|(id, v)| {
             let (rank, doc) = find_doc(&docs, id)?;
             let area = section_key(family(id));
-            let area_rank = KNOWN.iter().position(|k| k.0 == area).unwrap_or(KNOWN.len());
+            let area_rank = KNOWN
+                .iter()
+                .position(|k| k.0 == area)
+                .unwrap_or(KNOWN.len());
             Some((area_rank, rank, id.as_str(), *v, doc))
         })
         .collect();
@@ -188,7 +218,9 @@ pub fn starter_config(report: &ReportView, report_path: &Path, config_path: &Pat
     let mut current_area = usize::MAX;
     let mut wrote_contamination = false;
     for (area, _, id, v, doc) in rows {
-        let Some(rule) = threshold_for(id, v, doc) else { continue };
+        let Some(rule) = threshold_for(id, v, doc) else {
+            continue;
+        };
         if area != current_area {
             current_area = area;
             let title = KNOWN.get(area).map(|k| k.1).unwrap_or("Other");
@@ -222,10 +254,14 @@ mod tests {
         ReportView {
             report_layout_version: 1,
             ftqa_version: "0.1.0".into(),
-            dataset: DatasetView { path: "data.jsonl".into() },
+            dataset: DatasetView {
+                path: "data.jsonl".into(),
+            },
             metrics: pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             examples: vec![],
-            run: [("command".to_string(), command.to_string())].into_iter().collect(),
+            run: [("command".to_string(), command.to_string())]
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -242,31 +278,77 @@ mod tests {
         let docs = all_docs();
         let doc = |id: &str| find_doc(&docs, id).unwrap().1.clone();
         // Lower is better: +25% or at least +0.5 pp for rates.
-        assert_eq!(threshold_for("dedup.exact.sample_rate", 0.04, &doc("dedup.exact.sample_rate")).unwrap(), "{ max = 0.05 }");
-        assert_eq!(threshold_for("empty.response.rate", 0.0, &doc("empty.response.rate")).unwrap(), "{ max = 0.005 }");
+        assert_eq!(
+            threshold_for(
+                "dedup.exact.sample_rate",
+                0.04,
+                &doc("dedup.exact.sample_rate")
+            )
+            .unwrap(),
+            "{ max = 0.05 }"
+        );
+        assert_eq!(
+            threshold_for("empty.response.rate", 0.0, &doc("empty.response.rate")).unwrap(),
+            "{ max = 0.005 }"
+        );
         // Higher is better: -20%.
-        assert_eq!(threshold_for("diversity.task.count", 10.0, &doc("diversity.task.count")), None, "counts grow with data");
-        assert_eq!(threshold_for("diversity.instruction.mtld", 50.0, &doc("diversity.instruction.mtld")).unwrap(), "{ min = 40.0 }");
-        assert_eq!(threshold_for("turns.mean", 2.0, &doc("turns.mean")), None, "descriptive");
+        assert_eq!(
+            threshold_for("diversity.task.count", 10.0, &doc("diversity.task.count")),
+            None,
+            "counts grow with data"
+        );
+        assert_eq!(
+            threshold_for(
+                "diversity.instruction.mtld",
+                50.0,
+                &doc("diversity.instruction.mtld")
+            )
+            .unwrap(),
+            "{ min = 40.0 }"
+        );
+        assert_eq!(
+            threshold_for("turns.mean", 2.0, &doc("turns.mean")),
+            None,
+            "descriptive"
+        );
     }
 
     #[test]
     fn starter_parses_and_passes_on_its_own_report() {
         let r = report(
-            &[("dedup.exact.sample_rate", 0.04), ("empty.response.rate", 0.0), ("diversity.instruction.mtld", 50.0), ("turns.mean", 2.0), ("records.skipped_rate", 0.001)],
+            &[
+                ("dedup.exact.sample_rate", 0.04),
+                ("empty.response.rate", 0.0),
+                ("diversity.instruction.mtld", 50.0),
+                ("turns.mean", 2.0),
+                ("records.skipped_rate", 0.001),
+            ],
             "ftqa report data.jsonl --benchmark b/gsm8k.jsonl --benchmark=h.jsonl -o out",
         );
         let text = starter_config(&r, Path::new("out/report.json"), Path::new("ftqa.toml"));
         let c = Config::parse(&text, Path::new("ftqa.toml")).unwrap();
         let ids: Vec<&str> = c.thresholds.iter().map(|t| t.0.as_str()).collect();
-        assert!(ids.contains(&"dedup.exact.sample_rate") && ids.contains(&"diversity.instruction.mtld"));
+        assert!(
+            ids.contains(&"dedup.exact.sample_rate") && ids.contains(&"diversity.instruction.mtld")
+        );
         assert!(!ids.contains(&"turns.mean"));
         assert_eq!(c.benchmarks, ["b/gsm8k.jsonl", "h.jsonl"]);
-        assert!(text.contains("# \"contamination.any.rate\" = { max = 0 }"), "contamination hint when not measured");
+        assert!(
+            text.contains("# \"contamination.any.rate\" = { max = 0 }"),
+            "contamination hint when not measured"
+        );
         let o = evaluate(&c, &r, None, None);
         assert!(o.passed(), "{:?}", o.findings);
         // And it fails once the data gets worse.
-        let worse = report(&[("dedup.exact.sample_rate", 0.2), ("empty.response.rate", 0.0), ("diversity.instruction.mtld", 50.0), ("records.skipped_rate", 0.001)], "");
+        let worse = report(
+            &[
+                ("dedup.exact.sample_rate", 0.2),
+                ("empty.response.rate", 0.0),
+                ("diversity.instruction.mtld", 50.0),
+                ("records.skipped_rate", 0.001),
+            ],
+            "",
+        );
         assert!(!evaluate(&c, &worse, None, None).passed());
     }
 }

@@ -67,15 +67,21 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     if let Some(j) = &opts.judge {
         crate::judge::check_cache_path(j)?;
     }
-    let mut judge_sample = opts.judge.as_ref().map(|j| crate::judge::JudgeSampler::new(j.sample));
+    let mut judge_sample = opts
+        .judge
+        .as_ref()
+        .map(|j| crate::judge::JudgeSampler::new(j.sample));
     let mut image_files = opts.image_root.as_ref().map(|root| {
-        (crate::image_check::ImageChecker::new(root), ImageFiles::new(&root.display().to_string(), &opts.analysis))
+        (
+            crate::image_check::ImageChecker::new(root),
+            ImageFiles::new(&root.display().to_string(), &opts.analysis),
+        )
     });
 
     let mut events = 0u64;
     while let Some(event) = labeler.next(&mut loader)? {
         events += 1;
-        if events % 4096 == 0 {
+        if events.is_multiple_of(4096) {
             progress.set(loader.bytes_read(), records.analyzed);
         }
         match event {
@@ -118,6 +124,13 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
         let run = crate::judge::run(config, sample.into_items(), records.analyzed);
         if let Some(why) = &run.aborted {
             warnings.push(format!("LLM judge: {why}"));
+        } else if !run.scores.is_empty() && run.scores.iter().all(Option::is_none) {
+            warnings.push(format!(
+                "LLM judge: no valid score for any of the {} sampled records ({} failed requests, {} malformed replies)",
+                run.scores.len(),
+                run.failed_requests,
+                run.malformed
+            ));
         }
         write_judge(&run, &mut outputs);
     }

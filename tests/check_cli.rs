@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 fn alpaca_report() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
+        // Under target/tmp (rewritten each run) rather than a temp dir nobody removes.
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("check_cli-alpaca-report");
         common::report(&fixtures().join("alpaca.json"), &dir, &[]);
         dir.join("report.json")
     })
@@ -38,26 +39,56 @@ const PLANTED_DUP_RATE: f64 = 5.0 / 95.0;
 fn passing_and_failing_thresholds_set_the_exit_code() {
     let t = tempfile::tempdir().unwrap();
     let report = alpaca_report().to_str().unwrap();
-    let pass = write(t.path(), "pass.toml", "[thresholds]\n\"dedup.exact.sample_rate\" = { max = 0.06 }\n");
+    let pass = write(
+        t.path(),
+        "pass.toml",
+        "[thresholds]\n\"dedup.exact.sample_rate\" = { max = 0.06 }\n",
+    );
     let (code, out, _) = check(&[report, "--config", pass.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.starts_with("ftqa check PASSED: 0 failed, 0 warned, 1 passed"), "{out}");
+    assert!(
+        out.starts_with("ftqa check PASSED: 0 failed, 0 warned, 1 passed"),
+        "{out}"
+    );
 
-    let fail = write(t.path(), "fail.toml", "[thresholds]\n\"dedup.exact.sample_rate\" = { max = 0.02 }\n");
+    let fail = write(
+        t.path(),
+        "fail.toml",
+        "[thresholds]\n\"dedup.exact.sample_rate\" = { max = 0.02 }\n",
+    );
     let (code, out, _) = check(&[report, "--config", fail.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
     // The value (5/95 = 5.26%), the threshold, and the worst examples with record ids.
-    assert!(out.contains("FAIL dedup.exact.sample_rate = 5.26%  [≤ 2%]"), "{out}");
-    assert!(out.contains("worst examples:") && out.contains("alpaca:"), "{out}");
+    assert!(
+        out.contains("FAIL dedup.exact.sample_rate = 5.26%  [≤ 2%]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("worst examples:") && out.contains("alpaca:"),
+        "{out}"
+    );
 }
 
 #[test]
 fn checking_data_equals_checking_its_report() {
     let t = tempfile::tempdir().unwrap();
-    let cfg = write(t.path(), "c.toml", "[thresholds]\n\"dedup.exact.sample_rate\" = { max = 0.02 }\n");
+    let cfg = write(
+        t.path(),
+        "c.toml",
+        "[thresholds]\n\"dedup.exact.sample_rate\" = { max = 0.02 }\n",
+    );
     let out_dir = t.path().join("rep");
     let data = fixtures().join("alpaca.json");
-    let (code, out, err) = check(&[data.to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--format", "json", "-o", out_dir.to_str().unwrap(), "--no-progress"]);
+    let (code, out, err) = check(&[
+        data.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--no-progress",
+    ]);
     assert_eq!(code, 1, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["passed"], false);
@@ -71,13 +102,31 @@ fn checking_data_equals_checking_its_report() {
 #[test]
 fn unknown_metric_ids_are_usage_errors_with_suggestions() {
     let t = tempfile::tempdir().unwrap();
-    let cfg = write(t.path(), "c.toml", "[thresholds]\n\"dedup.exact.sample_rte\" = { max = 0.02 }\n");
-    let (code, _, err) = check(&[alpaca_report().to_str().unwrap(), "--config", cfg.to_str().unwrap()]);
+    let cfg = write(
+        t.path(),
+        "c.toml",
+        "[thresholds]\n\"dedup.exact.sample_rte\" = { max = 0.02 }\n",
+    );
+    let (code, _, err) = check(&[
+        alpaca_report().to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("unknown metric id \"dedup.exact.sample_rte\""), "{err}");
-    assert!(err.contains("closest valid ids: \"dedup.exact.sample_rate\""), "{err}");
+    assert!(
+        err.contains("unknown metric id \"dedup.exact.sample_rte\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("closest valid ids: \"dedup.exact.sample_rate\""),
+        "{err}"
+    );
     // A missing config is a usage error too.
-    let (code, _, err) = check(&[alpaca_report().to_str().unwrap(), "--config", "/nonexistent/ftqa.toml"]);
+    let (code, _, err) = check(&[
+        alpaca_report().to_str().unwrap(),
+        "--config",
+        "/nonexistent/ftqa.toml",
+    ]);
     assert_eq!(code, 2, "{err}");
 }
 
@@ -86,18 +135,41 @@ fn a_threshold_on_an_absent_metric_never_silently_passes() {
     let t = tempfile::tempdir().unwrap();
     let report = alpaca_report().to_str().unwrap();
     // Preference metric on SFT data: fails by default, with the reason...
-    let cfg = write(t.path(), "c.toml", "[thresholds]\n\"preference.identical_rate\" = { max = 0 }\n");
+    let cfg = write(
+        t.path(),
+        "c.toml",
+        "[thresholds]\n\"preference.identical_rate\" = { max = 0 }\n",
+    );
     let (code, out, _) = check(&[report, "--config", cfg.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL preference.identical_rate = not measured"), "{out}");
+    assert!(
+        out.contains("FAIL preference.identical_rate = not measured"),
+        "{out}"
+    );
     assert!(out.contains("no preference or feedback pairs"), "{out}");
     // ... and with missing = "warn" passes, but still says so in every format.
-    let cfg = write(t.path(), "w.toml", "[check]\nmissing = \"warn\"\n[thresholds]\n\"preference.identical_rate\" = { max = 0 }\n");
+    let cfg = write(
+        t.path(),
+        "w.toml",
+        "[check]\nmissing = \"warn\"\n[thresholds]\n\"preference.identical_rate\" = { max = 0 }\n",
+    );
     let (code, out, _) = check(&[report, "--config", cfg.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("WARN preference.identical_rate = not measured"), "{out}");
-    let (_, junit, _) = check(&[report, "--config", cfg.to_str().unwrap(), "--format", "junit"]);
-    assert!(junit.contains("skipped=\"1\"") && junit.contains("<skipped message="), "{junit}");
+    assert!(
+        out.contains("WARN preference.identical_rate = not measured"),
+        "{out}"
+    );
+    let (_, junit, _) = check(&[
+        report,
+        "--config",
+        cfg.to_str().unwrap(),
+        "--format",
+        "junit",
+    ]);
+    assert!(
+        junit.contains("skipped=\"1\"") && junit.contains("<skipped message="),
+        "{junit}"
+    );
 }
 
 #[test]
@@ -107,7 +179,14 @@ fn github_format_annotates_and_writes_the_step_summary() {
     let summary = t.path().join("summary.md");
     std::fs::write(&summary, "previous step\n").unwrap();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_ftqa"))
-        .args(["check", alpaca_report().to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--format", "github"])
+        .args([
+            "check",
+            alpaca_report().to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--format",
+            "github",
+        ])
         .env("GITHUB_STEP_SUMMARY", &summary)
         .output()
         .unwrap();
@@ -115,32 +194,75 @@ fn github_format_annotates_and_writes_the_step_summary() {
     let out = stdout(&o);
     let first = out.lines().next().unwrap();
     assert!(first.starts_with("::error file="), "{out}");
-    assert!(first.contains("title=ftqa check%3A dedup.exact.sample_rate::dedup.exact.sample_rate = 5.26%25"), "{first}");
-    assert_eq!(out.lines().filter(|l| l.starts_with("::")).count(), 1, "passes are not annotated");
+    assert!(
+        first.contains(
+            "title=ftqa check%3A dedup.exact.sample_rate::dedup.exact.sample_rate = 5.26%25"
+        ),
+        "{first}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("::")).count(),
+        1,
+        "passes are not annotated"
+    );
     let md = std::fs::read_to_string(&summary).unwrap();
-    assert!(md.starts_with("previous step\n"), "appended, not overwritten");
-    assert!(md.contains("ftqa check FAILED") && md.contains("`dedup.exact.sample_rate`"), "{md}");
+    assert!(
+        md.starts_with("previous step\n"),
+        "appended, not overwritten"
+    );
+    assert!(
+        md.contains("ftqa check FAILED") && md.contains("`dedup.exact.sample_rate`"),
+        "{md}"
+    );
 }
 
 #[test]
 fn baseline_regressions_fail_beyond_the_tolerance() {
     let t = tempfile::tempdir().unwrap();
     // A baseline whose duplicate rate was half of today's: today regressed by ~100%.
-    let mut old: Value = serde_json::from_str(&std::fs::read_to_string(alpaca_report()).unwrap()).unwrap();
+    let mut old: Value =
+        serde_json::from_str(&std::fs::read_to_string(alpaca_report()).unwrap()).unwrap();
     old["metrics"]["dedup.exact.sample_rate"] = Value::from(PLANTED_DUP_RATE / 2.0);
     let old_path = write(t.path(), "old.json", &old.to_string());
-    let cfg = write(t.path(), "c.toml", "[baseline]\nmetrics = [\"dedup.exact.sample_rate\"]\ntolerance = 0.05\n");
+    let cfg = write(
+        t.path(),
+        "c.toml",
+        "[baseline]\nmetrics = [\"dedup.exact.sample_rate\"]\ntolerance = 0.05\n",
+    );
     let report = alpaca_report().to_str().unwrap();
-    let (code, out, _) = check(&[report, "--config", cfg.to_str().unwrap(), "--baseline", old_path.to_str().unwrap()]);
+    let (code, out, _) = check(&[
+        report,
+        "--config",
+        cfg.to_str().unwrap(),
+        "--baseline",
+        old_path.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL dedup.exact.sample_rate (baseline) = 5.26%"), "{out}");
+    assert!(
+        out.contains("FAIL dedup.exact.sample_rate (baseline) = 5.26%"),
+        "{out}"
+    );
     assert!(out.contains("regressed from 2.63% to 5.26%"), "{out}");
     // A tolerance of 150% lets it through.
-    let (code, out, _) = check(&[report, "--config", cfg.to_str().unwrap(), "--baseline", old_path.to_str().unwrap(), "--tolerance", "1.5"]);
+    let (code, out, _) = check(&[
+        report,
+        "--config",
+        cfg.to_str().unwrap(),
+        "--baseline",
+        old_path.to_str().unwrap(),
+        "--tolerance",
+        "1.5",
+    ]);
     assert_eq!(code, 0, "{out}");
     // Against itself, every directional metric holds.
     let all = write(t.path(), "all.toml", "");
-    let (code, out, _) = check(&[report, "--config", all.to_str().unwrap(), "--baseline", report]);
+    let (code, out, _) = check(&[
+        report,
+        "--config",
+        all.to_str().unwrap(),
+        "--baseline",
+        report,
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("FAIL"));
 }
@@ -149,15 +271,32 @@ fn baseline_regressions_fail_beyond_the_tolerance() {
 fn init_writes_a_config_that_passes_on_its_own_data() {
     let t = tempfile::tempdir().unwrap();
     let cfg = t.path().join("ftqa.toml");
-    let o = ftqa(&["init", alpaca_report().to_str().unwrap(), "-o", cfg.to_str().unwrap()]);
+    let o = ftqa(&[
+        "init",
+        alpaca_report().to_str().unwrap(),
+        "-o",
+        cfg.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&cfg).unwrap();
-    assert!(text.contains("\"dedup.exact.sample_rate\" = { max = 0.0658 }"), "{text}");
+    assert!(
+        text.contains("\"dedup.exact.sample_rate\" = { max = 0.0658 }"),
+        "{text}"
+    );
     assert!(text.starts_with("# ftqa.toml"));
     // Refuses to overwrite without --force.
-    let o = ftqa(&["init", alpaca_report().to_str().unwrap(), "-o", cfg.to_str().unwrap()]);
+    let o = ftqa(&[
+        "init",
+        alpaca_report().to_str().unwrap(),
+        "-o",
+        cfg.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    let (code, out, _) = check(&[alpaca_report().to_str().unwrap(), "--config", cfg.to_str().unwrap()]);
+    let (code, out, _) = check(&[
+        alpaca_report().to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("0 failed"), "{out}");
 }
@@ -167,7 +306,16 @@ fn report_with_config_shows_traffic_lights_and_exits_zero() {
     let t = tempfile::tempdir().unwrap();
     let cfg = write(t.path(), "c.toml", "[thresholds]\n\"dedup.exact.sample_rate\" = { max = 0.02 }\n\"records.skipped_rate\" = { max = 0.5 }\n");
     let out = t.path().join("rep");
-    let o = ftqa(&["report", fixtures().join("alpaca.json").to_str().unwrap(), "-o", out.to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--quiet", "--no-progress"]);
+    let o = ftqa(&[
+        "report",
+        fixtures().join("alpaca.json").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--quiet",
+        "--no-progress",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("1 of 2 thresholds pass"), "scores overview");

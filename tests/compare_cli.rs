@@ -10,7 +10,11 @@ use std::path::Path;
 fn compare(paths: &[&Path], out: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["compare".to_string()];
     args.extend(paths.iter().map(|p| p.display().to_string()));
-    args.extend(["-o".to_string(), out.display().to_string(), "--no-progress".to_string()]);
+    args.extend([
+        "-o".to_string(),
+        out.display().to_string(),
+        "--no-progress".to_string(),
+    ]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = ftqa(&refs);
@@ -20,7 +24,12 @@ fn compare(paths: &[&Path], out: &Path, extra: &[&str]) -> Value {
 }
 
 fn row<'a>(c: &'a Value, id: &str) -> &'a Value {
-    c["metrics"].as_array().unwrap().iter().find(|m| m["id"] == id).unwrap_or_else(|| panic!("no row {id}"))
+    c["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no row {id}"))
 }
 
 #[test]
@@ -45,8 +54,14 @@ fn two_datasets_side_by_side_with_verdicts_and_overlap() {
     assert_eq!(row(&c, "records.total")["verdicts"][1], "differs");
     // Overlap: the diagonal is each dataset's own duplicate rate; the two share no samples.
     let m = &c["overlap"];
-    assert!((m["exact"][0][0].as_f64().unwrap() - 5.0 / 95.0).abs() < 1e-9, "{m}");
-    assert!((m["exact"][1][1].as_f64().unwrap() - 4.0 / 69.0).abs() < 1e-9, "{m}");
+    assert!(
+        (m["exact"][0][0].as_f64().unwrap() - 5.0 / 95.0).abs() < 1e-9,
+        "{m}"
+    );
+    assert!(
+        (m["exact"][1][1].as_f64().unwrap() - 4.0 / 69.0).abs() < 1e-9,
+        "{m}"
+    );
     assert_eq!(m["exact"][0][1].as_f64().unwrap(), 0.0);
     // Every output format, and overlaid plots as SVG and PNG.
     let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
@@ -55,11 +70,23 @@ fn two_datasets_side_by_side_with_verdicts_and_overlap() {
     let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
     assert!(md.lines().count() < 60, "compare.md is a PR comment");
     assert!(md.contains("`dedup.exact.sample_rate`"));
-    let plots: Vec<_> = std::fs::read_dir(out.join("plots")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert!(plots.iter().any(|p| p.starts_with("length.") && p.ends_with(".png")), "{plots:?}");
-    assert!(plots.iter().any(|p| p.starts_with("length.") && p.ends_with(".svg")));
+    let plots: Vec<_> = std::fs::read_dir(out.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        plots
+            .iter()
+            .any(|p| p.starts_with("length.") && p.ends_with(".png")),
+        "{plots:?}"
+    );
+    assert!(plots
+        .iter()
+        .any(|p| p.starts_with("length.") && p.ends_with(".svg")));
     // Each dataset's own report is kept beside the comparison.
-    assert!(out.join("reports/A/report.html").is_file() && out.join("reports/B/report.json").is_file());
+    assert!(
+        out.join("reports/A/report.html").is_file() && out.join("reports/B/report.json").is_file()
+    );
 }
 
 #[test]
@@ -82,7 +109,11 @@ fn a_dataset_against_itself_overlaps_fully_and_nothing_changes() {
 fn three_datasets_and_no_overlap_flag() {
     let t = tempfile::tempdir().unwrap();
     let c = compare(
-        &[&fixtures().join("alpaca.json"), &fixtures().join("sharegpt.jsonl"), &fixtures().join("dolly.tsv")],
+        &[
+            &fixtures().join("alpaca.json"),
+            &fixtures().join("sharegpt.jsonl"),
+            &fixtures().join("dolly.tsv"),
+        ],
         &t.path().join("cmp"),
         &["--no-overlap"],
     );

@@ -10,11 +10,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 fn dedup_manifest() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixtures().join("dedup/manifest.json")).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(fixtures().join("dedup/manifest.json")).unwrap())
+        .unwrap()
 }
 
 fn removed(out: &Path) -> Vec<Value> {
-    std::fs::read_to_string(out.join("removed.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    std::fs::read_to_string(out.join("removed.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn pairs(labels: &HashMap<String, u64>) -> BTreeSet<(String, String)> {
@@ -26,7 +31,11 @@ fn pairs(labels: &HashMap<String, u64>) -> BTreeSet<(String, String)> {
     for members in groups.values() {
         for (i, a) in members.iter().enumerate() {
             for b in &members[i + 1..] {
-                out.insert(if a < b { ((*a).clone(), (*b).clone()) } else { ((*b).clone(), (*a).clone()) });
+                out.insert(if a < b {
+                    ((*a).clone(), (*b).clone())
+                } else {
+                    ((*b).clone(), (*a).clone())
+                });
             }
         }
     }
@@ -34,7 +43,14 @@ fn pairs(labels: &HashMap<String, u64>) -> BTreeSet<(String, String)> {
 }
 
 fn run_dedup(input: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec!["dedup", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet", "--no-progress"];
+    let mut args = vec![
+        "dedup",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--no-progress",
+    ];
     args.extend_from_slice(extra);
     let o = ftqa(&args);
     assert!(o.status.success(), "ftqa dedup failed: {}", stderr(&o));
@@ -63,11 +79,21 @@ fn near_dedup_precision_and_recall_on_planted_duplicates() {
     let precision = tp / p.len().max(1) as f64;
     let recall = tp / t.len() as f64;
     println!("planted near-duplicates: {} true pairs, {} predicted, precision {precision:.3}, recall {recall:.3}", t.len(), p.len());
-    assert!(precision >= 0.95 && recall >= 0.95, "precision {precision}, recall {recall}");
+    assert!(
+        precision >= 0.95 && recall >= 0.95,
+        "precision {precision}, recall {recall}"
+    );
     // One record kept per true group.
     let groups: BTreeSet<u64> = truth.values().copied().collect();
-    let kept = std::fs::read_to_string(tmp.path().join("planted.jsonl")).unwrap().lines().count();
-    assert!((kept as i64 - groups.len() as i64).abs() <= 5, "kept {kept}, groups {}", groups.len());
+    let kept = std::fs::read_to_string(tmp.path().join("planted.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(
+        (kept as i64 - groups.len() as i64).abs() <= 5,
+        "kept {kept}, groups {}",
+        groups.len()
+    );
 }
 
 #[test]
@@ -77,18 +103,52 @@ fn dedup_is_deterministic_and_the_report_agrees() {
     run_dedup(&input, &tmp.path().join("a"), &[]);
     run_dedup(&input, &tmp.path().join("b"), &[]);
     let a = std::fs::read(tmp.path().join("a/removed.jsonl")).unwrap();
-    assert_eq!(a, std::fs::read(tmp.path().join("b/removed.jsonl")).unwrap());
+    assert_eq!(
+        a,
+        std::fs::read(tmp.path().join("b/removed.jsonl")).unwrap()
+    );
     let r = report(&input, &tmp.path().join("r"), &[]);
     let removed_n = removed(&tmp.path().join("a")).len() as f64;
     assert_eq!(metric(&r, "dedup.near.sample_count"), Some(removed_n));
-    assert!(metric(&r, "dedup.near.sample_rate").unwrap() > metric(&r, "dedup.exact.sample_rate").unwrap());
-    for id in ["dedup.near.instruction_rate", "dedup.near.response_rate", "dedup.near.clusters", "dedup.semantic.sample_rate"] {
+    assert!(
+        metric(&r, "dedup.near.sample_rate").unwrap()
+            > metric(&r, "dedup.exact.sample_rate").unwrap()
+    );
+    for id in [
+        "dedup.near.instruction_rate",
+        "dedup.near.response_rate",
+        "dedup.near.clusters",
+        "dedup.semantic.sample_rate",
+    ] {
         assert!(metric(&r, id).is_some(), "{id} missing");
     }
-    let sizes = r["distributions"].as_array().unwrap().iter().find(|d| d["id"] == "dedup.near.cluster_sizes").expect("size distribution");
-    assert_eq!(sizes["counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum::<u64>(), metric(&r, "dedup.near.clusters").unwrap() as u64);
-    let cluster = r["examples"].as_array().unwrap().iter().find(|g| g["metric"] == "dedup.near.sample_count").expect("cluster examples");
-    let notes: Vec<&str> = cluster["examples"].as_array().unwrap().iter().map(|e| e["note"].as_str().unwrap()).collect();
+    let sizes = r["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "dedup.near.cluster_sizes")
+        .expect("size distribution");
+    assert_eq!(
+        sizes["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .sum::<u64>(),
+        metric(&r, "dedup.near.clusters").unwrap() as u64
+    );
+    let cluster = r["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == "dedup.near.sample_count")
+        .expect("cluster examples");
+    let notes: Vec<&str> = cluster["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["note"].as_str().unwrap())
+        .collect();
     assert!(notes[0].starts_with("representative"), "{notes:?}");
     assert!(notes[1].contains("similarity"), "{notes:?}");
 }
@@ -97,7 +157,14 @@ fn dedup_is_deterministic_and_the_report_agrees() {
 fn dry_run_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o");
-    let o = ftqa(&["dedup", fixtures().join("dedup/planted.jsonl").to_str().unwrap(), "-o", out.to_str().unwrap(), "--dry-run", "--no-progress"]);
+    let o = ftqa(&[
+        "dedup",
+        fixtures().join("dedup/planted.jsonl").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--dry-run",
+        "--no-progress",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("dry run"), "{}", stdout(&o));
     assert!(!out.exists());
@@ -106,7 +173,12 @@ fn dry_run_writes_nothing() {
 #[test]
 fn bad_flags_are_usage_errors() {
     let f = fixtures().join("dedup/planted.jsonl");
-    for extra in [&["--level", "fuzzy"][..], &["--bands", "0"], &["--shingle", "byte"], &["--decontaminate"]] {
+    for extra in [
+        &["--level", "fuzzy"][..],
+        &["--bands", "0"],
+        &["--shingle", "byte"],
+        &["--decontaminate"],
+    ] {
         let mut args = vec!["dedup", f.to_str().unwrap(), "--dry-run"];
         args.extend_from_slice(extra);
         let o = ftqa(&args);
@@ -119,7 +191,18 @@ fn bad_flags_are_usage_errors() {
 #[test]
 fn writer_keeps_format_schema_and_compression() {
     let tmp = tempfile::tempdir().unwrap();
-    for (i, name) in ["sharegpt_nested.parquet", "question_answer.csv", "alpaca_stream.arrow", "openai_messages.jsonl.gz", "kto.jsonl.zst", "alpaca.json", "dolly.tsv"].iter().enumerate() {
+    for (i, name) in [
+        "sharegpt_nested.parquet",
+        "question_answer.csv",
+        "alpaca_stream.arrow",
+        "openai_messages.jsonl.gz",
+        "kto.jsonl.zst",
+        "alpaca.json",
+        "dolly.tsv",
+    ]
+    .iter()
+    .enumerate()
+    {
         let input = fixtures().join(name);
         let before = report(&input, &tmp.path().join(format!("before{i}")), &[]);
         let out = tmp.path().join(format!("out{i}"));
@@ -128,19 +211,41 @@ fn writer_keeps_format_schema_and_compression() {
         assert!(cleaned.exists(), "{name}: no cleaned file");
         let after = report(&cleaned, &tmp.path().join(format!("after{i}")), &[]);
         for key in ["format", "schema", "compression"] {
-            assert_eq!(before["dataset"][key], after["dataset"][key], "{name}: {key}");
+            assert_eq!(
+                before["dataset"][key], after["dataset"][key],
+                "{name}: {key}"
+            );
         }
-        let removed_dups = removed(&out).iter().filter(|r| r["reason"] != "unreadable").count() as u64;
+        let removed_dups = removed(&out)
+            .iter()
+            .filter(|r| r["reason"] != "unreadable")
+            .count() as u64;
         let unreadable = removed(&out).len() as u64 - removed_dups;
-        assert_eq!(unreadable, before["records"]["skipped"].as_u64().unwrap(), "{name}: unreadable rows listed");
+        assert_eq!(
+            unreadable,
+            before["records"]["skipped"].as_u64().unwrap(),
+            "{name}: unreadable rows listed"
+        );
         assert_eq!(
             after["records"]["analyzed"].as_u64().unwrap(),
             before["records"]["analyzed"].as_u64().unwrap() - removed_dups,
             "{name}: kept records"
         );
-        assert_eq!(after["records"]["skipped"].as_u64(), Some(0), "{name}: unreadable rows are dropped");
-        assert_eq!(metric(&after, "dedup.near.sample_count"), Some(0.0), "{name}: duplicates left");
-        assert_eq!(metric(&after, "dedup.exact.sample_count"), Some(0.0), "{name}: exact duplicates left");
+        assert_eq!(
+            after["records"]["skipped"].as_u64(),
+            Some(0),
+            "{name}: unreadable rows are dropped"
+        );
+        assert_eq!(
+            metric(&after, "dedup.near.sample_count"),
+            Some(0.0),
+            "{name}: duplicates left"
+        );
+        assert_eq!(
+            metric(&after, "dedup.exact.sample_count"),
+            Some(0.0),
+            "{name}: exact duplicates left"
+        );
     }
 }
 
@@ -149,11 +254,21 @@ fn overlap_matrix_between_a_dataset_and_its_cleaned_copy() {
     let tmp = tempfile::tempdir().unwrap();
     let input = fixtures().join("dedup/planted.jsonl");
     run_dedup(&input, tmp.path(), &[]);
-    let opts = |p: &Path| ftqa::load::LoadOptions { path: p.to_str().unwrap().into(), ..Default::default() };
-    let m = ftqa::dedup::overlap(&[opts(&input), opts(&tmp.path().join("planted.jsonl"))], &Default::default()).unwrap();
+    let opts = |p: &Path| ftqa::load::LoadOptions {
+        path: p.to_str().unwrap().into(),
+        ..Default::default()
+    };
+    let m = ftqa::dedup::overlap(
+        &[opts(&input), opts(&tmp.path().join("planted.jsonl"))],
+        &Default::default(),
+    )
+    .unwrap();
     // Everything in the cleaned copy is in the original and vice versa; only the
     // original has internal duplicates.
-    assert!((m.near[1][0] - 1.0).abs() < 1e-9 && (m.near[0][1] - 1.0).abs() < 1e-9, "{m:?}");
+    assert!(
+        (m.near[1][0] - 1.0).abs() < 1e-9 && (m.near[0][1] - 1.0).abs() < 1e-9,
+        "{m:?}"
+    );
     assert!((m.near[0][0] - 200.0 / 600.0).abs() < 0.02, "{m:?}");
     assert_eq!(m.near[1][1], 0.0);
     assert_eq!(m.exact[1][1], 0.0);

@@ -15,7 +15,9 @@ fn planted(dir: &std::path::Path) -> PathBuf {
         "Photosynthesis lets plants turn sunlight, water and carbon dioxide into glucose and oxygen inside their {} chloroplasts.",
         "The function sorts the input list with merge sort, splitting it in halves recursively and merging the {} sorted halves back together.",
     ];
-    let words = ["five", "ten", "green", "two", "small", "many", "both", "three", "seven", "large"];
+    let words = [
+        "five", "ten", "green", "two", "small", "many", "both", "three", "seven", "large",
+    ];
     let singles = [
         "Paris is the capital of France.",
         "Bananas are rich in potassium.",
@@ -34,39 +36,73 @@ fn planted(dir: &std::path::Path) -> PathBuf {
         }
     }
     for s in singles {
-        writeln!(f, "{}", serde_json::json!({"instruction": format!("question {n}"), "input": "", "output": s})).unwrap();
+        writeln!(
+            f,
+            "{}",
+            serde_json::json!({"instruction": format!("question {n}"), "input": "", "output": s})
+        )
+        .unwrap();
         n += 1;
     }
     path
 }
 
 fn methods(r: &Value) -> String {
-    r["methods"]["response_diversity"].as_str().unwrap_or_default().to_string()
+    r["methods"]["response_diversity"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
 fn planted_clusters_are_found_with_the_lexical_embedder() {
     let tmp = tempfile::tempdir().unwrap();
     let data = planted(tmp.path());
-    let r = report(&data, &tmp.path().join("out"), &["--embedder", "lexical", "--eps", "0.3", "--min-samples", "3"]);
+    let r = report(
+        &data,
+        &tmp.path().join("out"),
+        &[
+            "--embedder",
+            "lexical",
+            "--eps",
+            "0.3",
+            "--min-samples",
+            "3",
+        ],
+    );
     assert_eq!(metric(&r, "diversity.response.embedded"), Some(35.0));
     assert_eq!(metric(&r, "diversity.response.clusters"), Some(3.0));
     assert!((metric(&r, "diversity.response.log_clusters").unwrap() - 3f64.ln()).abs() < 1e-12);
     assert!((metric(&r, "diversity.response.noise_fraction").unwrap() - 5.0 / 35.0).abs() < 1e-12);
-    assert!((metric(&r, "diversity.response.largest_cluster_share").unwrap() - 10.0 / 35.0).abs() < 1e-12);
+    assert!(
+        (metric(&r, "diversity.response.largest_cluster_share").unwrap() - 10.0 / 35.0).abs()
+            < 1e-12
+    );
     assert!((metric(&r, "diversity.response.eps").unwrap() - 0.3).abs() < 1e-6);
     assert_eq!(metric(&r, "diversity.response.min_samples"), Some(3.0));
     let m = methods(&r);
-    assert!(m.contains("eps = 0.3000 (set with --eps)") && m.contains("min_samples = 3"), "{m}");
+    assert!(
+        m.contains("eps = 0.3000 (set with --eps)") && m.contains("min_samples = 3"),
+        "{m}"
+    );
     assert!(m.contains("lexical"), "{m}");
     // Three example responses for each cluster, taken from that cluster.
-    let groups: Vec<&Value> = r["examples"].as_array().unwrap().iter().filter(|g| g["metric"] == "diversity.response.clusters").collect();
+    let groups: Vec<&Value> = r["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["metric"] == "diversity.response.clusters")
+        .collect();
     assert_eq!(groups.len(), 3);
     for g in groups {
         let ex = g["examples"].as_array().unwrap();
         assert_eq!(ex.len(), 3);
         let first = &ex[0]["text"].as_str().unwrap()[..20];
-        assert!(ex.iter().all(|e| e["text"].as_str().unwrap().starts_with(first)), "{g}");
+        assert!(
+            ex.iter()
+                .all(|e| e["text"].as_str().unwrap().starts_with(first)),
+            "{g}"
+        );
     }
 }
 
@@ -80,12 +116,21 @@ fn default_embedder_and_eps_rule_are_reported() {
     let eps = metric(&r, "diversity.response.eps").unwrap();
     assert!(eps > 0.0 && eps <= 0.5);
     let m = methods(&r);
-    assert!(m.contains("k-distance elbow rule") && m.contains("min_samples = 5"), "{m}");
+    assert!(
+        m.contains("k-distance rule") && m.contains("min_samples = 5"),
+        "{m}"
+    );
     assert!(m.contains("static:") && m.contains("Spearman"), "{m}");
     // Identical input, identical result.
     let again = report(&data, &tmp.path().join("out2"), &[]);
-    assert_eq!(r["metrics"]["diversity.response.clusters"], again["metrics"]["diversity.response.clusters"]);
-    assert_eq!(r["metrics"]["diversity.response.eps"], again["metrics"]["diversity.response.eps"]);
+    assert_eq!(
+        r["metrics"]["diversity.response.clusters"],
+        again["metrics"]["diversity.response.clusters"]
+    );
+    assert_eq!(
+        r["metrics"]["diversity.response.eps"],
+        again["metrics"]["diversity.response.eps"]
+    );
 }
 
 #[test]
@@ -93,13 +138,40 @@ fn bad_flags_are_usage_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let data = planted(tmp.path());
     let d = data.to_str().unwrap();
-    let o = ftqa(&["report", d, "-o", tmp.path().join("x").to_str().unwrap(), "--embedder", "nope"]);
+    let o = ftqa(&[
+        "report",
+        d,
+        "-o",
+        tmp.path().join("x").to_str().unwrap(),
+        "--embedder",
+        "nope",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown embedder"), "{}", stderr(&o));
-    let o = ftqa(&["report", d, "-o", tmp.path().join("y").to_str().unwrap(), "--eps", "0"]);
+    let o = ftqa(&[
+        "report",
+        d,
+        "-o",
+        tmp.path().join("y").to_str().unwrap(),
+        "--eps",
+        "0",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let missing = tmp.path().join("no-model");
-    let o = ftqa(&["report", d, "-o", tmp.path().join("z").to_str().unwrap(), "--embedder", "minilm", "--model-dir", missing.to_str().unwrap()]);
+    let o = ftqa(&[
+        "report",
+        d,
+        "-o",
+        tmp.path().join("z").to_str().unwrap(),
+        "--embedder",
+        "minilm",
+        "--model-dir",
+        missing.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--model-dir points at"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--model-dir points at"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -6,7 +6,8 @@ use common::*;
 use serde_json::Value;
 
 fn manifest() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixtures().join("manifest.json")).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(fixtures().join("manifest.json")).unwrap())
+        .unwrap()
 }
 
 #[test]
@@ -18,7 +19,12 @@ fn fixtures_are_reproducible_from_the_generator() {
     for entry in walk(tmp.path()) {
         let rel = entry.strip_prefix(tmp.path()).unwrap();
         let committed = fixtures().join(rel);
-        assert_eq!(std::fs::read(&entry).unwrap(), std::fs::read(&committed).unwrap_or_default(), "{} differs from the committed fixture; run `ftqa fixtures --out fixtures/generated`", rel.display());
+        assert_eq!(
+            std::fs::read(&entry).unwrap(),
+            std::fs::read(&committed).unwrap_or_default(),
+            "{} differs from the committed fixture; run `ftqa fixtures --out fixtures/generated`",
+            rel.display()
+        );
         compared += 1;
     }
     assert!(compared >= 15, "only {compared} fixture files generated");
@@ -50,13 +56,22 @@ fn every_fixture_matches_its_planted_ground_truth() {
         let out = tmp.path().join(format!("r{i}"));
         let r = report(&fixtures().join(file), &out, &[]);
         if r["dataset"]["schema"] != e["schema"] {
-            failures.push(format!("{file}: schema {} != {}", r["dataset"]["schema"], e["schema"]));
+            failures.push(format!(
+                "{file}: schema {} != {}",
+                r["dataset"]["schema"], e["schema"]
+            ));
         }
         if r["dataset"]["format"] != e["format"] {
-            failures.push(format!("{file}: format {} != {}", r["dataset"]["format"], e["format"]));
+            failures.push(format!(
+                "{file}: format {} != {}",
+                r["dataset"]["format"], e["format"]
+            ));
         }
         if r["records"]["skipped_by_reason"] != e["skipped_by_reason"] {
-            failures.push(format!("{file}: skipped_by_reason {} != {}", r["records"]["skipped_by_reason"], e["skipped_by_reason"]));
+            failures.push(format!(
+                "{file}: skipped_by_reason {} != {}",
+                r["records"]["skipped_by_reason"], e["skipped_by_reason"]
+            ));
         }
         for (id, want) in e["metrics"].as_object().unwrap() {
             let want = want.as_f64().unwrap();
@@ -72,7 +87,12 @@ fn every_fixture_matches_its_planted_ground_truth() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -83,22 +103,47 @@ fn skipped_records_are_listed_with_file_line_and_reason() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| format!("{} {}", s["location"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["location"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
         .collect();
     // The generator inserts the broken lines at 0-based positions 7, 20 and 33.
     assert_eq!(listed.len(), 3, "{listed:?}");
-    assert!(listed[0].contains("sharegpt.jsonl:8 malformed_json"), "{listed:?}");
-    assert!(listed[1].contains("sharegpt.jsonl:21 malformed_json"), "{listed:?}");
-    assert!(listed[2].contains("sharegpt.jsonl:34 empty_conversation"), "{listed:?}");
+    assert!(
+        listed[0].contains("sharegpt.jsonl:8 malformed_json"),
+        "{listed:?}"
+    );
+    assert!(
+        listed[1].contains("sharegpt.jsonl:21 malformed_json"),
+        "{listed:?}"
+    );
+    assert!(
+        listed[2].contains("sharegpt.jsonl:34 empty_conversation"),
+        "{listed:?}"
+    );
     let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
-    assert!(md.contains("malformed\\_json") || md.contains("malformed_json"), "report.md does not say why records were skipped:\n{md}");
+    assert!(
+        md.contains("malformed\\_json") || md.contains("malformed_json"),
+        "report.md does not say why records were skipped:\n{md}"
+    );
 }
 
 #[test]
 fn strict_mode_stops_at_the_first_bad_record_with_exit_code_2() {
     let tmp = tempfile::tempdir().unwrap();
     let f = fixtures().join("sharegpt.jsonl");
-    let o = ftqa(&["report", f.to_str().unwrap(), "-o", tmp.path().to_str().unwrap(), "--strict", "--quiet"]);
+    let o = ftqa(&[
+        "report",
+        f.to_str().unwrap(),
+        "-o",
+        tmp.path().to_str().unwrap(),
+        "--strict",
+        "--quiet",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("sharegpt.jsonl:8"), "{err}");
@@ -113,7 +158,10 @@ fn every_reported_metric_id_is_documented() {
         let out = tmp.path().join(format!("r{i}"));
         let r = report(&fixtures().join(e["file"].as_str().unwrap()), &out, &[]);
         for id in r["metrics"].as_object().unwrap().keys() {
-            assert!(ftqa_metrics::registry::doc_for(id).is_some(), "metric {id} has no documentation entry");
+            assert!(
+                ftqa_metrics::registry::doc_for(id).is_some(),
+                "metric {id} has no documentation entry"
+            );
         }
     }
 }

@@ -185,9 +185,12 @@ fn concurrency_is_limited() {
     );
 }
 
+/// The Authorization header and the model of one request.
+type Seen = (Option<String>, String);
+
 #[test]
 fn discovers_the_model_and_sends_the_key() {
-    let auth: Arc<Mutex<Vec<(Option<String>, String)>>> = Arc::default();
+    let auth: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let a = auth.clone();
     let server = FakeServer::start(move |r| {
         a.lock().unwrap().push((

@@ -7,7 +7,10 @@ use std::io::Write;
 
 fn write(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
     let p = dir.join(name);
-    std::fs::File::create(&p).unwrap().write_all(body.as_bytes()).unwrap();
+    std::fs::File::create(&p)
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
     p
 }
 
@@ -19,12 +22,24 @@ fn report_folder_has_every_output_and_the_stable_layout() {
     for f in ["report.json", "report.md", "report.html"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
-    let plots: Vec<_> = std::fs::read_dir(out.join("plots")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert!(plots.iter().any(|p| p == "length.response.words.svg"), "{plots:?}");
-    assert!(plots.iter().any(|p| p == "length.response.words.png"), "{plots:?}");
+    let plots: Vec<_> = std::fs::read_dir(out.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        plots.iter().any(|p| p == "length.response.words.svg"),
+        "{plots:?}"
+    );
+    assert!(
+        plots.iter().any(|p| p == "length.response.words.png"),
+        "{plots:?}"
+    );
     assert_eq!(r["report_layout_version"], 1);
     assert_eq!(r["ftqa_version"], env!("CARGO_PKG_VERSION"));
-    assert!(r["dataset"]["path"].as_str().unwrap().ends_with("dolly.tsv"));
+    assert!(r["dataset"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("dolly.tsv"));
     assert_eq!(r["dataset"]["format"], "tsv");
     assert_eq!(r["dataset"]["schema"], "dolly");
     assert_eq!(r["dataset"]["task_source"], "column:category");
@@ -41,10 +56,14 @@ fn small_dataset_gives_exact_numbers() {
         tmp.path(),
         "tiny.jsonl",
         concat!(
-            r#"{"instruction": "Say hello", "input": "", "output": "Hello there, friend."}"#, "\n",
-            r#"{"instruction": "用中文问好", "input": "", "output": "你好，朋友！"}"#, "\n",
-            r#"{"instruction": "  say   HELLO ", "input": "", "output": "Hi."}"#, "\n",
-            r#"{"instruction": "Describe Paris", "input": "", "output": "   "}"#, "\n",
+            r#"{"instruction": "Say hello", "input": "", "output": "Hello there, friend."}"#,
+            "\n",
+            r#"{"instruction": "用中文问好", "input": "", "output": "你好，朋友！"}"#,
+            "\n",
+            r#"{"instruction": "  say   HELLO ", "input": "", "output": "Hi."}"#,
+            "\n",
+            r#"{"instruction": "Describe Paris", "input": "", "output": "   "}"#,
+            "\n",
         ),
     );
     let r = report(&data, &tmp.path().join("out"), &[]);
@@ -78,7 +97,10 @@ fn dataset_html_and_scripts_are_escaped_everywhere() {
     for p in payloads {
         // Each twice, so it appears among the duplicate examples too.
         for _ in 0..2 {
-            body.push_str(&serde_json::json!({"instruction": p, "input": "", "output": p, "category": p}).to_string());
+            body.push_str(
+                &serde_json::json!({"instruction": p, "input": "", "output": p, "category": p})
+                    .to_string(),
+            );
             body.push('\n');
         }
     }
@@ -89,11 +111,23 @@ fn dataset_html_and_scripts_are_escaped_everywhere() {
     let lower = html.to_lowercase();
     assert!(!lower.contains("<script"), "raw <script> in report.html");
     assert!(!lower.contains("<img"), "raw <img> in report.html");
-    assert!(!lower.contains("<svg onload"), "raw svg onload in report.html");
-    assert!(!lower.contains("<a href=\"javascript"), "raw javascript: link in report.html");
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "payload not shown escaped");
+    assert!(
+        !lower.contains("<svg onload"),
+        "raw svg onload in report.html"
+    );
+    assert!(
+        !lower.contains("<a href=\"javascript"),
+        "raw javascript: link in report.html"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "payload not shown escaped"
+    );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(!md.to_lowercase().contains("<script"), "raw <script> in report.md");
+    assert!(
+        !md.to_lowercase().contains("<script"),
+        "raw <script> in report.md"
+    );
 }
 
 #[test]
@@ -103,14 +137,27 @@ fn same_input_gives_the_same_report() {
         v["run"] = serde_json::Value::Null;
         v
     };
-    let a = strip(report(&fixtures().join("sharegpt.jsonl"), &tmp.path().join("a"), &[]));
-    let b = strip(report(&fixtures().join("sharegpt.jsonl"), &tmp.path().join("b"), &[]));
+    let a = strip(report(
+        &fixtures().join("sharegpt.jsonl"),
+        &tmp.path().join("a"),
+        &[],
+    ));
+    let b = strip(report(
+        &fixtures().join("sharegpt.jsonl"),
+        &tmp.path().join("b"),
+        &[],
+    ));
     assert_eq!(a, b);
 }
 
 #[test]
 fn missing_file_is_a_clear_error_with_exit_code_2() {
-    let o = ftqa(&["report", "no/such/file.jsonl", "-o", "/tmp/ftqa-never-written"]);
+    let o = ftqa(&[
+        "report",
+        "no/such/file.jsonl",
+        "-o",
+        "/tmp/ftqa-never-written",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no/such/file.jsonl"), "{}", stderr(&o));
 }
@@ -118,12 +165,24 @@ fn missing_file_is_a_clear_error_with_exit_code_2() {
 #[test]
 fn unrecognised_schema_names_the_keys_and_the_flags() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = write(tmp.path(), "odd.jsonl", "{\"foo\": 1, \"bar\": \"x\"}\n{\"foo\": 2, \"bar\": \"y\"}\n");
-    let o = ftqa(&["report", data.to_str().unwrap(), "-o", tmp.path().join("o").to_str().unwrap()]);
+    let data = write(
+        tmp.path(),
+        "odd.jsonl",
+        "{\"foo\": 1, \"bar\": \"x\"}\n{\"foo\": 2, \"bar\": \"y\"}\n",
+    );
+    let o = ftqa(&[
+        "report",
+        data.to_str().unwrap(),
+        "-o",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("foo") && err.contains("bar"), "{err}");
-    assert!(err.contains("--instruction-col") || err.contains("--messages-col"), "{err}");
+    assert!(
+        err.contains("--instruction-col") || err.contains("--messages-col"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -134,7 +193,18 @@ fn explicit_column_flags_override_detection() {
         "custom.jsonl",
         "{\"q\": \"What is 2+2?\", \"a\": \"Four.\", \"kind\": \"math\"}\n{\"q\": \"Name a colour.\", \"a\": \"Blue is a colour.\", \"kind\": \"trivia\"}\n",
     );
-    let r = report(&data, &tmp.path().join("o"), &["--instruction-col", "q", "--response-col", "a", "--task-col", "kind"]);
+    let r = report(
+        &data,
+        &tmp.path().join("o"),
+        &[
+            "--instruction-col",
+            "q",
+            "--response-col",
+            "a",
+            "--task-col",
+            "kind",
+        ],
+    );
     assert_eq!(r["dataset"]["schema_source"], "flags");
     assert_eq!(metric(&r, "records.analyzed"), Some(2.0));
     assert_eq!(metric(&r, "length.response.words.mean"), Some(2.5));
@@ -146,5 +216,9 @@ fn metric_reference_is_in_sync_with_the_registry() {
     let o = ftqa(&["metrics", "--markdown"]);
     assert!(o.status.success());
     let committed = std::fs::read_to_string(root().join("docs/METRICS.md")).unwrap();
-    assert_eq!(stdout(&o), committed, "docs/METRICS.md is stale: run `ftqa metrics --markdown > docs/METRICS.md`");
+    assert_eq!(
+        stdout(&o),
+        committed,
+        "docs/METRICS.md is stale: run `ftqa metrics --markdown > docs/METRICS.md`"
+    );
 }

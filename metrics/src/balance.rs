@@ -11,7 +11,11 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::Outputs;
 use std::collections::HashMap;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "balance", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "balance",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
@@ -130,7 +134,13 @@ impl BalanceStats {
             .sum::<f64>()
             / (kf * nf);
         let max_min_ratio = counts[k - 1] as f64 / counts[0].max(1) as f64;
-        Some(BalanceStats { share_variance_pp, count_variance, normalized_entropy, gini, max_min_ratio })
+        Some(BalanceStats {
+            share_variance_pp,
+            count_variance,
+            normalized_entropy,
+            gini,
+            max_min_ratio,
+        })
     }
 }
 
@@ -152,10 +162,16 @@ mod tests {
     fn skewed_tasks_have_known_values() {
         // Shares 10%, 30%, 60%: mean 33.33, variance ((23.33)^2 + (3.33)^2 + (26.67)^2) / 3.
         let b = BalanceStats::of(&[10, 30, 60]).unwrap();
-        let expect = ((10.0f64 - 100.0 / 3.0).powi(2) + (30.0f64 - 100.0 / 3.0).powi(2) + (60.0f64 - 100.0 / 3.0).powi(2)) / 3.0;
+        let expect = ((10.0f64 - 100.0 / 3.0).powi(2)
+            + (30.0f64 - 100.0 / 3.0).powi(2)
+            + (60.0f64 - 100.0 / 3.0).powi(2))
+            / 3.0;
         assert!((b.share_variance_pp - expect).abs() < 1e-9);
-        assert!((b.count_variance - expect).abs() < 1e-9, "N = 100 makes counts equal shares");
-        assert!((b.gini - (( -2.0 * 10.0 + 0.0 * 30.0 + 2.0 * 60.0) / 300.0)).abs() < 1e-12);
+        assert!(
+            (b.count_variance - expect).abs() < 1e-9,
+            "N = 100 makes counts equal shares"
+        );
+        assert!((b.gini - ((-2.0 * 10.0 + 0.0 * 30.0 + 2.0 * 60.0) / 300.0)).abs() < 1e-12);
         assert_eq!(b.max_min_ratio, 6.0);
         let h = -(0.1f64 * 0.1f64.ln() + 0.3 * 0.3f64.ln() + 0.6 * 0.6f64.ln()) / 3f64.ln();
         assert!((b.normalized_entropy.unwrap() - h).abs() < 1e-12);

@@ -5,11 +5,20 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::Outputs;
 use crate::stats::rate;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "records", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "records",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition, direction| MetricDoc { id, definition, direction, provenance: Provenance::Basic };
+    let d = |id, definition, direction| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("records.total", "Records read: analysed plus skipped.", Neutral),
         d("records.analyzed", "Records that became canonical records and were analysed.", Neutral),
@@ -50,7 +59,10 @@ impl Metric for Counts {
         out.set("records.analyzed", self.analyzed as f64);
         out.set("records.skipped", self.skipped as f64);
         out.set("records.skipped_rate", rate(self.skipped, total));
-        for (name, n) in ["demonstration", "preference", "feedback"].iter().zip(self.kinds) {
+        for (name, n) in ["demonstration", "preference", "feedback"]
+            .iter()
+            .zip(self.kinds)
+        {
             if n > 0 {
                 out.set(format!("records.kind.{name}.count"), n as f64);
             }

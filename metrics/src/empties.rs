@@ -7,11 +7,20 @@ use crate::result::Outputs;
 use crate::stats::rate;
 use crate::text::is_blank;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "empty", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "empty",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition| MetricDoc { id, definition, direction: LowerIsBetter, provenance: Provenance::Basic };
+    let d = |id, definition| MetricDoc {
+        id,
+        definition,
+        direction: LowerIsBetter,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("empty.instruction.count", "Samples with no user turn or whose first user turn is empty or whitespace only."),
         d("empty.instruction.rate", "empty.instruction.count / records.analyzed."),
@@ -25,8 +34,18 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         n: 0,
         instruction: 0,
         response: 0,
-        inst_examples: ExampleSink::new("empty.instruction.count", "Empty instructions", c.max_examples, c.example_chars),
-        resp_examples: ExampleSink::new("empty.response.count", "Empty responses", c.max_examples, c.example_chars),
+        inst_examples: ExampleSink::new(
+            "empty.instruction.count",
+            "Empty instructions",
+            c.max_examples,
+            c.example_chars,
+        ),
+        resp_examples: ExampleSink::new(
+            "empty.response.count",
+            "Empty responses",
+            c.max_examples,
+            c.example_chars,
+        ),
     })
 }
 
@@ -43,11 +62,19 @@ impl Metric for Empties {
         self.n += 1;
         if is_blank(r.instruction()) {
             self.instruction += 1;
-            self.inst_examples.push(r, r.response().unwrap_or(""), Some("response shown; instruction is empty".into()));
+            self.inst_examples.push(
+                r,
+                r.response().unwrap_or(""),
+                Some("response shown; instruction is empty".into()),
+            );
         }
         if is_blank(r.response()) {
             self.response += 1;
-            self.resp_examples.push(r, r.instruction().unwrap_or(""), Some("instruction shown; response is empty".into()));
+            self.resp_examples.push(
+                r,
+                r.instruction().unwrap_or(""),
+                Some("instruction shown; response is empty".into()),
+            );
         }
     }
 

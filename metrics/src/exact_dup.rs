@@ -11,14 +11,23 @@ use crate::text::{normalize_for_dedup, truncate_chars};
 use std::collections::HashMap;
 use xxhash_rust::xxh3::Xxh3;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "dedup.exact", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "dedup.exact",
+    docs,
+    make,
+};
 
 /// Texts of duplicated keys kept for examples; beyond this only counts are kept.
 const MAX_EXAMPLE_TEXTS: usize = 2_000;
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition| MetricDoc { id, definition, direction: LowerIsBetter, provenance: Provenance::Basic };
+    let d = |id, definition| MetricDoc {
+        id,
+        definition,
+        direction: LowerIsBetter,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("dedup.exact.<part>_count", "Samples whose normalised part equals that of an earlier sample (every copy after the first). Part: instruction (first user turn), response (final assistant turn), sample (system prompt, every turn with its role, both preference sides and image references). Normalisation: NFKC, lower case, whitespace runs collapsed, trimmed. Empty parts are not counted here (see empty.*)."),
         d("dedup.exact.instruction_rate", "dedup.exact.instruction_count / records.analyzed."),
@@ -30,7 +39,11 @@ fn docs() -> Vec<MetricDoc> {
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(ExactDup {
         n: 0,
-        parts: [Part::new("instruction"), Part::new("response"), Part::new("sample")],
+        parts: [
+            Part::new("instruction"),
+            Part::new("response"),
+            Part::new("sample"),
+        ],
         max_examples: c.max_examples,
         chars: c.example_chars,
     })
@@ -51,11 +64,19 @@ struct Part {
 
 impl Part {
     fn new(name: &'static str) -> Self {
-        Part { name, seen: HashMap::new(), dups: 0, texts: HashMap::new() }
+        Part {
+            name,
+            seen: HashMap::new(),
+            dups: 0,
+            texts: HashMap::new(),
+        }
     }
 
     fn add(&mut self, key: u64, seq: u32, rec: &Record, display: &str, chars: usize) {
-        let e = self.seen.entry(key).or_insert(Entry { count: 0, first: seq });
+        let e = self.seen.entry(key).or_insert(Entry {
+            count: 0,
+            first: seq,
+        });
         e.count = e.count.saturating_add(1);
         if e.count < 2 {
             return;
@@ -67,7 +88,8 @@ impl Part {
             }
         } else if self.texts.len() < MAX_EXAMPLE_TEXTS {
             let ids = vec![format!("{} ({})", rec.id, rec.origin)];
-            self.texts.insert(key, (truncate_chars(display, chars), ids));
+            self.texts
+                .insert(key, (truncate_chars(display, chars), ids));
         }
     }
 
@@ -187,8 +209,18 @@ mod tests {
     use crate::record::{Origin, Role, Turn};
 
     fn rec(i: u64, inst: &str, resp: &str) -> Record {
-        let mut r = Record::new(format!("r{i}"), Origin { file: "f".into(), line: Some(i + 1), index: i });
-        r.turns = vec![Turn::new(Role::User, inst), Turn::new(Role::Assistant, resp)];
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: Some(i + 1),
+                index: i,
+            },
+        );
+        r.turns = vec![
+            Turn::new(Role::User, inst),
+            Turn::new(Role::Assistant, resp),
+        ];
         r
     }
 
@@ -207,7 +239,11 @@ mod tests {
         // rec 0 and rec 2 are the same sample after normalisation; empty responses are not duplicates.
         assert_eq!(out.get("dedup.exact.sample_count"), Some(1.0));
         assert_eq!(out.get("dedup.exact.sample_rate"), Some(0.2));
-        let g = out.examples.iter().find(|g| g.metric == "dedup.exact.instruction_count").unwrap();
+        let g = out
+            .examples
+            .iter()
+            .find(|g| g.metric == "dedup.exact.instruction_count")
+            .unwrap();
         assert!(g.examples[0].note.as_ref().unwrap().starts_with("3 copies"));
     }
 }

@@ -14,7 +14,13 @@ pub struct ExampleSink {
 
 impl ExampleSink {
     pub fn new(metric: &'static str, title: &'static str, max: usize, chars: usize) -> Self {
-        ExampleSink { metric, title, max, chars, examples: Vec::new() }
+        ExampleSink {
+            metric,
+            title,
+            max,
+            chars,
+            examples: Vec::new(),
+        }
     }
 
     pub fn wants_more(&self) -> bool {

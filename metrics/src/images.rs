@@ -6,11 +6,20 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::Outputs;
 use crate::stats::{rate, IntDist};
 
-pub const SPEC: MetricSpec = MetricSpec { family: "images", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "images",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition, direction| MetricDoc { id, definition, direction, provenance: Provenance::Basic };
+    let d = |id, definition, direction| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("images.sample_rate", "Share of samples that reference at least one image.", Neutral),
         d("images.per_sample.mean", "Mean image references per sample, over all samples.", Neutral),
@@ -26,7 +35,12 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         videos: 0,
         visual: 0,
         mismatched: 0,
-        examples: ExampleSink::new("images.token_mismatch_rate", "<image> tokens that do not match the image count", c.max_examples, c.example_chars),
+        examples: ExampleSink::new(
+            "images.token_mismatch_rate",
+            "<image> tokens that do not match the image count",
+            c.max_examples,
+            c.example_chars,
+        ),
     })
 }
 
@@ -43,13 +57,22 @@ impl Metric for Images {
         let images = r.images.len() as u64;
         self.per_sample.add(images);
         self.videos += u64::from(!r.videos.is_empty());
-        let tokens: usize = r.conversation().map(|t| t.text.matches("<image>").count()).sum::<usize>()
-            + r.system.as_deref().map_or(0, |s| s.matches("<image>").count());
+        let tokens: usize = r
+            .conversation()
+            .map(|t| t.text.matches("<image>").count())
+            .sum::<usize>()
+            + r.system
+                .as_deref()
+                .map_or(0, |s| s.matches("<image>").count());
         if images > 0 || tokens > 0 {
             self.visual += 1;
             if tokens as u64 != images {
                 self.mismatched += 1;
-                self.examples.push(r, r.instruction().unwrap_or(""), Some(format!("{tokens} <image> tokens, {images} images")));
+                self.examples.push(
+                    r,
+                    r.instruction().unwrap_or(""),
+                    Some(format!("{tokens} <image> tokens, {images} images")),
+                );
             }
         }
     }
@@ -60,9 +83,18 @@ impl Metric for Images {
         out.set("images.sample_rate", rate(with_images, n));
         out.set("videos.sample_rate", rate(self.videos, n));
         if with_images > 0 || self.visual > 0 {
-            out.set("images.per_sample.mean", self.per_sample.mean().unwrap_or(0.0));
-            out.set("images.per_sample.max", self.per_sample.max().unwrap_or(0) as f64);
-            out.set("images.token_mismatch_rate", rate(self.mismatched, self.visual));
+            out.set(
+                "images.per_sample.mean",
+                self.per_sample.mean().unwrap_or(0.0),
+            );
+            out.set(
+                "images.per_sample.max",
+                self.per_sample.max().unwrap_or(0) as f64,
+            );
+            out.set(
+                "images.token_mismatch_rate",
+                rate(self.mismatched, self.visual),
+            );
             out.examples.extend(self.examples.into_group());
         }
     }

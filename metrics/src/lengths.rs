@@ -6,7 +6,11 @@ use crate::result::Outputs;
 use crate::stats::IntDist;
 use crate::text::{char_count, word_count};
 
-pub const SPEC: MetricSpec = MetricSpec { family: "length", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "length",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
     vec![MetricDoc {

@@ -7,11 +7,20 @@ use crate::result::Outputs;
 use crate::stats::rate;
 use crate::text::{char_count, normalize_for_dedup};
 
-pub const SPEC: MetricSpec = MetricSpec { family: "preference", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "preference",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition, direction| MetricDoc { id, definition, direction, provenance: Provenance::Basic };
+    let d = |id, definition, direction| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("preference.pairs", "Preference samples (a prompt with a chosen and a rejected completion).", Neutral),
         d("preference.identical_rate", "Share of pairs whose chosen and rejected final responses are equal after normalisation: they teach nothing.", LowerIsBetter),
@@ -28,7 +37,12 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         chosen_longer: 0,
         feedback: 0,
         desirable: 0,
-        identical_examples: ExampleSink::new("preference.identical_rate", "Chosen identical to rejected", c.max_examples, c.example_chars),
+        identical_examples: ExampleSink::new(
+            "preference.identical_rate",
+            "Chosen identical to rejected",
+            c.max_examples,
+            c.example_chars,
+        ),
     })
 }
 
@@ -68,12 +82,21 @@ impl Metric for PreferenceStats {
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.pairs > 0 {
             out.set("preference.pairs", self.pairs as f64);
-            out.set("preference.identical_rate", rate(self.identical, self.pairs));
-            out.set("preference.chosen_longer_rate", rate(self.chosen_longer, self.length_differs));
+            out.set(
+                "preference.identical_rate",
+                rate(self.identical, self.pairs),
+            );
+            out.set(
+                "preference.chosen_longer_rate",
+                rate(self.chosen_longer, self.length_differs),
+            );
             out.examples.extend(self.identical_examples.into_group());
         }
         if self.feedback > 0 {
-            out.set("feedback.desirable_rate", rate(self.desirable, self.feedback));
+            out.set(
+                "feedback.desirable_rate",
+                rate(self.desirable, self.feedback),
+            );
         }
     }
 }

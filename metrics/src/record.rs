@@ -25,9 +25,8 @@ impl Role {
             | "claude" | "gpt4" | "gpt-4" | "answer" | "function_call" | "response" => {
                 Role::Assistant
             }
-            "tool" | "function" | "observation" | "function_response" | "ipython" | "tool_response" => {
-                Role::Tool
-            }
+            "tool" | "function" | "observation" | "function_response" | "ipython"
+            | "tool_response" => Role::Tool,
             _ => return None,
         })
     }
@@ -50,7 +49,10 @@ pub struct Turn {
 
 impl Turn {
     pub fn new(role: Role, text: impl Into<String>) -> Self {
-        Turn { role, text: text.into() }
+        Turn {
+            role,
+            text: text.into(),
+        }
     }
 }
 

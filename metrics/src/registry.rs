@@ -68,7 +68,7 @@ pub struct AnalysisConfig {
     pub max_ego_net: usize,
     /// Sentence embedder for response diversity; `None` = the built-in static model.
     pub embedder: Option<std::sync::Arc<dyn crate::embed::Embedder>>,
-    /// DBSCAN eps (cosine distance); `None` = the k-distance elbow rule.
+    /// DBSCAN eps (cosine distance); `None` = the k-distance rule (cluster::params).
     pub dbscan_eps: Option<f32>,
     /// DBSCAN min_samples (itself included); `None` = 5.
     pub dbscan_min_samples: Option<usize>,
@@ -192,7 +192,9 @@ pub fn id_matches(pattern: &str, id: &str) -> bool {
         match (p.find('<'), p.find('>')) {
             (Some(a), Some(b)) if a < b => {
                 let (prefix, suffix) = (&p[..a], &p[b + 1..]);
-                s.len() > prefix.len() + suffix.len() && s.starts_with(prefix) && s.ends_with(suffix)
+                s.len() > prefix.len() + suffix.len()
+                    && s.starts_with(prefix)
+                    && s.ends_with(suffix)
             }
             _ => p == s,
         }
@@ -270,26 +272,53 @@ mod tests {
     #[test]
     fn patterns_match_concrete_ids() {
         assert!(id_matches("script.<script>.share", "script.latin.share"));
-        assert!(id_matches("length.<field>.words.mean", "length.response.words.mean"));
+        assert!(id_matches(
+            "length.<field>.words.mean",
+            "length.response.words.mean"
+        ));
         assert!(!id_matches("script.<script>.share", "script.share"));
         assert!(!id_matches("records.total", "records.skipped"));
-        assert!(id_matches("dedup.exact.<part>_count", "dedup.exact.sample_count"));
-        assert!(!id_matches("dedup.exact.<part>_count", "dedup.exact._count"));
-        assert!(!id_matches("dedup.exact.<part>_count", "dedup.exact.sample_rate"));
-        assert_eq!(literal_chars("dedup.exact.<part>_count"), "dedup.exact._count".len());
+        assert!(id_matches(
+            "dedup.exact.<part>_count",
+            "dedup.exact.sample_count"
+        ));
+        assert!(!id_matches(
+            "dedup.exact.<part>_count",
+            "dedup.exact._count"
+        ));
+        assert!(!id_matches(
+            "dedup.exact.<part>_count",
+            "dedup.exact.sample_rate"
+        ));
+        assert_eq!(
+            literal_chars("dedup.exact.<part>_count"),
+            "dedup.exact._count".len()
+        );
     }
 
     #[test]
     fn exact_and_specific_docs_win() {
-        assert_eq!(doc_for("turns.multi_turn_rate").unwrap().id, "turns.multi_turn_rate");
+        assert_eq!(
+            doc_for("turns.multi_turn_rate").unwrap().id,
+            "turns.multi_turn_rate"
+        );
         assert_eq!(doc_for("turns.mean").unwrap().id, "turns.<stat>");
-        assert_eq!(doc_for("dedup.exact.sample_count").unwrap().id, "dedup.exact.<part>_count");
-        assert_eq!(doc_for("dedup.exact.sample_rate").unwrap().id, "dedup.exact.sample_rate");
+        assert_eq!(
+            doc_for("dedup.exact.sample_count").unwrap().id,
+            "dedup.exact.<part>_count"
+        );
+        assert_eq!(
+            doc_for("dedup.exact.sample_rate").unwrap().id,
+            "dedup.exact.sample_rate"
+        );
     }
 
     #[test]
     fn family_filters_match_whole_segments() {
-        let mut c = AnalysisConfig { only: vec!["dedup".into(), "length".into()], ..AnalysisConfig::default() };
+        let mut c = AnalysisConfig {
+            only: vec!["dedup".into(), "length".into()],
+            ..AnalysisConfig::default()
+        };
         assert!(c.wants("dedup.exact") && c.wants("length") && !c.wants("turns"));
         c.only = vec!["len".into()];
         assert!(!c.wants("length"));

@@ -18,7 +18,11 @@ use crate::text::truncate_chars;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "diversity.response", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "diversity.response",
+    docs,
+    make,
+};
 
 /// Responses buffered before the first batch: embedders fitted on the corpus (the lexical
 /// IDF) are fitted on these.
@@ -33,7 +37,12 @@ const SIZE_BARS: usize = 20;
 const SEED: u64 = 0xD1_7E_25_17;
 
 fn docs() -> Vec<MetricDoc> {
-    let d = |id, definition, direction, provenance| MetricDoc { id, definition, direction, provenance };
+    let d = |id, definition, direction, provenance| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance,
+    };
     vec![
         d("diversity.response.clusters", "Number of DBSCAN clusters of the response embeddings (cosine distance; eps and min_samples in the methods section).", Direction::HigherIsBetter, Provenance::Paper),
         d("diversity.response.log_clusters", "Natural log of diversity.response.clusters: the paper's response-diversity index (Table 4). Absent when there is no cluster.", Direction::HigherIsBetter, Provenance::Paper),
@@ -41,7 +50,7 @@ fn docs() -> Vec<MetricDoc> {
         d("diversity.response.largest_cluster_share", "Share of embedded responses in the largest cluster; near 1 means most responses say nearly the same thing.", Direction::LowerIsBetter, Provenance::Companion),
         d("diversity.response.clusters_per_1k", "Clusters per 1,000 embedded responses: the cluster count made comparable across dataset sizes.", Direction::HigherIsBetter, Provenance::Companion),
         d("diversity.response.embedded", "Responses embedded and clustered (non-empty final assistant turns the embedder could represent).", Direction::Neutral, Provenance::Basic),
-        d("diversity.response.eps", "DBSCAN eps used (cosine distance): the --eps flag, else the k-distance elbow rule.", Direction::Neutral, Provenance::Basic),
+        d("diversity.response.eps", "DBSCAN eps used (cosine distance): the --eps flag, else the k-distance rule (knee of the curve, or its 25th percentile when it has none).", Direction::Neutral, Provenance::Basic),
         d("diversity.response.min_samples", "DBSCAN min_samples used (neighbours a core point needs, itself included).", Direction::Neutral, Provenance::Basic),
     ]
 }
@@ -125,7 +134,9 @@ impl ResponseDiversity {
 
 impl Metric for ResponseDiversity {
     fn observe(&mut self, record: &Record) {
-        let Some(text) = record.response().filter(|t| !t.trim().is_empty()) else { return };
+        let Some(text) = record.response().filter(|t| !t.trim().is_empty()) else {
+            return;
+        };
         let ordinal = (self.row_of.len() + self.pending.len()) as u32;
         let key = mix64(ordinal as u64 ^ SEED);
         if self.texts.accepts(key) {
@@ -138,7 +149,11 @@ impl Metric for ResponseDiversity {
             self.texts.offer(key, sampled);
         }
         self.pending.push(text.to_string());
-        let threshold = if self.fitted { self.embedder.batch_size() } else { FIT_SAMPLE.max(self.embedder.batch_size()) };
+        let threshold = if self.fitted {
+            self.embedder.batch_size()
+        } else {
+            FIT_SAMPLE.max(self.embedder.batch_size())
+        };
         if self.pending.len() >= threshold {
             self.flush();
         }
@@ -147,13 +162,19 @@ impl Metric for ResponseDiversity {
     fn finish(mut self: Box<Self>, out: &mut Outputs) {
         self.flush();
         if let Some(e) = &self.error {
-            out.methods.insert("response_diversity".into(), format!("Response diversity was not computed: the embedder failed: {e}"));
+            out.methods.insert(
+                "response_diversity".into(),
+                format!("Response diversity was not computed: the embedder failed: {e}"),
+            );
             return;
         }
         let dim = self.embedder.dim();
         let n = self.vectors.len() / dim;
         if n == 0 {
-            out.methods.insert("response_diversity".into(), "Response diversity was not computed: no response could be embedded.".into());
+            out.methods.insert(
+                "response_diversity".into(),
+                "Response diversity was not computed: no response could be embedded.".into(),
+            );
             return;
         }
         let rows = Rows::new(&self.vectors, dim);
@@ -162,10 +183,14 @@ impl Metric for ResponseDiversity {
             Some(e) => (e, "set with --eps".to_string()),
             None => {
                 let c = choose_eps(rows, self.min_samples);
-                (c.eps, format!("chosen by the k-distance elbow rule (k = {}, {} sampled responses searched against all)", c.k, c.sample))
+                let how = if c.knee { "at the knee of the curve" } else { "the curve has no knee, so at its 25th percentile" };
+                (c.eps, format!("chosen by the k-distance rule: distance to the {}-th neighbour of {} sampled responses, searched against all, {how}", c.k, c.sample))
             }
         };
-        let params = DbscanParams { eps, min_samples: self.min_samples };
+        let params = DbscanParams {
+            eps,
+            min_samples: self.min_samples,
+        };
         let clustering = dbscan(rows, params, self.search);
         let cluster_seconds = started.elapsed().as_secs_f64();
 
@@ -175,10 +200,19 @@ impl Metric for ResponseDiversity {
         if k > 0 {
             out.set("diversity.response.log_clusters", (k as f64).ln());
         }
-        out.set("diversity.response.noise_fraction", clustering.noise() as f64 / n as f64);
+        out.set(
+            "diversity.response.noise_fraction",
+            clustering.noise() as f64 / n as f64,
+        );
         let sizes = clustering.sizes();
-        out.set("diversity.response.largest_cluster_share", sizes.iter().copied().max().unwrap_or(0) as f64 / n as f64);
-        out.set("diversity.response.clusters_per_1k", k as f64 * 1000.0 / n as f64);
+        out.set(
+            "diversity.response.largest_cluster_share",
+            sizes.iter().copied().max().unwrap_or(0) as f64 / n as f64,
+        );
+        out.set(
+            "diversity.response.clusters_per_1k",
+            k as f64 * 1000.0 / n as f64,
+        );
         out.set("diversity.response.eps", eps as f64);
         out.set("diversity.response.min_samples", self.min_samples as f64);
 
@@ -196,17 +230,35 @@ impl Metric for ResponseDiversity {
                 .iter()
                 .filter(|s| label_of(s) == Some(c as i32))
                 .take(EXAMPLES_PER_CLUSTER)
-                .map(|s| Example { record_id: s.record_id.clone(), origin: s.origin.clone(), text: s.text.clone(), note: None })
+                .map(|s| Example {
+                    record_id: s.record_id.clone(),
+                    origin: s.origin.clone(),
+                    text: s.text.clone(),
+                    note: None,
+                })
                 .collect();
             if !examples.is_empty() {
                 out.examples.push(ExampleGroup {
                     metric: "diversity.response.clusters".into(),
-                    title: format!("Response cluster {} of {k} by size: {} responses ({:.1}%)", rank + 1, sizes[c], 100.0 * sizes[c] as f64 / n as f64),
+                    title: format!(
+                        "Response cluster {} of {k} by size: {} responses ({:.1}%)",
+                        rank + 1,
+                        sizes[c],
+                        100.0 * sizes[c] as f64 / n as f64
+                    ),
                     examples,
                 });
             }
         }
-        let map_rows: Vec<u32> = sampled.iter().filter_map(|s| self.row_of.get(s.ordinal as usize).copied().filter(|&r| r != u32::MAX)).collect();
+        let map_rows: Vec<u32> = sampled
+            .iter()
+            .filter_map(|s| {
+                self.row_of
+                    .get(s.ordinal as usize)
+                    .copied()
+                    .filter(|&r| r != u32::MAX)
+            })
+            .collect();
         let map = embedding_map(rows, &map_rows, &clustering.labels);
 
         let search = match self.search {
@@ -236,8 +288,17 @@ impl Metric for ResponseDiversity {
 }
 
 fn size_plot(out: &mut Outputs, by_size: &[usize], sizes: &[usize], noise: usize) {
-    let mut labels: Vec<String> = by_size.iter().take(SIZE_BARS).enumerate().map(|(r, _)| format!("#{}", r + 1)).collect();
-    let mut counts: Vec<u64> = by_size.iter().take(SIZE_BARS).map(|&c| sizes[c] as u64).collect();
+    let mut labels: Vec<String> = by_size
+        .iter()
+        .take(SIZE_BARS)
+        .enumerate()
+        .map(|(r, _)| format!("#{}", r + 1))
+        .collect();
+    let mut counts: Vec<u64> = by_size
+        .iter()
+        .take(SIZE_BARS)
+        .map(|&c| sizes[c] as u64)
+        .collect();
     if by_size.len() > SIZE_BARS {
         labels.push(format!("{} others", by_size.len() - SIZE_BARS));
         counts.push(by_size[SIZE_BARS..].iter().map(|&c| sizes[c] as u64).sum());
@@ -267,7 +328,11 @@ fn embedding_map(rows: Rows, sample: &[u32], labels: &[i32]) -> Option<String> {
         let n = sample.len() as f64;
         let mut var = 0.0;
         for (d, m) in pca.mean.iter().enumerate() {
-            var += buf.chunks_exact(rows.dim).map(|r| ((r[d] - m) as f64).powi(2)).sum::<f64>() / n;
+            var += buf
+                .chunks_exact(rows.dim)
+                .map(|r| ((r[d] - m) as f64).powi(2))
+                .sum::<f64>()
+                / n;
         }
         var
     };

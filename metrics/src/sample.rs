@@ -30,7 +30,10 @@ impl<T> Ord for Keyed<T> {
 
 impl<T> BottomK<T> {
     pub fn new(k: usize) -> Self {
-        BottomK { k, heap: BinaryHeap::with_capacity(k + 1) }
+        BottomK {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
     }
 
     /// Whether an item with this key would be kept; lets callers skip building it.
@@ -50,7 +53,11 @@ impl<T> BottomK<T> {
 
     /// The kept items in key order.
     pub fn into_sorted(self) -> Vec<T> {
-        self.heap.into_sorted_vec().into_iter().map(|Keyed(_, t)| t).collect()
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Keyed(_, t)| t)
+            .collect()
     }
 }
 

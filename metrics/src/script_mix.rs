@@ -9,21 +9,30 @@ use crate::stats::rate;
 use crate::text::{truncate_chars, ScriptCounts, SCRIPTS};
 use std::collections::BTreeMap;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "script", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "script",
+    docs,
+    make,
+};
 
 /// Language identification is the slowest per-record step, so it runs on a uniform,
 /// deterministic sample of this many samples; scripts are counted on every record.
-pub const LANGUAGE_SAMPLE: usize = 20_000;
+pub const LANGUAGE_SAMPLE: usize = 10_000;
 /// Characters of the response given to the language identifier.
-const LANGUAGE_CHARS: usize = 400;
+const LANGUAGE_CHARS: usize = 200;
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition, direction| MetricDoc { id, definition, direction, provenance: Provenance::Basic };
+    let d = |id, definition, direction| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("script.<script>.share", "Share of samples whose dominant script (most letters across instruction and response) is this one: latin, han, kana (Japanese: any sample whose letters are at least 10% kana), hangul, cyrillic, arabic, devanagari, greek, hebrew, thai, ... Digits, punctuation and emoji count for no script.", Neutral),
         d("script.mixed_rate", "Share of samples, among those where both have letters, whose instruction and response have different dominant scripts (for example a Chinese question answered in English).", LowerIsBetter),
-        d("language.<lang>.share", "Share of language-identified samples whose response is in this language (ISO 639-3 code, by whatlang's trigram model on the first 400 characters). Runs on a uniform deterministic sample of up to 20,000 samples; identifications whatlang marks unreliable count as undetermined.", Neutral),
+        d("language.<lang>.share", "Share of language-identified samples whose response is in this language (ISO 639-3 code, by whatlang's trigram model on the first 200 characters). Runs on a uniform deterministic sample of up to 10,000 samples (standard error of a share at most 0.5 percentage points); identifications whatlang marks unreliable count as undetermined.", Neutral),
         d("language.undetermined_rate", "Share of the language sample whose response language could not be reliably identified (too short, no letters, or ambiguous).", Neutral),
     ]
 }
@@ -34,7 +43,12 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         dominant: BTreeMap::new(),
         both: 0,
         mixed: 0,
-        mixed_examples: ExampleSink::new("script.mixed_rate", "Instruction and response in different scripts", c.max_examples, c.example_chars),
+        mixed_examples: ExampleSink::new(
+            "script.mixed_rate",
+            "Instruction and response in different scripts",
+            c.max_examples,
+            c.example_chars,
+        ),
         lang_sample: BottomK::new(LANGUAGE_SAMPLE),
     })
 }
@@ -60,13 +74,22 @@ impl Metric for ScriptMix {
             self.both += 1;
             if a != b {
                 self.mixed += 1;
-                let shown = format!("{}\n---\n{}", truncate_chars(inst, 150), truncate_chars(resp, 150));
-                self.mixed_examples.push(r, &shown, Some(format!("instruction: {a}, response: {b}")));
+                let shown = format!(
+                    "{}\n---\n{}",
+                    truncate_chars(inst, 150),
+                    truncate_chars(resp, 150)
+                );
+                self.mixed_examples.push(
+                    r,
+                    &shown,
+                    Some(format!("instruction: {a}, response: {b}")),
+                );
             }
         }
         let key = mix64(self.n);
         if self.lang_sample.accepts(key) {
-            self.lang_sample.offer(key, truncate_chars(resp, LANGUAGE_CHARS));
+            self.lang_sample
+                .offer(key, truncate_chars(resp, LANGUAGE_CHARS));
         }
     }
 
@@ -76,7 +99,12 @@ impl Metric for ScriptMix {
         }
         out.set("script.mixed_rate", rate(self.mixed, self.both));
         let mut ordered: Vec<(&&str, &u64)> = self.dominant.iter().collect();
-        ordered.sort_by_key(|(name, c)| (std::cmp::Reverse(**c), SCRIPTS.iter().position(|s| *s == **name)));
+        ordered.sort_by_key(|(name, c)| {
+            (
+                std::cmp::Reverse(**c),
+                SCRIPTS.iter().position(|s| *s == **name),
+            )
+        });
         if !ordered.is_empty() {
             out.distributions.push(Distribution::Categorical {
                 id: "script.dominant".into(),
@@ -93,7 +121,9 @@ impl Metric for ScriptMix {
         let mut undetermined = 0u64;
         for text in &sample {
             match whatlang::detect(text) {
-                Some(info) if info.is_reliable() => *langs.entry(info.lang().code()).or_insert(0) += 1,
+                Some(info) if info.is_reliable() => {
+                    *langs.entry(info.lang().code()).or_insert(0) += 1
+                }
                 _ => undetermined += 1,
             }
         }

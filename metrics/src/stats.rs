@@ -87,8 +87,14 @@ impl IntDist {
         }
         out.set(format!("{prefix}.mean"), self.mean().unwrap_or(0.0));
         out.set(format!("{prefix}.median"), self.median().unwrap_or(0.0));
-        out.set(format!("{prefix}.p5"), self.quantile(0.05).unwrap_or(0) as f64);
-        out.set(format!("{prefix}.p95"), self.quantile(0.95).unwrap_or(0) as f64);
+        out.set(
+            format!("{prefix}.p5"),
+            self.quantile(0.05).unwrap_or(0) as f64,
+        );
+        out.set(
+            format!("{prefix}.p95"),
+            self.quantile(0.95).unwrap_or(0) as f64,
+        );
         out.set(format!("{prefix}.min"), self.min().unwrap_or(0) as f64);
         out.set(format!("{prefix}.max"), self.max().unwrap_or(0) as f64);
     }
@@ -101,7 +107,11 @@ impl IntDist {
         let step = 2f64.powf(0.5);
         while *edges.last().unwrap() <= max {
             let next = (edges.last().unwrap() * step).ceil();
-            let next = if next <= *edges.last().unwrap() { edges.last().unwrap() + 1.0 } else { next };
+            let next = if next <= *edges.last().unwrap() {
+                edges.last().unwrap() + 1.0
+            } else {
+                next
+            };
             edges.push(next);
         }
         let mut counts = vec![0u64; edges.len() - 1];

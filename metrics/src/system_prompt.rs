@@ -7,14 +7,23 @@ use crate::stats::rate;
 use crate::text::{normalize_for_dedup, truncate_chars};
 use std::collections::HashMap;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "system", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "system",
+    docs,
+    make,
+};
 
 /// Distinct prompts whose text is kept for the "most common" table; counts are kept for all.
 const MAX_TRACKED_TEXTS: usize = 1_000;
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition| MetricDoc { id, definition, direction: Neutral, provenance: Provenance::Basic };
+    let d = |id, definition| MetricDoc {
+        id,
+        definition,
+        direction: Neutral,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("system.usage_rate", "Share of samples with a non-empty system prompt."),
         d("system.distinct", "Distinct system prompts after normalisation (as in dedup.exact)."),
@@ -23,7 +32,14 @@ fn docs() -> Vec<MetricDoc> {
 }
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
-    Box::new(SystemPrompt { n: 0, used: 0, counts: HashMap::new(), texts: HashMap::new(), max_examples: c.max_examples, chars: c.example_chars })
+    Box::new(SystemPrompt {
+        n: 0,
+        used: 0,
+        counts: HashMap::new(),
+        texts: HashMap::new(),
+        max_examples: c.max_examples,
+        chars: c.example_chars,
+    })
 }
 
 struct SystemPrompt {
@@ -38,15 +54,21 @@ struct SystemPrompt {
 impl Metric for SystemPrompt {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
-        let Some(sys) = r.system.as_deref().filter(|s| !s.trim().is_empty()) else { return };
+        let Some(sys) = r.system.as_deref().filter(|s| !s.trim().is_empty()) else {
+            return;
+        };
         self.used += 1;
         let key = xxhash_rust::xxh3::xxh3_64(normalize_for_dedup(sys).as_bytes());
         let e = self.counts.entry(key).or_insert((0, self.n));
         e.0 += 1;
         if self.texts.len() < MAX_TRACKED_TEXTS || self.texts.contains_key(&key) {
-            self.texts
-                .entry(key)
-                .or_insert_with(|| (truncate_chars(sys, self.chars), r.id.clone(), r.origin.to_string()));
+            self.texts.entry(key).or_insert_with(|| {
+                (
+                    truncate_chars(sys, self.chars),
+                    r.id.clone(),
+                    r.origin.to_string(),
+                )
+            });
         }
     }
 
@@ -71,6 +93,10 @@ impl Metric for SystemPrompt {
             })
             .take(self.max_examples)
             .collect();
-        out.examples.push(ExampleGroup { metric: "system.top_share".into(), title: "Most common system prompts".into(), examples });
+        out.examples.push(ExampleGroup {
+            metric: "system.top_share".into(),
+            title: "Most common system prompts".into(),
+            examples,
+        });
     }
 }

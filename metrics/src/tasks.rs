@@ -6,7 +6,11 @@ use crate::result::{Distribution, Outputs};
 use crate::stats::rate;
 use std::collections::HashMap;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "tasks", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "tasks",
+    docs,
+    make,
+};
 
 /// Bars shown in the task-size plot; the rest are summed into one "other" bar.
 const PLOTTED_TASKS: usize = 30;
@@ -67,7 +71,9 @@ struct Tasks {
 impl Metric for Tasks {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
-        let Some(task) = r.task.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return };
+        let Some(task) = r.task.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+            return;
+        };
         self.labelled += 1;
         match self.counts.get_mut(task) {
             Some(e) => e.0 += 1,

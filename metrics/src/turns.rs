@@ -5,11 +5,20 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::{Distribution, Outputs};
 use crate::stats::{rate, IntDist};
 
-pub const SPEC: MetricSpec = MetricSpec { family: "turns", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "turns",
+    docs,
+    make,
+};
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition, direction| MetricDoc { id, definition, direction, provenance: Provenance::Basic };
+    let d = |id, definition, direction| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance: Provenance::Basic,
+    };
     vec![
         d("turns.<stat>", "Non-system turns per sample (the prompt plus the chosen side for preference data); stat is mean, median, p5, p95, min or max.", Neutral),
         d("turns.rounds.mean", "Mean number of user turns per sample (dialogue rounds).", Neutral),

@@ -108,9 +108,9 @@ fn area_card(
             let _ = write!(h, "<a href=\"#{}\">{}</a></h3>", e(id), e(title));
         }
         None => {
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "{}</h3><p class=\"muted\">Not measured in this run.</p></div>\n",
+                "{}</h3><p class=\"muted\">Not measured in this run.</p></div>",
                 e(title)
             );
             return;

@@ -24,8 +24,8 @@ pub use html::{render_html, render_html_with};
 pub use json::render_json;
 pub use markdown::{render_markdown, render_markdown_with};
 pub use plots::{plot_png, plot_svg};
-pub use terminal::render_terminal;
 pub use scorecard::{ScoreItem, Scorecard, Status};
+pub use terminal::render_terminal;
 pub use write::{write_report_dir, write_report_dir_with, Written};
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use crate::docs::{arrow, Docs};
 use crate::escape::{md_code, md_escape};
 use crate::format::{format_count, format_value};
 use crate::headline::headline;
-use crate::summary::{counts_line, dataset_facts, skip_reasons};
 use crate::scorecard::Scorecard;
+use crate::summary::{counts_line, dataset_facts, skip_reasons};
 use ftqa_metrics::result::Report;
 use std::fmt::Write;
 

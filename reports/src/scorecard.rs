@@ -76,12 +76,20 @@ pub fn markdown_summary(md: &mut String, c: &Scorecard) {
         md,
         "**Thresholds** ({}): {} {} pass · {} fail · {} warn  ",
         md_escape(&c.source),
-        if c.passed() { Status::Pass.light() } else { Status::Fail.light() },
+        if c.passed() {
+            Status::Pass.light()
+        } else {
+            Status::Fail.light()
+        },
         c.count(Status::Pass),
         c.count(Status::Fail),
         c.count(Status::Warn)
     );
-    let shown: Vec<&ScoreItem> = c.items.iter().filter(|i| i.status != Status::Pass).collect();
+    let shown: Vec<&ScoreItem> = c
+        .items
+        .iter()
+        .filter(|i| i.status != Status::Pass)
+        .collect();
     if !shown.is_empty() {
         md.push_str("\n| | Metric | Value | Threshold | Note |\n|---|---|---:|---|---|\n");
         for i in shown.iter().take(MAX_MD_ROWS) {

@@ -4,8 +4,8 @@
 use crate::html::render_html_with;
 use crate::json::render_json;
 use crate::markdown::render_markdown_with;
-use crate::scorecard::Scorecard;
 use crate::plots::{plot_png, plot_svg};
+use crate::scorecard::Scorecard;
 use ftqa_metrics::result::{Distribution, Report};
 use std::collections::HashSet;
 use std::fs;
@@ -43,7 +43,11 @@ pub fn write_report_dir_with(
     put("report.json", json)?;
     put("report.md", render_markdown_with(report, scorecard))?;
     put("report.html", render_html_with(report, scorecard))?;
-    write_plots(&report.distributions.iter().collect::<Vec<_>>(), dir, &mut written)?;
+    write_plots(
+        &report.distributions.iter().collect::<Vec<_>>(),
+        dir,
+        &mut written,
+    )?;
     Ok(written)
 }
 

@@ -58,7 +58,10 @@ pub struct CheckSection {
 
 impl Default for CheckSection {
     fn default() -> Self {
-        CheckSection { missing: Missing::Fail, examples: 3 }
+        CheckSection {
+            missing: Missing::Fail,
+            examples: 3,
+        }
     }
 }
 
@@ -85,7 +88,12 @@ pub struct BaselineSection {
 
 impl Default for BaselineSection {
     fn default() -> Self {
-        BaselineSection { tolerance: 0.05, abs_tolerance: 0.0, metrics: Vec::new(), tolerances: BTreeMap::new() }
+        BaselineSection {
+            tolerance: 0.05,
+            abs_tolerance: 0.0,
+            metrics: Vec::new(),
+            tolerances: BTreeMap::new(),
+        }
     }
 }
 
@@ -116,12 +124,14 @@ pub struct Config {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
         Config::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
         let docs = all_docs();
         let mut thresholds = Vec::new();
         for (key, value) in raw.thresholds {
@@ -132,21 +142,37 @@ impl Config {
                     e.message()
                 )
             })?;
-            validate_id(&key, &docs).with_context(|| format!("{}: [thresholds]", path.display()))?;
+            validate_id(&key, &docs)
+                .with_context(|| format!("{}: [thresholds]", path.display()))?;
             match (t.min, t.max) {
-                (None, None) => bail!("{}: threshold \"{key}\" has neither min nor max", path.display()),
-                (Some(a), Some(b)) if a > b => bail!("{}: threshold \"{key}\" has min {a} > max {b}", path.display()),
+                (None, None) => bail!(
+                    "{}: threshold \"{key}\" has neither min nor max",
+                    path.display()
+                ),
+                (Some(a), Some(b)) if a > b => bail!(
+                    "{}: threshold \"{key}\" has min {a} > max {b}",
+                    path.display()
+                ),
                 _ => {}
             }
             thresholds.push((key, t));
         }
-        for key in raw.baseline.metrics.iter().chain(raw.baseline.tolerances.keys()) {
+        for key in raw
+            .baseline
+            .metrics
+            .iter()
+            .chain(raw.baseline.tolerances.keys())
+        {
             validate_id(key, &docs).with_context(|| format!("{}: [baseline]", path.display()))?;
         }
-        let tolerances = std::iter::once(raw.baseline.tolerance).chain(raw.baseline.tolerances.values().copied());
+        let tolerances = std::iter::once(raw.baseline.tolerance)
+            .chain(raw.baseline.tolerances.values().copied());
         for t in tolerances.chain([raw.baseline.abs_tolerance]) {
             if !(t.is_finite() && t >= 0.0) {
-                bail!("{}: [baseline] tolerances must be finite and >= 0, got {t}", path.display());
+                bail!(
+                    "{}: [baseline] tolerances must be finite and >= 0, got {t}",
+                    path.display()
+                );
             }
         }
         let dir = path.parent().unwrap_or(Path::new(""));
@@ -154,9 +180,21 @@ impl Config {
             .contamination
             .benchmarks
             .iter()
-            .map(|b| if Path::new(b).is_absolute() { b.clone() } else { dir.join(b).display().to_string() })
+            .map(|b| {
+                if Path::new(b).is_absolute() {
+                    b.clone()
+                } else {
+                    dir.join(b).display().to_string()
+                }
+            })
             .collect();
-        Ok(Config { path: path.to_path_buf(), thresholds, check: raw.check, benchmarks, baseline: raw.baseline })
+        Ok(Config {
+            path: path.to_path_buf(),
+            thresholds,
+            check: raw.check,
+            benchmarks,
+            baseline: raw.baseline,
+        })
     }
 
     /// The missing-metric policy of one threshold.
@@ -168,7 +206,11 @@ impl Config {
 /// A config key is valid when it is a documented pattern itself (`contamination.<benchmark>.rate`)
 /// or a concrete id that a documented entry describes (`contamination.gsm8k.rate`).
 pub fn validate_id(key: &str, docs: &[MetricDoc]) -> Result<()> {
-    let known = if key.contains('<') { docs.iter().any(|d| d.id == key) } else { find_doc(docs, key).is_some() };
+    let known = if key.contains('<') {
+        docs.iter().any(|d| d.id == key)
+    } else {
+        find_doc(docs, key).is_some()
+    };
     if known {
         return Ok(());
     }
@@ -176,7 +218,13 @@ pub fn validate_id(key: &str, docs: &[MetricDoc]) -> Result<()> {
     let hint = if near.is_empty() {
         String::new()
     } else {
-        format!("; closest valid ids: {}", near.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "))
+        format!(
+            "; closest valid ids: {}",
+            near.iter()
+                .map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
     bail!("unknown metric id \"{key}\"{hint} (`ftqa metrics` lists every id)")
 }
@@ -197,7 +245,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.thresholds[0].0, "records.skipped_rate");
-        assert_eq!(c.thresholds[1].1, Threshold { min: Some(0.0), max: Some(0.02), missing: Some(Missing::Warn) });
+        assert_eq!(
+            c.thresholds[1].1,
+            Threshold {
+                min: Some(0.0),
+                max: Some(0.02),
+                missing: Some(Missing::Warn)
+            }
+        );
         assert_eq!(c.check.missing, Missing::Fail);
         assert_eq!(c.check.examples, 3);
         assert_eq!(c.baseline.tolerance, 0.05);
@@ -218,7 +273,10 @@ mod tests {
     fn unknown_ids_suggest_close_ones() {
         let e = parse("[thresholds]\n\"records.skiped_rate\" = { max = 0.01 }\n").unwrap_err();
         let msg = format!("{e:#}");
-        assert!(msg.contains("unknown metric id \"records.skiped_rate\""), "{msg}");
+        assert!(
+            msg.contains("unknown metric id \"records.skiped_rate\""),
+            "{msg}"
+        );
         assert!(msg.contains("\"records.skipped_rate\""), "{msg}");
     }
 

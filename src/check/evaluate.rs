@@ -102,16 +102,17 @@ fn missing_reason(key: &str) -> String {
 /// attached them (metrics attach their worst cases first).
 pub fn worst_examples(report: &ReportView, id: &str, n: usize) -> Vec<ExampleView> {
     let prefix = |k: usize| id.split('.').take(k).collect::<Vec<_>>().join(".") + ".";
-    let tiers: [Box<dyn Fn(&str) -> bool>; 3] = [
-        Box::new(|m: &str| m == id),
-        Box::new(|m: &str| m.starts_with(&prefix(2))),
-        Box::new(|m: &str| m.starts_with(&prefix(1))),
-    ];
-    for tier in &tiers {
+    let (two, one) = (prefix(2), prefix(1));
+    let in_tier = |tier: usize, m: &str| match tier {
+        0 => m == id,
+        1 => m.starts_with(&two),
+        _ => m.starts_with(&one),
+    };
+    for tier in 0..3 {
         let found: Vec<ExampleView> = report
             .examples
             .iter()
-            .filter(|g| tier(&g.metric))
+            .filter(|g| in_tier(tier, &g.metric))
             .flat_map(|g| g.examples.iter().cloned())
             .take(n)
             .collect();
@@ -122,11 +123,24 @@ pub fn worst_examples(report: &ReportView, id: &str, n: usize) -> Vec<ExampleVie
     Vec::new()
 }
 
-fn threshold_findings(config: &Config, report: &ReportView, key: &str, t: &Threshold) -> Vec<Finding> {
+fn threshold_findings(
+    config: &Config,
+    report: &ReportView,
+    key: &str,
+    t: &Threshold,
+) -> Vec<Finding> {
     let ids: Vec<&String> = if key.contains('<') {
-        report.metrics.keys().filter(|id| id_matches(key, id)).collect()
+        report
+            .metrics
+            .keys()
+            .filter(|id| id_matches(key, id))
+            .collect()
     } else {
-        report.metrics.keys().filter(|id| id.as_str() == key).collect()
+        report
+            .metrics
+            .keys()
+            .filter(|id| id.as_str() == key)
+            .collect()
     };
     if ids.is_empty() {
         let status = match config.missing_for(t) {
@@ -149,7 +163,11 @@ fn threshold_findings(config: &Config, report: &ReportView, key: &str, t: &Thres
             let v = report.metrics[id];
             let low = t.min.is_some_and(|m| v < m);
             let high = t.max.is_some_and(|m| v > m);
-            let status = if low || high { Status::Fail } else { Status::Pass };
+            let status = if low || high {
+                Status::Fail
+            } else {
+                Status::Pass
+            };
             let message = if low {
                 format!("{} is below the minimum", format_value(id, v))
             } else if high {
@@ -157,7 +175,11 @@ fn threshold_findings(config: &Config, report: &ReportView, key: &str, t: &Thres
             } else {
                 String::new()
             };
-            let examples = if status == Status::Fail { worst_examples(report, id, config.check.examples) } else { Vec::new() };
+            let examples = if status == Status::Fail {
+                worst_examples(report, id, config.check.examples)
+            } else {
+                Vec::new()
+            };
             Finding {
                 id: id.clone(),
                 key: key.to_string(),
@@ -173,28 +195,60 @@ fn threshold_findings(config: &Config, report: &ReportView, key: &str, t: &Thres
 }
 
 /// The ids a baseline comparison covers (see `[baseline] metrics` in the config docs).
-fn baseline_ids<'a>(config: &Config, docs: &[MetricDoc], current: &'a ReportView, baseline: &'a ReportView) -> Vec<&'a str> {
+fn baseline_ids<'a>(
+    config: &Config,
+    docs: &[MetricDoc],
+    current: &'a ReportView,
+    baseline: &'a ReportView,
+) -> Vec<&'a str> {
     let selected = |id: &str| -> bool {
         if !config.baseline.metrics.is_empty() {
-            return config.baseline.metrics.iter().any(|k| k == id || (k.contains('<') && id_matches(k, id)));
+            return config
+                .baseline
+                .metrics
+                .iter()
+                .any(|k| k == id || (k.contains('<') && id_matches(k, id)));
         }
-        let directional = find_doc(docs, id).is_some_and(|(_, d)| d.direction != Direction::Neutral);
+        let directional =
+            find_doc(docs, id).is_some_and(|(_, d)| d.direction != Direction::Neutral);
         // Counts grow with the data; a bigger dataset is not a regression.
         directional && !id.ends_with("count")
     };
-    let mut ids: Vec<&str> = baseline.metrics.keys().chain(current.metrics.keys()).map(String::as_str).filter(|id| selected(id)).collect();
+    let mut ids: Vec<&str> = baseline
+        .metrics
+        .keys()
+        .chain(current.metrics.keys())
+        .map(String::as_str)
+        .filter(|id| selected(id))
+        .collect();
     ids.sort();
     ids.dedup();
     ids
 }
 
-fn baseline_findings(config: &Config, current: &ReportView, baseline: &ReportView, tolerance: Option<f64>) -> Vec<Finding> {
+fn baseline_findings(
+    config: &Config,
+    current: &ReportView,
+    baseline: &ReportView,
+    tolerance: Option<f64>,
+) -> Vec<Finding> {
     let docs = all_docs();
     let mut out = Vec::new();
     for id in baseline_ids(config, &docs, current, baseline) {
-        let direction = find_doc(&docs, id).map(|(_, d)| d.direction).unwrap_or(Direction::Neutral);
-        let rel = config.baseline.tolerances.get(id).copied().or(tolerance).unwrap_or(config.baseline.tolerance);
-        let (old, new) = (baseline.metrics.get(id).copied(), current.metrics.get(id).copied());
+        let direction = find_doc(&docs, id)
+            .map(|(_, d)| d.direction)
+            .unwrap_or(Direction::Neutral);
+        let rel = config
+            .baseline
+            .tolerances
+            .get(id)
+            .copied()
+            .or(tolerance)
+            .unwrap_or(config.baseline.tolerance);
+        let (old, new) = (
+            baseline.metrics.get(id).copied(),
+            current.metrics.get(id).copied(),
+        );
         let mut f = Finding {
             id: id.to_string(),
             key: "baseline".into(),
@@ -208,7 +262,11 @@ fn baseline_findings(config: &Config, current: &ReportView, baseline: &ReportVie
         match (old, new) {
             (Some(old), Some(new)) => {
                 let allowed = (rel * old.abs()).max(config.baseline.abs_tolerance);
-                f.rule = format!("no worse than baseline {} by more than {}", format_value(id, old), tolerance_text(rel, config.baseline.abs_tolerance));
+                f.rule = format!(
+                    "no worse than baseline {} by more than {}",
+                    format_value(id, old),
+                    tolerance_text(rel, config.baseline.abs_tolerance)
+                );
                 // How far the value moved in the bad direction (negative = improved).
                 let worse_by = match direction {
                     Direction::HigherIsBetter => old - new,
@@ -218,7 +276,11 @@ fn baseline_findings(config: &Config, current: &ReportView, baseline: &ReportVie
                 };
                 if worse_by > allowed + 1e-12 {
                     f.status = Status::Fail;
-                    f.message = format!("regressed from {} to {}", format_value(id, old), format_value(id, new));
+                    f.message = format!(
+                        "regressed from {} to {}",
+                        format_value(id, old),
+                        format_value(id, new)
+                    );
                     f.examples = worst_examples(current, id, config.check.examples);
                 }
             }
@@ -253,7 +315,11 @@ pub fn evaluate(
     baseline: Option<(&str, &ReportView)>,
     tolerance: Option<f64>,
 ) -> Outcome {
-    let mut findings: Vec<Finding> = config.thresholds.iter().flat_map(|(k, t)| threshold_findings(config, report, k, t)).collect();
+    let mut findings: Vec<Finding> = config
+        .thresholds
+        .iter()
+        .flat_map(|(k, t)| threshold_findings(config, report, k, t))
+        .collect();
     if let Some((_, b)) = baseline {
         findings.extend(baseline_findings(config, report, b, tolerance));
     }
@@ -275,12 +341,19 @@ mod tests {
         ReportView {
             report_layout_version: 1,
             ftqa_version: "0".into(),
-            dataset: DatasetView { path: "d.jsonl".into() },
+            dataset: DatasetView {
+                path: "d.jsonl".into(),
+            },
             metrics: pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             examples: vec![ExampleGroupView {
                 metric: "dedup.exact.sample_rate".into(),
                 title: "dups".into(),
-                examples: vec![ExampleView { record_id: "r7".into(), origin: "d.jsonl:7".into(), text: "hello".into(), note: None }],
+                examples: vec![ExampleView {
+                    record_id: "r7".into(),
+                    origin: "d.jsonl:7".into(),
+                    text: "hello".into(),
+                    note: None,
+                }],
             }],
             run: Default::default(),
         }
@@ -296,7 +369,10 @@ mod tests {
             "[thresholds]\n\"dedup.exact.sample_rate\" = { max = 0.02 }\n\"records.skipped_rate\" = { max = 0.5 }\n\
              \"contamination.any.rate\" = { max = 0 }\n\"preference.identical_rate\" = { max = 0, missing = \"warn\" }\n",
         );
-        let r = report(&[("dedup.exact.sample_rate", 0.05), ("records.skipped_rate", 0.0)]);
+        let r = report(&[
+            ("dedup.exact.sample_rate", 0.05),
+            ("records.skipped_rate", 0.0),
+        ]);
         let o = evaluate(&c, &r, None, None);
         let by = |id: &str| o.findings.iter().find(|f| f.id == id).unwrap();
         assert_eq!(by("dedup.exact.sample_rate").status, Status::Fail);
@@ -315,24 +391,58 @@ mod tests {
     #[test]
     fn boundaries_are_inclusive_and_patterns_expand() {
         let c = config("[thresholds]\n\"contamination.<benchmark>.rate\" = { max = 0 }\n\"records.skipped_rate\" = { min = 0.1, max = 0.1 }\n");
-        let r = report(&[("contamination.gsm8k.rate", 0.0), ("contamination.humaneval.rate", 0.01), ("records.skipped_rate", 0.1)]);
+        let r = report(&[
+            ("contamination.gsm8k.rate", 0.0),
+            ("contamination.humaneval.rate", 0.01),
+            ("records.skipped_rate", 0.1),
+        ]);
         let o = evaluate(&c, &r, None, None);
-        let st: Vec<(&str, Status)> = o.findings.iter().map(|f| (f.id.as_str(), f.status)).collect();
+        let st: Vec<(&str, Status)> = o
+            .findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.status))
+            .collect();
         assert_eq!(
             st,
-            [("contamination.gsm8k.rate", Status::Pass), ("contamination.humaneval.rate", Status::Fail), ("records.skipped_rate", Status::Pass)]
+            [
+                ("contamination.gsm8k.rate", Status::Pass),
+                ("contamination.humaneval.rate", Status::Fail),
+                ("records.skipped_rate", Status::Pass)
+            ]
         );
     }
 
     #[test]
     fn baseline_regressions_respect_direction_and_tolerance() {
         let c = config("[baseline]\ntolerance = 0.10\n");
-        let old = report(&[("dedup.exact.sample_rate", 0.10), ("empty.response.rate", 0.10), ("diversity.task.count", 10.0), ("turns.mean", 2.0), ("empty.response.count", 5.0)]);
+        let old = report(&[
+            ("dedup.exact.sample_rate", 0.10),
+            ("empty.response.rate", 0.10),
+            ("diversity.task.count", 10.0),
+            ("turns.mean", 2.0),
+            ("empty.response.count", 5.0),
+        ]);
         // +5% relative: within 10%. Empty responses +50%: a regression. Counts and neutral metrics: not compared.
-        let new = report(&[("dedup.exact.sample_rate", 0.105), ("empty.response.rate", 0.15), ("diversity.task.count", 1.0), ("turns.mean", 9.0), ("empty.response.count", 500.0)]);
+        let new = report(&[
+            ("dedup.exact.sample_rate", 0.105),
+            ("empty.response.rate", 0.15),
+            ("diversity.task.count", 1.0),
+            ("turns.mean", 9.0),
+            ("empty.response.count", 500.0),
+        ]);
         let o = evaluate(&c, &new, Some(("old.json", &old)), None);
-        let st: Vec<(&str, Status)> = o.findings.iter().map(|f| (f.id.as_str(), f.status)).collect();
-        assert_eq!(st, [("dedup.exact.sample_rate", Status::Pass), ("empty.response.rate", Status::Fail)]);
+        let st: Vec<(&str, Status)> = o
+            .findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.status))
+            .collect();
+        assert_eq!(
+            st,
+            [
+                ("dedup.exact.sample_rate", Status::Pass),
+                ("empty.response.rate", Status::Fail)
+            ]
+        );
         assert!(o.findings[1].message.contains("regressed from 10% to 15%"));
         // A tighter --tolerance flag overrides the config.
         let o = evaluate(&c, &new, Some(("old.json", &old)), Some(0.01));

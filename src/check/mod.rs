@@ -97,7 +97,11 @@ pub fn run(mut args: CheckArgs) -> Result<i32> {
         ReportView::load(&data)?
     } else {
         add_benchmarks(&mut args.report, &config);
-        let out = args.report.out.clone().unwrap_or_else(|| default_out_dir(&args.report.path));
+        let out = args
+            .report
+            .out
+            .clone()
+            .unwrap_or_else(|| default_out_dir(&args.report.path));
         let report = analyze_report_args(&args.report, &out)?;
         let view = ReportView::from_report(&report);
         if let Some(dir) = &args.report.out {
@@ -107,7 +111,12 @@ pub fn run(mut args: CheckArgs) -> Result<i32> {
         }
         view
     };
-    let outcome = evaluate(&config, &current, baseline.as_ref().map(|(p, v)| (p.as_str(), v)), args.tolerance);
+    let outcome = evaluate(
+        &config,
+        &current,
+        baseline.as_ref().map(|(p, v)| (p.as_str(), v)),
+        args.tolerance,
+    );
     emit(&outcome, args.output_format)?;
     Ok(outcome.exit_code())
 }
@@ -123,7 +132,12 @@ fn emit(o: &Outcome, format: Format) -> Result<()> {
                     .create(true)
                     .append(true)
                     .open(&path)
-                    .with_context(|| format!("opening $GITHUB_STEP_SUMMARY {}", PathBuf::from(&path).display()))?;
+                    .with_context(|| {
+                        format!(
+                            "opening $GITHUB_STEP_SUMMARY {}",
+                            PathBuf::from(&path).display()
+                        )
+                    })?;
                 f.write_all(output::step_summary(o).as_bytes())?;
             }
             output::github(o)

@@ -19,11 +19,17 @@ pub enum Format {
 const EXAMPLE_CHARS: usize = 120;
 
 fn value_text(f: &Finding) -> String {
-    f.value.map(|v| format_value(&f.id, v)).unwrap_or_else(|| "not measured".into())
+    f.value
+        .map(|v| format_value(&f.id, v))
+        .unwrap_or_else(|| "not measured".into())
 }
 
 fn headline(o: &Outcome) -> String {
-    let (fail, warn, pass) = (o.count(Status::Fail), o.count(Status::Warn), o.count(Status::Pass));
+    let (fail, warn, pass) = (
+        o.count(Status::Fail),
+        o.count(Status::Warn),
+        o.count(Status::Pass),
+    );
     format!(
         "ftqa check {}: {} failed, {} warned, {} passed ({} rules from {}{})",
         if o.passed() { "PASSED" } else { "FAILED" },
@@ -32,7 +38,10 @@ fn headline(o: &Outcome) -> String {
         pass,
         o.findings.len(),
         o.config,
-        o.baseline.as_deref().map(|b| format!(", baseline {b}")).unwrap_or_default()
+        o.baseline
+            .as_deref()
+            .map(|b| format!(", baseline {b}"))
+            .unwrap_or_default()
     )
 }
 
@@ -53,23 +62,46 @@ pub fn human(o: &Outcome) -> String {
     let _ = writeln!(t, "dataset: {}", terminal_safe(&o.dataset));
     for status in [Status::Fail, Status::Warn] {
         for f in o.findings.iter().filter(|f| f.status == status) {
-            let mark = if status == Status::Fail { "FAIL" } else { "WARN" };
-            let what = if f.kind == Kind::Baseline { " (baseline)" } else { "" };
-            let _ = writeln!(t, "{mark} {}{what} = {}  [{}]", terminal_safe(&f.id), value_text(f), terminal_safe(&f.rule));
+            let mark = if status == Status::Fail {
+                "FAIL"
+            } else {
+                "WARN"
+            };
+            let what = if f.kind == Kind::Baseline {
+                " (baseline)"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                t,
+                "{mark} {}{what} = {}  [{}]",
+                terminal_safe(&f.id),
+                value_text(f),
+                terminal_safe(&f.rule)
+            );
             if !f.message.is_empty() {
                 let _ = writeln!(t, "     {}", terminal_safe(&f.message));
             }
             if !f.examples.is_empty() {
                 let _ = writeln!(t, "     worst examples:");
                 for x in &f.examples {
-                    let _ = writeln!(t, "       {}: {}", terminal_safe(&where_(x)), truncate_chars(terminal_safe(&x.text).trim(), EXAMPLE_CHARS));
+                    let _ = writeln!(
+                        t,
+                        "       {}: {}",
+                        terminal_safe(&where_(x)),
+                        truncate_chars(terminal_safe(&x.text).trim(), EXAMPLE_CHARS)
+                    );
                 }
             }
         }
     }
     let passed = o.count(Status::Pass);
     if passed > 0 {
-        let _ = writeln!(t, "PASS {passed} rule{}", if passed == 1 { "" } else { "s" });
+        let _ = writeln!(
+            t,
+            "PASS {passed} rule{}",
+            if passed == 1 { "" } else { "s" }
+        );
     }
     t
 }
@@ -140,8 +172,22 @@ pub fn junit(o: &Outcome) -> String {
                     let _ = write!(body, "\n{}: {}", where_(ex), truncate_chars(&ex.text, 300));
                 }
                 // Control characters are not allowed in XML 1.0 at all, even escaped.
-                let body: String = body.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { ' ' } else { c }).collect();
-                let _ = write!(x, "<failure message=\"{}\">{}</failure>", e(&terminal_safe(summary.trim())), e(&body));
+                let body: String = body
+                    .chars()
+                    .map(|c| {
+                        if c.is_control() && c != '\n' && c != '\t' {
+                            ' '
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                let _ = write!(
+                    x,
+                    "<failure message=\"{}\">{}</failure>",
+                    e(&terminal_safe(summary.trim())),
+                    e(&body)
+                );
             }
         }
         x.push_str("</testcase>\n");
@@ -152,7 +198,9 @@ pub fn junit(o: &Outcome) -> String {
 
 /// Escapes a workflow-command message (GitHub's rules: `%`, CR and LF).
 fn gh_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow-command property value (also `:` and `,`).
@@ -164,15 +212,30 @@ fn gh_prop(s: &str) -> String {
 pub fn github(o: &Outcome) -> String {
     let mut t = String::new();
     for f in o.findings.iter().filter(|f| f.status != Status::Pass) {
-        let level = if f.status == Status::Fail { "error" } else { "warning" };
+        let level = if f.status == Status::Fail {
+            "error"
+        } else {
+            "warning"
+        };
         let mut msg = format!("{} = {} [{}]", f.id, value_text(f), f.rule);
         if !f.message.is_empty() {
             let _ = write!(msg, ": {}", f.message);
         }
         for x in &f.examples {
-            let _ = write!(msg, "\n{}: {}", where_(x), truncate_chars(terminal_safe(&x.text).trim(), EXAMPLE_CHARS));
+            let _ = write!(
+                msg,
+                "\n{}: {}",
+                where_(x),
+                truncate_chars(terminal_safe(&x.text).trim(), EXAMPLE_CHARS)
+            );
         }
-        let _ = writeln!(t, "::{level} file={},title={}::{}", gh_prop(&o.config), gh_prop(&format!("ftqa check: {}", f.id)), gh_data(&msg));
+        let _ = writeln!(
+            t,
+            "::{level} file={},title={}::{}",
+            gh_prop(&o.config),
+            gh_prop(&format!("ftqa check: {}", f.id)),
+            gh_data(&msg)
+        );
     }
     let _ = writeln!(t, "{}", headline(o));
     t
@@ -184,9 +247,18 @@ pub fn step_summary(o: &Outcome) -> String {
     let mut md = format!("### {}\n\n", md_escape(&headline(o)));
     ftqa_reports::scorecard::markdown_summary(&mut md, &o.scorecard());
     for f in o.findings.iter().filter(|f| !f.examples.is_empty()) {
-        let _ = writeln!(md, "<details><summary>Worst examples for {}</summary>\n", md_code(&f.id));
+        let _ = writeln!(
+            md,
+            "<details><summary>Worst examples for {}</summary>\n",
+            md_code(&f.id)
+        );
         for x in &f.examples {
-            let _ = writeln!(md, "- {}: {}", md_escape(&where_(x)), md_escape(&truncate_chars(&x.text, EXAMPLE_CHARS)));
+            let _ = writeln!(
+                md,
+                "- {}: {}",
+                md_escape(&where_(x)),
+                md_escape(&truncate_chars(&x.text, EXAMPLE_CHARS))
+            );
         }
         md.push_str("\n</details>\n\n");
     }
@@ -212,7 +284,12 @@ mod tests {
                     status: Status::Fail,
                     rule: "≤ 2%".into(),
                     message: "5% is above the maximum".into(),
-                    examples: vec![ExampleView { record_id: "r<1>".into(), origin: "d.jsonl:3".into(), text: "a\nb & \u{1b}c".into(), note: None }],
+                    examples: vec![ExampleView {
+                        record_id: "r<1>".into(),
+                        origin: "d.jsonl:3".into(),
+                        text: "a\nb & \u{1b}c".into(),
+                        note: None,
+                    }],
                 },
                 Finding {
                     id: "contamination.any.rate".into(),
@@ -263,11 +340,16 @@ mod tests {
     #[test]
     fn junit_is_well_formed_and_counts() {
         let x = junit(&outcome());
-        assert!(x.contains("<testsuites name=\"ftqa check\" tests=\"3\" failures=\"1\" skipped=\"1\">"));
+        assert!(
+            x.contains("<testsuites name=\"ftqa check\" tests=\"3\" failures=\"1\" skipped=\"1\">")
+        );
         assert!(x.contains("<testcase classname=\"ftqa.thresholds\" name=\"dedup.exact.sample_rate\"><failure message="));
         assert!(x.contains("r&lt;1&gt; (d.jsonl:3): a\nb &amp;  c"), "{x}");
         assert!(!x.contains('\u{1b}'));
-        assert_eq!(x.matches("<testcase").count(), x.matches("</testcase>").count());
+        assert_eq!(
+            x.matches("<testcase").count(),
+            x.matches("</testcase>").count()
+        );
     }
 
     #[test]

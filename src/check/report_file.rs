@@ -50,7 +50,9 @@ impl ReportView {
         ReportView {
             report_layout_version: r.report_layout_version,
             ftqa_version: r.ftqa_version.clone(),
-            dataset: DatasetView { path: r.dataset.path.clone() },
+            dataset: DatasetView {
+                path: r.dataset.path.clone(),
+            },
             metrics: r.metrics.clone(),
             examples: r
                 .examples
@@ -75,9 +77,10 @@ impl ReportView {
     }
 
     pub fn load(path: &Path) -> Result<ReportView> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let v: ReportView =
-            serde_json::from_str(&text).with_context(|| format!("{} is not an ftqa report.json", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let v: ReportView = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not an ftqa report.json", path.display()))?;
         if v.report_layout_version > ftqa_metrics::result::REPORT_LAYOUT_VERSION {
             bail!(
                 "{} has report layout v{}, newer than this ftqa understands (v{}); upgrade ftqa",
@@ -98,7 +101,9 @@ pub fn is_report_json(path: &Path) -> bool {
         return false;
     }
     let mut head = [0u8; 256];
-    let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
     let head = String::from_utf8_lossy(&head[..n]);
     let t = head.trim_start();
     t.starts_with('{') && t[1..].trim_start().starts_with("\"report_layout_version\"")

@@ -20,16 +20,29 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// pattern such as `contamination.<benchmark>.rate` is also compared with its placeholder
 /// replaced by the key's segment at that position, so `contamination.gsm8k.rte` finds it.
 /// Candidates further than half the key's length are not suggestions but noise.
-pub fn closest_ids<'a>(key: &str, candidates: impl Iterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
+pub fn closest_ids<'a>(
+    key: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    n: usize,
+) -> Vec<&'a str> {
     let key_segs: Vec<&str> = key.split('.').collect();
     let mut scored: Vec<(usize, &str)> = candidates
         .map(|c| {
             let filled: Vec<&str> = c
                 .split('.')
                 .enumerate()
-                .map(|(i, seg)| if seg.starts_with('<') && seg.ends_with('>') { key_segs.get(i).copied().unwrap_or(seg) } else { seg })
+                .map(|(i, seg)| {
+                    if seg.starts_with('<') && seg.ends_with('>') {
+                        key_segs.get(i).copied().unwrap_or(seg)
+                    } else {
+                        seg
+                    }
+                })
                 .collect();
-            (edit_distance(key, c).min(edit_distance(key, &filled.join("."))), c)
+            (
+                edit_distance(key, c).min(edit_distance(key, &filled.join("."))),
+                c,
+            )
         })
         .filter(|(d, _)| *d <= key.chars().count().div_ceil(2))
         .collect();
@@ -51,9 +64,20 @@ mod tests {
 
     #[test]
     fn closest_first_and_patterns_filled() {
-        let ids = ["dedup.exact.sample_rate", "dedup.exact.response_rate", "contamination.<benchmark>.rate", "records.total"];
-        assert_eq!(closest_ids("dedup.exact.sampel_rate", ids.iter().copied(), 2), ["dedup.exact.sample_rate", "dedup.exact.response_rate"]);
-        assert_eq!(closest_ids("contamination.gsm8k.rte", ids.iter().copied(), 1), ["contamination.<benchmark>.rate"]);
+        let ids = [
+            "dedup.exact.sample_rate",
+            "dedup.exact.response_rate",
+            "contamination.<benchmark>.rate",
+            "records.total",
+        ];
+        assert_eq!(
+            closest_ids("dedup.exact.sampel_rate", ids.iter().copied(), 2),
+            ["dedup.exact.sample_rate", "dedup.exact.response_rate"]
+        );
+        assert_eq!(
+            closest_ids("contamination.gsm8k.rte", ids.iter().copied(), 1),
+            ["contamination.<benchmark>.rate"]
+        );
         assert!(closest_ids("zzzzzzzzzzzzzzzzzz", ids.iter().copied(), 3).is_empty());
     }
 }

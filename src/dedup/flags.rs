@@ -41,7 +41,10 @@ impl DedupFlags {
         let c = NearConfig {
             num_perm: self.num_perm,
             bands: self.bands,
-            shingling: Shingling { kind, size: self.shingle_size },
+            shingling: Shingling {
+                kind,
+                size: self.shingle_size,
+            },
             threshold: self.near_threshold,
         };
         c.validate().map_err(anyhow::Error::msg)?;
@@ -50,7 +53,10 @@ impl DedupFlags {
 
     pub fn config(&self) -> Result<DedupConfig> {
         if !(self.semantic_threshold > 0.0 && self.semantic_threshold <= 1.0) {
-            bail!("--semantic-threshold must be a cosine similarity in (0, 1], got {}", self.semantic_threshold);
+            bail!(
+                "--semantic-threshold must be a cosine similarity in (0, 1], got {}",
+                self.semantic_threshold
+            );
         }
         Ok(DedupConfig {
             near: self.near()?,
@@ -64,10 +70,18 @@ impl DedupFlags {
 pub struct BenchmarkFlags {
     /// A benchmark file (any supported format) to check the data against; repeatable.
     /// Question and answer fields are picked automatically.
-    #[arg(long = "benchmark", value_name = "PATH", help_heading = "Contamination")]
+    #[arg(
+        long = "benchmark",
+        value_name = "PATH",
+        help_heading = "Contamination"
+    )]
     pub benchmarks: Vec<String>,
     /// Strengths to run, comma-separated: ngram, near, paraphrase.
-    #[arg(long, default_value = "ngram,near,paraphrase", help_heading = "Contamination")]
+    #[arg(
+        long,
+        default_value = "ngram,near,paraphrase",
+        help_heading = "Contamination"
+    )]
     pub contamination_strengths: String,
     /// Share of a benchmark text that must be inside one turn for a near match.
     #[arg(long, default_value_t = 0.7, help_heading = "Contamination")]
@@ -79,8 +93,18 @@ pub struct BenchmarkFlags {
 
 impl BenchmarkFlags {
     pub fn config(&self) -> Result<ContaminationConfig> {
-        let mut c = ContaminationConfig { ngram: false, near: false, paraphrase: false, ..Default::default() };
-        for s in self.contamination_strengths.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let mut c = ContaminationConfig {
+            ngram: false,
+            near: false,
+            paraphrase: false,
+            ..Default::default()
+        };
+        for s in self
+            .contamination_strengths
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             match s {
                 "ngram" => c.ngram = true,
                 "near" => c.near = true,
@@ -88,7 +112,13 @@ impl BenchmarkFlags {
                 other => bail!("unknown --contamination-strengths entry {other:?}: use ngram, near, paraphrase"),
             }
         }
-        for (name, v) in [("--contamination-near-threshold", self.contamination_near_threshold), ("--paraphrase-threshold", self.paraphrase_threshold)] {
+        for (name, v) in [
+            (
+                "--contamination-near-threshold",
+                self.contamination_near_threshold,
+            ),
+            ("--paraphrase-threshold", self.paraphrase_threshold),
+        ] {
             if !(v > 0.0 && v <= 1.0) {
                 bail!("{name} must be in (0, 1], got {v}");
             }
@@ -99,7 +129,10 @@ impl BenchmarkFlags {
     }
 
     /// The index over every `--benchmark`, or `None` without any.
-    pub fn index(&self, embedder: Option<Arc<dyn Embedder>>) -> Result<Option<Arc<BenchmarkIndex>>> {
+    pub fn index(
+        &self,
+        embedder: Option<Arc<dyn Embedder>>,
+    ) -> Result<Option<Arc<BenchmarkIndex>>> {
         if self.benchmarks.is_empty() {
             return Ok(None);
         }

@@ -57,8 +57,18 @@ pub struct DedupArgs {
 }
 
 pub fn run(args: DedupArgs) -> Result<i32> {
-    let Some(level) = Level::parse(&args.level) else { bail!("--level must be none, exact, near or semantic, got {:?}", args.level) };
-    let Some(part) = Part::parse(&args.by) else { bail!("--by must be sample, instruction or response, got {:?}", args.by) };
+    let Some(level) = Level::parse(&args.level) else {
+        bail!(
+            "--level must be none, exact, near or semantic, got {:?}",
+            args.level
+        )
+    };
+    let Some(part) = Part::parse(&args.by) else {
+        bail!(
+            "--by must be sample, instruction or response, got {:?}",
+            args.by
+        )
+    };
     if args.decontaminate && args.bench.benchmarks.is_empty() {
         bail!("--decontaminate needs at least one --benchmark PATH");
     }
@@ -79,7 +89,11 @@ pub fn run(args: DedupArgs) -> Result<i32> {
         near: args.dedup.near()?,
         semantic_threshold: args.dedup.config()?.semantic_threshold,
         embedder: analysis.embedder.clone(),
-        decontaminate: if args.decontaminate { args.bench.index(analysis.embedder.clone())? } else { None },
+        decontaminate: if args.decontaminate {
+            args.bench.index(analysis.embedder.clone())?
+        } else {
+            None
+        },
         strict: args.input.strict,
         progress: !args.input.no_progress,
     };
@@ -98,7 +112,12 @@ pub fn run(args: DedupArgs) -> Result<i32> {
     } else if !args.quiet {
         println!("{summary}\n(dry run: nothing written)");
         for r in plan.removals.iter().take(10) {
-            println!("  {} ({}): {}", plan.ids[r.seq as usize], plan.origin(r.seq), r.reason.as_str());
+            println!(
+                "  {} ({}): {}",
+                plan.ids[r.seq as usize],
+                plan.origin(r.seq),
+                r.reason.as_str()
+            );
         }
     }
     for w in &plan.warnings {
@@ -118,18 +137,30 @@ fn summarise(plan: &Plan) -> String {
         plan.slots.len(),
         plan.skipped.len(),
         plan.removals.len(),
-        if reasons.is_empty() { "nothing".to_string() } else { reasons.join(", ") },
+        if reasons.is_empty() {
+            "nothing".to_string()
+        } else {
+            reasons.join(", ")
+        },
         plan.slots.len() - plan.removals.len(),
         plan.clusters.clusters.len()
     )
 }
 
 /// Writes the kept records and `removed.jsonl` under `out`.
-pub fn write_outputs(load: &crate::load::LoadOptions, plan: &Plan, out: &Path) -> Result<write::WriteSummary> {
-    let removed: FastSet<(u32, u64)> = plan.removals.iter().map(|r| {
-        let s = plan.slots[r.seq as usize];
-        (s.file, s.index)
-    }).collect();
+pub fn write_outputs(
+    load: &crate::load::LoadOptions,
+    plan: &Plan,
+    out: &Path,
+) -> Result<write::WriteSummary> {
+    let removed: FastSet<(u32, u64)> = plan
+        .removals
+        .iter()
+        .map(|r| {
+            let s = plan.slots[r.seq as usize];
+            (s.file, s.index)
+        })
+        .collect();
     // Analysed rows per file, in index order (the loader reads each file front to back).
     let mut analysed: Vec<Vec<u64>> = vec![Vec::new(); plan.files.len()];
     for s in &plan.slots {
@@ -137,7 +168,9 @@ pub fn write_outputs(load: &crate::load::LoadOptions, plan: &Plan, out: &Path) -
     }
     let file_id = |name: &str| plan.files.iter().position(|f| &**f == name);
     let keep = |name: &str, index: u64| match file_id(name) {
-        Some(f) => analysed[f].binary_search(&index).is_ok() && !removed.contains(&(f as u32, index)),
+        Some(f) => {
+            analysed[f].binary_search(&index).is_ok() && !removed.contains(&(f as u32, index))
+        }
         None => false,
     };
     let summary = write::write_kept(load, out, &keep)?;
@@ -146,7 +179,9 @@ pub fn write_outputs(load: &crate::load::LoadOptions, plan: &Plan, out: &Path) -
 }
 
 fn write_removed(plan: &Plan, path: &Path) -> Result<()> {
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?);
+    let mut w = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
     for r in &plan.removals {
         let mut v = json!({
             "id": &*plan.ids[r.seq as usize],
@@ -172,7 +207,10 @@ fn write_removed(plan: &Plan, path: &Path) -> Result<()> {
         w.write_all(b"\n")?;
     }
     for (location, reason) in &plan.skipped {
-        serde_json::to_writer(&mut w, &json!({"origin": location, "reason": "unreadable", "detail": reason}))?;
+        serde_json::to_writer(
+            &mut w,
+            &json!({"origin": location, "reason": "unreadable", "detail": reason}),
+        )?;
         w.write_all(b"\n")?;
     }
     w.flush()?;

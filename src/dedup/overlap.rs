@@ -114,31 +114,39 @@ pub fn overlap(inputs: &[LoadOptions], config: &OverlapConfig) -> Result<Overlap
                     uf.union(cl.members[0].0, m);
                 }
             }
-            let embedded_owner: Vec<u16> = v.seq_of_row.iter().map(|&s| sem_owner[s as usize]).collect();
+            let embedded_owner: Vec<u16> = v
+                .seq_of_row
+                .iter()
+                .map(|&s| sem_owner[s as usize])
+                .collect();
             Some(matrix(&mut uf, &sem_owner, k, &counts(&embedded_owner)))
         }
         None => None,
     };
-    Ok(OverlapMatrix { datasets: names, exact, near, semantic })
+    Ok(OverlapMatrix {
+        datasets: names,
+        exact,
+        near,
+        semantic,
+    })
 }
 
 /// `m[b][a]` from components: the share of b's items whose component holds an item of a
 /// (a ≠ b), and on the diagonal the share of b's items beyond the first in each component.
 fn matrix(uf: &mut UnionFind, owner: &[u16], k: usize, totals: &[u64]) -> Vec<Vec<f64>> {
-    let n = owner.len();
     // Per component root: bitmask of datasets present, and per-dataset member counts.
     let mut present: FastMap<u32, u64> = FastMap::default();
     let mut per: FastMap<(u32, u16), u64> = FastMap::default();
-    for i in 0..n {
+    for (i, &o) in owner.iter().enumerate() {
         let r = uf.find(i as u32);
-        *present.entry(r).or_default() |= 1u64 << (owner[i] as u32).min(63);
-        *per.entry((r, owner[i])).or_default() += 1;
+        *present.entry(r).or_default() |= 1u64 << (o as u32).min(63);
+        *per.entry((r, o)).or_default() += 1;
     }
     let mut hits = vec![vec![0u64; k]; k];
-    for i in 0..n {
+    for (i, &o) in owner.iter().enumerate() {
         let r = uf.find(i as u32);
         let mask = present[&r];
-        let b = owner[i] as usize;
+        let b = o as usize;
         for (a, row) in hits[b].iter_mut().enumerate() {
             if a != b && mask & (1u64 << a.min(63)) != 0 {
                 *row += 1;
@@ -149,6 +157,16 @@ fn matrix(uf: &mut UnionFind, owner: &[u16], k: usize, totals: &[u64]) -> Vec<Ve
         hits[d as usize][d as usize] += c - 1;
     }
     (0..k)
-        .map(|b| (0..k).map(|a| if totals[b] == 0 { 0.0 } else { hits[b][a] as f64 / totals[b] as f64 }).collect())
+        .map(|b| {
+            (0..k)
+                .map(|a| {
+                    if totals[b] == 0 {
+                        0.0
+                    } else {
+                        hits[b][a] as f64 / totals[b] as f64
+                    }
+                })
+                .collect()
+        })
         .collect()
 }

@@ -135,8 +135,13 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
         exact: FastMap::default(),
         exact_key: Vec::new(),
         store: (o.level >= Level::Near).then(|| SignatureStore::new(o.near)),
-        vectors: (o.level >= Level::Semantic)
-            .then(|| Vectors::new(o.embedder.clone().unwrap_or_else(ftqa_metrics::embed::default_embedder))),
+        vectors: (o.level >= Level::Semantic).then(|| {
+            Vectors::new(
+                o.embedder
+                    .clone()
+                    .unwrap_or_else(ftqa_metrics::embed::default_embedder),
+            )
+        }),
         scratch: Scratch::default(),
         resp_len: Vec::new(),
         uf_pairs: Vec::new(),
@@ -148,7 +153,7 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
     let mut events = 0u64;
     while let Some(ev) = loader.next() {
         events += 1;
-        if events % 4096 == 0 {
+        if events.is_multiple_of(4096) {
             progress.set(loader.bytes_read(), slots.len() as u64);
         }
         let r = match ev {
@@ -156,17 +161,26 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
             LoadEvent::Skip(s) => {
                 if o.strict {
                     progress.finish();
-                    bail!(StrictSkip { location: s.location, reason: s.reason, detail: s.detail });
+                    bail!(StrictSkip {
+                        location: s.location,
+                        reason: s.reason,
+                        detail: s.detail
+                    });
                 }
                 skipped.push((s.location, format!("{}: {}", s.reason, s.detail)));
                 continue;
             }
         };
-        let seq = u32::try_from(slots.len()).map_err(|_| anyhow::anyhow!("more than 4 billion records"))?;
+        let seq = u32::try_from(slots.len())
+            .map_err(|_| anyhow::anyhow!("more than 4 billion records"))?;
         if files.last().is_none_or(|f| **f != *r.origin.file) {
             files.push(r.origin.file.clone());
         }
-        slots.push(Slot { file: files.len() as u32 - 1, index: r.origin.index, line: r.origin.line });
+        slots.push(Slot {
+            file: files.len() as u32 - 1,
+            index: r.origin.index,
+            line: r.origin.line,
+        });
         ids.push(r.id.clone().into_boxed_str());
         st.resp_len.push(response_chars(&r));
         if o.level >= Level::Exact {
@@ -189,7 +203,11 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
             v.push(seq, t.to_string());
         }
         if let Some(index) = &o.decontaminate {
-            if let Some(h) = index.match_record(&r, &mut st.match_scratch).into_iter().next() {
+            if let Some(h) = index
+                .match_record(&r, &mut st.match_scratch)
+                .into_iter()
+                .next()
+            {
                 let (b, item) = index.item(h.view);
                 let (name, id) = (b.name.clone(), item.id.clone());
                 st.contaminated.insert(seq, (h, name, id));
@@ -220,30 +238,70 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
     }
     // Contaminated records are removed anyway, so they never serve as the kept twin.
     let contaminated = &st.contaminated;
-    let rank = |i: u32| if contaminated.contains_key(&i) { 0 } else { u64::from(st.resp_len[i as usize]) + 1 };
+    let rank = |i: u32| {
+        if contaminated.contains_key(&i) {
+            0
+        } else {
+            u64::from(st.resp_len[i as usize]) + 1
+        }
+    };
     let store = st.store.as_ref();
-    let sim = |i: u32, j: u32| store.filter(|s| s.present(i as usize) && s.present(j as usize)).map_or(1.0, |s| s.similarity(i as usize, j as usize));
+    let sim = |i: u32, j: u32| {
+        store
+            .filter(|s| s.present(i as usize) && s.present(j as usize))
+            .map_or(1.0, |s| s.similarity(i as usize, j as usize))
+    };
     let clusters = Clusters::build(&mut uf, rank, sim);
     let mut removals = Vec::new();
     for seq in 0..n as u32 {
         if let Some((h, b, item)) = st.contaminated.get(&seq) {
-            removals.push(Removal { seq, reason: Reason::Contamination(h.clone(), b.clone(), item.clone()), cluster: None, twin: None, similarity: None });
+            removals.push(Removal {
+                seq,
+                reason: Reason::Contamination(h.clone(), b.clone(), item.clone()),
+                cluster: None,
+                twin: None,
+                similarity: None,
+            });
             continue;
         }
-        let Some(c) = clusters.kept_twin(seq) else { continue };
+        let Some(c) = clusters.kept_twin(seq) else {
+            continue;
+        };
         let rep = c.representative;
         let similarity = c.members.iter().find(|m| m.0 == seq).map(|m| m.1);
-        let reason = if !st.exact_key.is_empty() && st.exact_key[seq as usize] == st.exact_key[rep as usize] && st.exact_key[seq as usize] != 0 {
+        let reason = if !st.exact_key.is_empty()
+            && st.exact_key[seq as usize] == st.exact_key[rep as usize]
+            && st.exact_key[seq as usize] != 0
+        {
             Reason::Exact
-        } else if store.is_some_and(|s| s.present(seq as usize) && s.present(rep as usize) && s.similarity(seq as usize, rep as usize) >= o.near.threshold) || o.level == Level::Near {
+        } else if store.is_some_and(|s| {
+            s.present(seq as usize)
+                && s.present(rep as usize)
+                && s.similarity(seq as usize, rep as usize) >= o.near.threshold
+        }) || o.level == Level::Near
+        {
             Reason::Near
         } else {
             Reason::Semantic
         };
-        removals.push(Removal { seq, reason, cluster: Some(c.id), twin: Some(rep), similarity });
+        removals.push(Removal {
+            seq,
+            reason,
+            cluster: Some(c.id),
+            twin: Some(rep),
+            similarity,
+        });
     }
     if st.contaminated.is_empty() && o.decontaminate.is_some() {
         warnings.push("no benchmark items were found in the data".into());
     }
-    Ok(Plan { files, slots, ids, removals, skipped, clusters, warnings })
+    Ok(Plan {
+        files,
+        slots,
+        ids,
+        removals,
+        skipped,
+        clusters,
+        warnings,
+    })
 }

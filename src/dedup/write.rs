@@ -28,19 +28,30 @@ pub struct WriteSummary {
 /// file name for a single file or glob.
 fn target(input: &str, file: &DataFileInfo, out: &Path) -> PathBuf {
     let base = Path::new(input);
-    let rel = if base.is_dir() { file.path.strip_prefix(base).ok().map(Path::to_path_buf) } else { None };
+    let rel = if base.is_dir() {
+        file.path.strip_prefix(base).ok().map(Path::to_path_buf)
+    } else {
+        None
+    };
     out.join(rel.unwrap_or_else(|| PathBuf::from(file.path.file_name().unwrap_or_default())))
 }
 
 /// Writes the rows for which `keep(file, index)` holds. Refuses to overwrite an input file.
-pub fn write_kept(load: &LoadOptions, out: &Path, keep: &dyn Fn(&str, u64) -> bool) -> Result<WriteSummary> {
+pub fn write_kept(
+    load: &LoadOptions,
+    out: &Path,
+    keep: &dyn Fn(&str, u64) -> bool,
+) -> Result<WriteSummary> {
     let files = data_files(load)?;
     let mut summary = WriteSummary::default();
     for f in &files {
         let dest = target(&load.path, f, out);
         if let (Ok(a), Ok(b)) = (dest.canonicalize(), f.path.canonicalize()) {
             if a == b {
-                bail!("{}: the output would overwrite the input; choose another -o folder", dest.display());
+                bail!(
+                    "{}: the output would overwrite the input; choose another -o folder",
+                    dest.display()
+                );
             }
         }
         if let Some(dir) = dest.parent() {
@@ -65,9 +76,15 @@ pub fn write_kept(load: &LoadOptions, out: &Path, keep: &dyn Fn(&str, u64) -> bo
 
 /// A writer that compresses like the input file did.
 fn create(f: &DataFileInfo, dest: &Path) -> Result<Box<dyn Write>> {
-    let file = BufWriter::with_capacity(1 << 20, File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?);
+    let file = BufWriter::with_capacity(
+        1 << 20,
+        File::create(dest).with_context(|| format!("cannot create {}", dest.display()))?,
+    );
     Ok(match f.compression {
-        Some("gzip") => Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::default())),
+        Some("gzip") => Box::new(flate2::write::GzEncoder::new(
+            file,
+            flate2::Compression::default(),
+        )),
         Some("zstd") => Box::new(zstd::Encoder::new(file, 3)?.auto_finish()),
         _ => Box::new(file),
     })
@@ -83,14 +100,19 @@ fn finish(mut w: Box<dyn Write>) -> Result<()> {
 fn copy_jsonl(f: &DataFileInfo, dest: &Path, keep: &dyn Fn(u64) -> bool) -> Result<(u64, u64)> {
     let mut r = BufReader::with_capacity(1 << 20, f.open_decoded()?);
     let mut w = create(f, dest)?;
-    let (mut buf, mut index, mut line, mut written, mut dropped) = (Vec::new(), 0u64, 0u64, 0u64, 0u64);
+    let (mut buf, mut index, mut line, mut written, mut dropped) =
+        (Vec::new(), 0u64, 0u64, 0u64, 0u64);
     loop {
         buf.clear();
         if r.read_until(b'\n', &mut buf)? == 0 {
             break;
         }
         line += 1;
-        let body = if line == 1 { buf.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf) } else { &buf[..] };
+        let body = if line == 1 {
+            buf.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf)
+        } else {
+            &buf[..]
+        };
         // Blank lines hold no record and take no index (as in the loader).
         if body.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -138,8 +160,15 @@ fn copy_json(f: &DataFileInfo, dest: &Path, keep: &dyn Fn(u64) -> bool) -> Resul
 fn copy_delimited(f: &DataFileInfo, dest: &Path, keep: &dyn Fn(u64) -> bool) -> Result<(u64, u64)> {
     let delim = if f.format == "csv" { b',' } else { b'\t' };
     // The loader's reader settings, so record indices agree.
-    let mut r = csv::ReaderBuilder::new().delimiter(delim).has_headers(true).flexible(true).from_reader(f.open_decoded()?);
-    let mut w = csv::WriterBuilder::new().delimiter(delim).flexible(true).from_writer(create(f, dest)?);
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(f.open_decoded()?);
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .from_writer(create(f, dest)?);
     w.write_record(r.byte_headers()?)?;
     let (mut rec, mut index, mut written, mut dropped) = (csv::ByteRecord::new(), 0u64, 0u64, 0u64);
     loop {
@@ -160,13 +189,19 @@ fn copy_delimited(f: &DataFileInfo, dest: &Path, keep: &dyn Fn(u64) -> bool) -> 
         }
         index += 1;
     }
-    let inner = w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))?;
+    let inner = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("{}", e.error()))?;
     finish(inner)?;
     Ok((written, dropped))
 }
 
 /// Kept runs of a batch starting at row `first` of the file.
-fn kept_slices(batch: &RecordBatch, first: u64, keep: &dyn Fn(u64) -> bool) -> (Vec<RecordBatch>, u64, u64) {
+fn kept_slices(
+    batch: &RecordBatch,
+    first: u64,
+    keep: &dyn Fn(u64) -> bool,
+) -> (Vec<RecordBatch>, u64, u64) {
     let (mut out, mut run, mut kept) = (Vec::new(), None::<usize>, 0u64);
     let n = batch.num_rows();
     for i in 0..=n {
@@ -189,7 +224,12 @@ fn copy_parquet(f: &DataFileInfo, dest: &Path, keep: &dyn Fn(u64) -> bool) -> Re
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
     let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(&f.path)?)?;
-    let codec = builder.metadata().row_groups().first().and_then(|g| g.columns().first()).map(|c| c.compression());
+    let codec = builder
+        .metadata()
+        .row_groups()
+        .first()
+        .and_then(|g| g.columns().first())
+        .map(|c| c.compression());
     let schema = builder.schema().clone();
     let props = codec.map(|c| WriterProperties::builder().set_compression(c).build());
     let reader = builder.build()?;
@@ -212,7 +252,9 @@ fn copy_parquet(f: &DataFileInfo, dest: &Path, keep: &dyn Fn(u64) -> bool) -> Re
 fn copy_arrow(f: &DataFileInfo, dest: &Path, keep: &dyn Fn(u64) -> bool) -> Result<(u64, u64)> {
     use arrow_ipc::reader::{FileReader, StreamReader};
     use arrow_ipc::writer::{FileWriter, StreamWriter};
-    let batches: Box<dyn Iterator<Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>>>;
+    let batches: Box<
+        dyn Iterator<Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>>,
+    >;
     let schema;
     if f.format == "arrow_file" {
         // The file form needs random access; a compressed one is decompressed into memory.

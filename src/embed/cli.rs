@@ -17,7 +17,7 @@ pub struct EmbedArgs {
     /// then the Hugging Face cache, then ftqa's cache].
     #[arg(long)]
     pub model_dir: Option<PathBuf>,
-    /// DBSCAN radius as a cosine distance (1 - cos) [default: the k-distance elbow rule].
+    /// DBSCAN radius as a cosine distance (1 - cos) [default: the k-distance rule: knee of the curve, else its 25th percentile].
     #[arg(long)]
     pub eps: Option<f32>,
     /// DBSCAN neighbours a core response needs, itself included [default: 5].

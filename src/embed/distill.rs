@@ -108,9 +108,9 @@ pub fn distill(encoder: &TransformerEmbedder, opts: &DistillOptions) -> Result<S
 
 /// The first `max` non-empty responses of a dataset, through ftqa's own loader.
 pub fn responses(path: &str, max: usize) -> Result<Vec<String>> {
-    let mut loader = Loader::open(&LoadOptions { path: path.to_string(), ..Default::default() })?;
+    let loader = Loader::open(&LoadOptions { path: path.to_string(), ..Default::default() })?;
     let mut out = Vec::new();
-    while let Some(ev) = loader.next() {
+    for ev in loader {
         if let LoadEvent::Record(r) = ev {
             if let Some(t) = r.response().filter(|t| !t.trim().is_empty()) {
                 out.push(t.to_string());

@@ -266,7 +266,11 @@ impl Loader {
 
     fn open_source(&self, fi: usize) -> Result<Box<dyn RowSource>> {
         self.counter.store(0, Ordering::Relaxed);
-        open_rows(&self.files[fi], self.counter.clone(), &self.structured_columns)
+        open_rows(
+            &self.files[fi],
+            self.counter.clone(),
+            &self.structured_columns,
+        )
     }
 
     fn pull_current(&mut self) -> Option<(usize, RawItem)> {
@@ -390,7 +394,11 @@ impl Iterator for Loader {
 
 /// Opens the reader for one data file; shared by the loader and [`raw`] (the writer and
 /// benchmark reader re-read files through it).
-fn open_rows(file: &DataFile, counter: Arc<AtomicU64>, structured_columns: &[String]) -> Result<Box<dyn RowSource>> {
+fn open_rows(
+    file: &DataFile,
+    counter: Arc<AtomicU64>,
+    structured_columns: &[String],
+) -> Result<Box<dyn RowSource>> {
     let name = file.name.clone();
     let decoded = || {
         files::open_decoded(&file.path, file.compression, counter.clone())
@@ -409,15 +417,28 @@ fn open_rows(file: &DataFile, counter: Arc<AtomicU64>, structured_columns: &[Str
         Format::Csv | Format::Tsv => Box::new(delimited::DelimitedSource::new(
             decoded()?,
             name,
-            if file.format == Format::Csv { b',' } else { b'\t' },
+            if file.format == Format::Csv {
+                b','
+            } else {
+                b'\t'
+            },
             structured_columns,
         )?),
-        Format::Parquet => Box::new(columnar::open_parquet(&file.path, name, counter.clone(), file.size)?),
-        Format::ArrowFile if file.compression == Compression::None => {
-            Box::new(columnar::open_arrow_file(&file.path, name, counter.clone())?)
-        }
+        Format::Parquet => Box::new(columnar::open_parquet(
+            &file.path,
+            name,
+            counter.clone(),
+            file.size,
+        )?),
+        Format::ArrowFile if file.compression == Compression::None => Box::new(
+            columnar::open_arrow_file(&file.path, name, counter.clone())?,
+        ),
         Format::ArrowFile => Box::new(columnar::open_arrow_stream(decoded()?, name.clone(), true)?),
-        Format::ArrowStream => Box::new(columnar::open_arrow_stream(decoded()?, name.clone(), false)?),
+        Format::ArrowStream => Box::new(columnar::open_arrow_stream(
+            decoded()?,
+            name.clone(),
+            false,
+        )?),
     })
 }
 

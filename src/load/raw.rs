@@ -31,10 +31,12 @@ pub struct DataFileInfo {
 /// exactly as the loader resolves them.
 pub fn data_files(opts: &LoadOptions) -> Result<Vec<DataFileInfo>> {
     let hint = match &opts.format {
-        Some(f) => Some(
-            files::parse_format_hint(f)
-                .ok_or_else(|| anyhow!("unknown format `{f}`; supported: {}", files::FORMATS.join(", ")))?,
-        ),
+        Some(f) => Some(files::parse_format_hint(f).ok_or_else(|| {
+            anyhow!(
+                "unknown format `{f}`; supported: {}",
+                files::FORMATS.join(", ")
+            )
+        })?),
         None => None,
     };
     files::resolve(&opts.path)?
@@ -65,8 +67,12 @@ pub fn data_files(opts: &LoadOptions) -> Result<Vec<DataFileInfo>> {
 impl DataFileInfo {
     /// The decompressed bytes of the file.
     pub fn open_decoded(&self) -> Result<Box<dyn Read + Send>> {
-        files::open_decoded(&self.inner.path, self.inner.compression, Arc::new(AtomicU64::new(0)))
-            .map_err(|e| anyhow!("{}: cannot open file: {e}", self.name))
+        files::open_decoded(
+            &self.inner.path,
+            self.inner.compression,
+            Arc::new(AtomicU64::new(0)),
+        )
+        .map_err(|e| anyhow!("{}: cannot open file: {e}", self.name))
     }
 
     pub fn is_compressed(&self) -> bool {
@@ -76,14 +82,26 @@ impl DataFileInfo {
     /// Every row of the file in order, each with the line and record index that the
     /// loader puts in `Origin` (so a record can be matched back to its row).
     pub fn rows(&self) -> Result<RawRows> {
-        Ok(RawRows { src: open_rows(&self.inner, Arc::new(AtomicU64::new(0)), &[])?, name: self.name.clone() })
+        Ok(RawRows {
+            src: open_rows(&self.inner, Arc::new(AtomicU64::new(0)), &[])?,
+            name: self.name.clone(),
+        })
     }
 }
 
 pub enum RawEvent {
-    Row { row: Map<String, Value>, line: Option<u64>, index: u64 },
+    Row {
+        row: Map<String, Value>,
+        line: Option<u64>,
+        index: u64,
+    },
     /// A record slot that could not be read (bad JSON, wrong type, cut-off file).
-    Bad { location: String, reason: &'static str, detail: String, index: u64 },
+    Bad {
+        location: String,
+        reason: &'static str,
+        detail: String,
+        index: u64,
+    },
 }
 
 pub struct RawRows {
@@ -96,7 +114,12 @@ impl Iterator for RawRows {
     fn next(&mut self) -> Option<RawEvent> {
         Some(match self.src.next_item()? {
             RawItem::Row { row, line, index } => RawEvent::Row { row, line, index },
-            RawItem::Bad { reason, detail, line, index } => RawEvent::Bad {
+            RawItem::Bad {
+                reason,
+                detail,
+                line,
+                index,
+            } => RawEvent::Bad {
                 location: match line {
                     Some(l) => format!("{}:{l}", self.name),
                     None => format!("{} row {index}", self.name),

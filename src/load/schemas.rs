@@ -391,7 +391,7 @@ impl Plan {
         let sides_empty = rec
             .preference
             .as_ref()
-            .map_or(true, |p| p.chosen.is_empty() && p.rejected.is_empty());
+            .is_none_or(|p| p.chosen.is_empty() && p.rejected.is_empty());
         if rec.turns.is_empty() && sides_empty {
             return Err(Fail::empty());
         }

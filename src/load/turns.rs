@@ -382,7 +382,7 @@ fn marker_hits(text: &str, style: &Style) -> Vec<(usize, usize, Option<Role>)> {
     hits.sort_unstable_by_key(|h| h.0);
     let mut kept: Vec<(usize, usize, Option<Role>)> = Vec::with_capacity(hits.len());
     for h in hits {
-        if kept.last().map_or(true, |last| h.0 >= last.1) {
+        if kept.last().is_none_or(|last| h.0 >= last.1) {
             kept.push(h);
         }
     }

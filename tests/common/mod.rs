@@ -30,10 +30,21 @@ pub fn stdout(o: &Output) -> String {
 
 /// Runs `ftqa report` on `input` into `out` and returns the parsed report.json.
 pub fn report(input: &Path, out: &Path, extra: &[&str]) -> Value {
-    let mut args = vec!["report", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"];
+    let mut args = vec![
+        "report",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
     args.extend_from_slice(extra);
     let o = ftqa(&args);
-    assert!(o.status.success(), "ftqa report {} failed: {}", input.display(), stderr(&o));
+    assert!(
+        o.status.success(),
+        "ftqa report {} failed: {}",
+        input.display(),
+        stderr(&o)
+    );
     serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
 }
 

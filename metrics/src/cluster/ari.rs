@@ -45,7 +45,9 @@ mod tests {
         // sklearn.metrics.adjusted_rand_score([0,0,1,1],[1,1,0,0]) == 1.0
         assert_eq!(adjusted_rand_index(&[0, 0, 1, 1], &[1, 1, 0, 0]), 1.0);
         // adjusted_rand_score([0,0,1,2],[0,0,1,1]) == 0.5714285714285715
-        assert!((adjusted_rand_index(&[0, 0, 1, 2], &[0, 0, 1, 1]) - 0.5714285714285715).abs() < 1e-12);
+        assert!(
+            (adjusted_rand_index(&[0, 0, 1, 2], &[0, 0, 1, 1]) - 0.5714285714285715).abs() < 1e-12
+        );
         // adjusted_rand_score([0,0,1,1],[0,1,0,1]) == -0.5
         assert!((adjusted_rand_index(&[0, 0, 1, 1], &[0, 1, 0, 1]) + 0.5).abs() < 1e-12);
     }

@@ -21,7 +21,13 @@ pub(crate) fn run(rows: Rows, plan: &dyn Plan, params: DbscanParams) -> Clusteri
     // Cosine distance <= eps  <=>  dot >= 1 - eps, for unit rows.
     let threshold = 1.0 - params.eps;
     let min_samples = params.min_samples.max(1) as u32;
-    let mut s = Scratch { cands: Vec::new(), active: Vec::new(), qbuf: Vec::new(), cbuf: Vec::new(), tile: Vec::new() };
+    let mut s = Scratch {
+        cands: Vec::new(),
+        active: Vec::new(),
+        qbuf: Vec::new(),
+        cbuf: Vec::new(),
+        tile: Vec::new(),
+    };
 
     let counts = count_neighbours(rows, plan, threshold, min_samples, &mut s);
     let core: Vec<bool> = counts.iter().map(|&c| c >= min_samples).collect();
@@ -47,12 +53,22 @@ pub(crate) fn run(rows: Rows, plan: &dyn Plan, params: DbscanParams) -> Clusteri
             }
         }
     }
-    Clustering { labels, core, n_clusters }
+    Clustering {
+        labels,
+        core,
+        n_clusters,
+    }
 }
 
 /// Pass 1: neighbours of each row (itself included). Counting stops for a row once it
 /// reaches `min_samples`, so counts are exact only below that; that is all DBSCAN needs.
-fn count_neighbours(rows: Rows, plan: &dyn Plan, threshold: f32, min_samples: u32, s: &mut Scratch) -> Vec<u32> {
+fn count_neighbours(
+    rows: Rows,
+    plan: &dyn Plan,
+    threshold: f32,
+    min_samples: u32,
+    s: &mut Scratch,
+) -> Vec<u32> {
     let mut counts = vec![0u32; rows.len()];
     for b in 0..plan.blocks() {
         plan.candidates(b, rows, &mut s.cands);
@@ -99,7 +115,11 @@ fn join_cores(
         core_q.extend(q.iter().copied().filter(|&i| core[i as usize]));
         // A non-core row whose only neighbour is itself cannot reach a core point.
         border_q.clear();
-        border_q.extend(q.iter().copied().filter(|&i| !core[i as usize] && counts[i as usize] >= 2));
+        border_q.extend(
+            q.iter()
+                .copied()
+                .filter(|&i| !core[i as usize] && counts[i as usize] >= 2),
+        );
         if core_q.is_empty() && border_q.is_empty() {
             continue;
         }

@@ -9,7 +9,10 @@ pub struct Rows<'a> {
 
 impl<'a> Rows<'a> {
     pub fn new(data: &'a [f32], dim: usize) -> Self {
-        assert!(dim > 0 && data.len() % dim == 0, "data length must be a multiple of dim");
+        assert!(
+            dim > 0 && data.len().is_multiple_of(dim),
+            "data length must be a multiple of dim"
+        );
         Rows { data, dim }
     }
     pub fn len(&self) -> usize {

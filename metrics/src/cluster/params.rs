@@ -1,15 +1,21 @@
-//! The data-driven default for `eps`: the elbow of the sorted k-distance curve.
+//! The data-driven default for `eps`, from the sorted k-distance curve.
 //!
-//! Rule (Ester et al. 1996, section 4.2, made mechanical with the "Kneedle" criterion of
-//! Satopää et al. 2011):
+//! Rule (Ester et al. 1996, section 4.2: read the threshold off the sorted k-dist graph,
+//! at its "valley" if it has one, else at a chosen share of noise):
 //! 1. `k = min_samples - 1` (the neighbours a core point needs besides itself).
 //! 2. Take a deterministic uniform sample of up to [`ELBOW_SAMPLE`] rows and compute, for
 //!    each, the cosine distance to its k-th nearest neighbour among **all** rows (a sample
 //!    searched only against itself would be sparser than the data and inflate `eps`).
-//! 3. Sort those distances ascending, rescale both axes to `[0, 1]`, and take the distance
-//!    at the point farthest below the chord from the first to the last point: where the
-//!    curve turns from the slow rise of dense regions to the steep rise of outliers.
-//! 4. Clamp to `[MIN_EPS, MAX_EPS]`.
+//! 3. Sort those distances ascending. If the curve has a clear knee (the "Kneedle"
+//!    criterion of Satopää et al. 2011: after rescaling both axes to `[0, 1]`, a point at
+//!    least [`KNEE_STRENGTH`] below the chord from the first to the last point), `eps` is the
+//!    distance at the knee: where dense regions end and outliers begin.
+//! 4. Otherwise (sentence embeddings of diverse responses rise smoothly, with no knee),
+//!    `eps` is the distance at quantile [`CORE_SHARE`]: a quarter of the responses are dense
+//!    enough to be core points, and clusters are the connected regions at that density.
+//!    (On alpaca_en_demo with the static embedder the plain Kneedle point was the upper clamp
+//!    and put 78% of responses in one cluster.)
+//! 5. Clamp to `[MIN_EPS, MAX_EPS]`.
 
 use super::matrix::{dots, Rows};
 use crate::sample::mix64;
@@ -17,6 +23,10 @@ use crate::sample::mix64;
 /// scikit-learn's default, and a common choice for embeddings.
 pub const DEFAULT_MIN_SAMPLES: usize = 5;
 pub const ELBOW_SAMPLE: usize = 1000;
+/// How far below the chord (in rescaled units) a point must lie to count as a knee.
+pub const KNEE_STRENGTH: f32 = 0.2;
+/// Share of sampled responses made core points when the curve has no knee.
+pub const CORE_SHARE: f64 = 0.25;
 /// Keeps exact duplicates (distance 0 up to rounding) neighbours of each other.
 pub const MIN_EPS: f32 = 1e-4;
 /// Beyond this, "neighbours" are no longer semantically close for sentence embeddings.
@@ -29,7 +39,9 @@ pub struct EpsChoice {
     pub eps: f32,
     pub k: usize,
     pub sample: usize,
-    /// The sorted k-distances the elbow was taken from.
+    /// Whether the curve had a clear knee (else the quantile rule chose).
+    pub knee: bool,
+    /// The sorted k-distances the choice was read from.
     pub curve: Vec<f32>,
 }
 
@@ -43,7 +55,12 @@ pub fn k_distances(rows: Rows, sample: &[u32], k: usize) -> Vec<f32> {
     const CHUNK: usize = 2048;
     for start in (0..n).step_by(CHUNK) {
         let end = (start + CHUNK).min(n);
-        dots(&qbuf, &rows.data[start * rows.dim..end * rows.dim], rows.dim, &mut tile);
+        dots(
+            &qbuf,
+            &rows.data[start * rows.dim..end * rows.dim],
+            rows.dim,
+            &mut tile,
+        );
         let w = end - start;
         for (r, &q) in sample.iter().enumerate() {
             let top = &mut best[r];
@@ -60,18 +77,22 @@ pub fn k_distances(rows: Rows, sample: &[u32], k: usize) -> Vec<f32> {
             }
         }
     }
-    best.iter().map(|top| top.get(k - 1).map_or(2.0, |&d| (1.0 - d).max(0.0))).collect()
+    best.iter()
+        .map(|top| top.get(k - 1).map_or(2.0, |&d| (1.0 - d).max(0.0)))
+        .collect()
 }
 
-/// Index of the elbow of an ascending curve (Kneedle: farthest below the chord).
-pub fn elbow(sorted: &[f32]) -> usize {
+/// Index of the elbow of an ascending curve (Kneedle: farthest below the chord), and how
+/// far below it lies in rescaled units (0 for a straight line).
+pub fn elbow(sorted: &[f32]) -> (usize, f32) {
     let m = sorted.len();
     if m < 3 {
-        return m.saturating_sub(1);
+        return (m.saturating_sub(1), 0.0);
     }
     let (lo, hi) = (sorted[0], sorted[m - 1]);
-    if hi <= lo {
-        return m - 1;
+    // A curve flat to within rounding has no knee; rescaling would magnify the noise.
+    if hi - lo < 1e-4 {
+        return (m - 1, 0.0);
     }
     let mut best = (0usize, f32::NEG_INFINITY);
     for (i, &v) in sorted.iter().enumerate() {
@@ -81,7 +102,7 @@ pub fn elbow(sorted: &[f32]) -> usize {
             best = (i, x - y);
         }
     }
-    best.0
+    best
 }
 
 /// The default `eps` for `min_samples` on these rows.
@@ -94,8 +115,20 @@ pub fn choose_eps(rows: Rows, min_samples: usize) -> EpsChoice {
     order.sort_unstable();
     let mut curve = k_distances(rows, &order, k);
     curve.sort_by(f32::total_cmp);
-    let eps = curve.get(elbow(&curve)).copied().unwrap_or(MAX_EPS).clamp(MIN_EPS, MAX_EPS);
-    EpsChoice { eps, k, sample: order.len(), curve }
+    let (eps, knee) = read_curve(&curve);
+    EpsChoice { eps, k, sample: order.len(), knee, curve }
+}
+
+/// Steps 3–5 of the rule on a sorted curve: `(eps, whether a knee chose it)`.
+pub fn read_curve(curve: &[f32]) -> (f32, bool) {
+    let (knee_at, strength) = elbow(curve);
+    let knee = strength >= KNEE_STRENGTH;
+    let at = if knee { knee_at } else { quantile_index(curve.len(), CORE_SHARE) };
+    (curve.get(at).copied().unwrap_or(MAX_EPS).clamp(MIN_EPS, MAX_EPS), knee)
+}
+
+fn quantile_index(len: usize, q: f64) -> usize {
+    (len.saturating_sub(1) as f64 * q).round() as usize
 }
 
 #[cfg(test)]
@@ -107,8 +140,25 @@ mod tests {
         // Flat then steep: the knee is where the steep part starts.
         let mut v: Vec<f32> = (0..90).map(|i| 0.1 + i as f32 * 0.001).collect();
         v.extend((0..10).map(|i| 0.3 + i as f32 * 0.1));
-        let e = elbow(&v);
+        let (e, strength) = elbow(&v);
         assert!((88..=91).contains(&e), "elbow at {e}");
+        assert!(strength > KNEE_STRENGTH);
+        // A straight line has no knee.
+        let line: Vec<f32> = (0..100).map(|i| i as f32 * 0.01).collect();
+        assert!(elbow(&line).1 < 0.01);
+    }
+
+    #[test]
+    fn a_knee_chooses_else_the_quantile() {
+        let mut knee: Vec<f32> = (0..90).map(|i| 0.1 + i as f32 * 0.001).collect();
+        knee.extend((0..10).map(|i| 0.3 + i as f32 * 0.02));
+        assert_eq!(read_curve(&knee), (knee[elbow(&knee).0], true));
+        // A smooth rise (as diverse sentence embeddings give): the 25th percentile.
+        let smooth: Vec<f32> = (0..101).map(|i| 0.25 + i as f32 * 0.004).collect();
+        assert_eq!(read_curve(&smooth), (smooth[25], false));
+        // Clamped at both ends.
+        assert_eq!(read_curve(&[0.0; 10]).0, MIN_EPS);
+        assert_eq!(read_curve(&[0.9, 0.95, 1.0, 1.1]).0, MAX_EPS);
     }
 
     #[test]

@@ -63,27 +63,54 @@ impl Partition {
         }
         // Drop empty cells: they would only cost bound computations.
         let keep: Vec<usize> = (0..k).filter(|&c| !members[c].is_empty()).collect();
-        let centroids: Vec<f32> = keep.iter().flat_map(|&c| centroids[c * dim..(c + 1) * dim].iter().copied()).collect();
-        let mut members: Vec<Vec<u32>> = keep.iter().map(|&c| std::mem::take(&mut members[c])).collect();
+        let centroids: Vec<f32> = keep
+            .iter()
+            .flat_map(|&c| centroids[c * dim..(c + 1) * dim].iter().copied())
+            .collect();
+        let mut members: Vec<Vec<u32>> = keep
+            .iter()
+            .map(|&c| std::mem::take(&mut members[c]))
+            .collect();
         let k = keep.len();
 
         let mut radii = Vec::with_capacity(k);
         for m in &mut members {
-            m.sort_by(|&a, &b| dist[a as usize].total_cmp(&dist[b as usize]).then(a.cmp(&b)));
+            m.sort_by(|&a, &b| {
+                dist[a as usize]
+                    .total_cmp(&dist[b as usize])
+                    .then(a.cmp(&b))
+            });
             radii.push(m.iter().map(|&i| dist[i as usize]).collect::<Vec<f32>>());
         }
         let mut cc = Vec::new();
         dots(&centroids, &centroids, dim, &mut cc);
         // Centroids are unit vectors, so |c_i - c_j|^2 = 2 - 2 c_i·c_j.
-        let gaps = cc.iter().map(|&d| (2.0 - 2.0 * d).max(0.0).sqrt()).collect();
+        let gaps = cc
+            .iter()
+            .map(|&d| (2.0 - 2.0 * d).max(0.0).sqrt())
+            .collect();
 
         let mut blocks = Vec::new();
         for (c, m) in members.iter().enumerate() {
             for start in (0..m.len()).step_by(QUERY_BLOCK) {
-                blocks.push((c as u32, start as u32, (start + QUERY_BLOCK).min(m.len()) as u32));
+                blocks.push((
+                    c as u32,
+                    start as u32,
+                    (start + QUERY_BLOCK).min(m.len()) as u32,
+                ));
             }
         }
-        Partition { dim, k, centroids, gaps, members, radii, blocks, r: (2.0 * eps.max(0.0)).sqrt(), budget }
+        Partition {
+            dim,
+            k,
+            centroids,
+            gaps,
+            members,
+            radii,
+            blocks,
+            r: (2.0 * eps.max(0.0)).sqrt(),
+            budget,
+        }
     }
 
     pub fn cells(&self) -> usize {
@@ -117,7 +144,8 @@ impl Plan for Partition {
             for x in 0..q.len() {
                 let row = &qc[x * k..(x + 1) * k];
                 if j != own {
-                    bisector = bisector.min((row[own] - row[j]) / self.gaps[own * k + j].max(1e-12));
+                    bisector =
+                        bisector.min((row[own] - row[j]) / self.gaps[own * k + j].max(1e-12));
                 }
                 let d = (2.0 - 2.0 * row[j]).max(0.0).sqrt();
                 dmin = dmin.min(d);
@@ -168,7 +196,10 @@ fn kmeans(rows: Rows, k: usize) -> Vec<f32> {
         let mut sums = vec![0f32; kk * dim];
         for (i, &c) in cell.iter().enumerate() {
             let row = s_rows.row(i);
-            for (acc, v) in sums[c as usize * dim..(c as usize + 1) * dim].iter_mut().zip(row) {
+            for (acc, v) in sums[c as usize * dim..(c as usize + 1) * dim]
+                .iter_mut()
+                .zip(row)
+            {
                 *acc += v;
             }
         }
@@ -197,10 +228,24 @@ fn assign(rows: Rows, centroids: &[f32]) -> (Vec<u32>, Vec<f32>) {
     const CHUNK: usize = 1024;
     for start in (0..n).step_by(CHUNK) {
         let end = (start + CHUNK).min(n);
-        dots(&rows.data[start * dim..end * dim], centroids, dim, &mut tile);
+        dots(
+            &rows.data[start * dim..end * dim],
+            centroids,
+            dim,
+            &mut tile,
+        );
         for i in start..end {
             let row = &tile[(i - start) * k..(i - start + 1) * k];
-            let (best, &d) = row.iter().enumerate().fold((0, &f32::NEG_INFINITY), |acc, (j, d)| if *d > *acc.1 { (j, d) } else { acc });
+            let (best, &d) = row
+                .iter()
+                .enumerate()
+                .fold((0, &f32::NEG_INFINITY), |acc, (j, d)| {
+                    if *d > *acc.1 {
+                        (j, d)
+                    } else {
+                        acc
+                    }
+                });
             cell[i] = best as u32;
             dist[i] = (2.0 - 2.0 * d).max(0.0).sqrt();
         }

@@ -22,7 +22,9 @@ pub struct Brute {
 
 impl Brute {
     pub fn new(n: usize) -> Self {
-        Brute { order: (0..n as u32).collect() }
+        Brute {
+            order: (0..n as u32).collect(),
+        }
     }
 }
 

@@ -1,416 +1,7 @@
 //! Closed word classes and constraint vocabulary for the English element counter.
 
-pub const DETERMINERS: &[&str] = &[
-    "a",
-    "an",
-    "the",
-    "my",
-    "your",
-    "his",
-    "its",
-    "our",
-    "their",
-    "some",
-    "any",
-    "several",
-    "many",
-    "much",
-    "few",
-    "another",
-    "other",
-    "such",
-    "following",
-    "same",
-    "various",
-    "certain",
-];
-/// Demonstratives and `her`: determiners before a noun, pronouns otherwise.
-pub const DEMONSTRATIVES: &[&str] = &["this", "that", "these", "those", "her"];
-/// Pronouns that stand for a participant and count as an argument.
-pub const PRONOUN_ARGS: &[&str] = &[
-    "it",
-    "they",
-    "them",
-    "he",
-    "she",
-    "him",
-    "something",
-    "anything",
-    "everything",
-    "someone",
-    "anyone",
-    "everyone",
-    "somebody",
-    "anybody",
-    "everybody",
-    "itself",
-    "themselves",
-    "himself",
-    "herself",
-];
-/// The speaker and the addressee: present in every request, not counted.
-pub const PRONOUN_SKIP: &[&str] = &[
-    "i",
-    "me",
-    "you",
-    "we",
-    "us",
-    "myself",
-    "yourself",
-    "yourselves",
-    "ourselves",
-    "one",
-];
-pub const SUBJECT_PRONOUNS: &[&str] = &["i", "you", "we", "they", "he", "she", "it"];
-pub const OBJECT_PRONOUNS: &[&str] = &["me", "us", "them", "him", "her"];
-pub const WH: &[&str] = &[
-    "what", "which", "who", "whom", "whose", "where", "when", "why", "how", "whether",
-];
-pub const RELATIVES: &[&str] = &["that", "which", "who", "whom", "whose"];
-pub const PREPOSITIONS: &[&str] = &[
-    "of",
-    "in",
-    "on",
-    "at",
-    "for",
-    "with",
-    "about",
-    "to",
-    "from",
-    "by",
-    "into",
-    "onto",
-    "over",
-    "under",
-    "between",
-    "among",
-    "through",
-    "during",
-    "within",
-    "across",
-    "after",
-    "before",
-    "like",
-    "than",
-    "as",
-    "per",
-    "via",
-    "against",
-    "toward",
-    "towards",
-    "upon",
-    "around",
-    "behind",
-    "beside",
-    "besides",
-    "near",
-    "inside",
-    "outside",
-    "regarding",
-    "concerning",
-    "despite",
-    "along",
-    "beyond",
-    "throughout",
-    "until",
-    "till",
-    "since",
-    "unlike",
-    "beneath",
-    "above",
-    "below",
-    "off",
-    "out",
-    "up",
-    "down",
-];
-pub const CONJUNCTIONS: &[&str] = &[
-    "and", "or", "but", "nor", "so", "yet", "then", "also", "plus", "because", "while", "although",
-    "though", "whereas",
-];
-pub const MODALS: &[&str] = &[
-    "can", "could", "will", "would", "shall", "should", "may", "might", "must", "please", "let",
-    "let's", "'ll", "'d", "kindly",
-];
-pub const BE: &[&str] = &[
-    "am", "is", "are", "was", "were", "be", "been", "being", "'s", "'re", "'m",
-];
-pub const HAVE: &[&str] = &["have", "has", "had", "having", "'ve"];
-pub const DO: &[&str] = &["do", "does", "did"];
-pub const NEGATIONS: &[&str] = &["not", "n't", "never"];
-/// Adverbs that are neither elements nor chunk boundaries.
-pub const ADVERBS: &[&str] = &[
-    "very",
-    "really",
-    "just",
-    "still",
-    "even",
-    "again",
-    "already",
-    "almost",
-    "quite",
-    "rather",
-    "too",
-    "here",
-    "there",
-    "now",
-    "first",
-    "finally",
-    "further",
-    "instead",
-    "else",
-    "actually",
-    "perhaps",
-    "maybe",
-    "always",
-    "usually",
-    "often",
-    "sometimes",
-    "mostly",
-    "mainly",
-    "especially",
-    "particularly",
-    "currently",
-    "together",
-];
-/// -ly words that are not adverbs.
-pub const LY_NOUNS: &[&str] = &[
-    "family",
-    "italy",
-    "july",
-    "fly",
-    "ally",
-    "belly",
-    "bully",
-    "jelly",
-    "rally",
-    "lily",
-    "holy",
-    "ugly",
-    "reply",
-    "apply",
-    "supply",
-    "imply",
-    "rely",
-    "multiply",
-    "assembly",
-    "anomaly",
-    "butterfly",
-    "monopoly",
-    "firefly",
-    "only",
-    "early",
-    "friendly",
-    "weekly",
-    "daily",
-    "monthly",
-    "yearly",
-    "likely",
-    "lovely",
-    "silly",
-    "curly",
-    "oily",
-    "july",
-    "sully",
-    "homily",
-    "emily",
-    "kelly",
-    "billy",
-    "molly",
-    "polly",
-    "sally",
-];
-
-pub const NUMBER_WORDS: &[&str] = &[
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "thirty",
-    "forty",
-    "fifty",
-    "sixty",
-    "seventy",
-    "eighty",
-    "ninety",
-    "hundred",
-    "thousand",
-    "dozen",
-    "single",
-    "couple",
-    "pair",
-];
-
-/// Single words that restrict the output: length, style, quality, scope.
-pub const CONSTRAINT_WORDS: &[&str] = &[
-    "short",
-    "shorter",
-    "brief",
-    "briefly",
-    "concise",
-    "concisely",
-    "succinct",
-    "succinctly",
-    "detailed",
-    "thorough",
-    "thoroughly",
-    "comprehensive",
-    "formal",
-    "formally",
-    "informal",
-    "casual",
-    "polite",
-    "politely",
-    "friendly",
-    "professional",
-    "funny",
-    "humorous",
-    "witty",
-    "creative",
-    "original",
-    "unique",
-    "simple",
-    "easy",
-    "clear",
-    "clearly",
-    "vivid",
-    "engaging",
-    "catchy",
-    "persuasive",
-    "compelling",
-    "inspiring",
-    "motivational",
-    "poetic",
-    "rhyming",
-    "lengthy",
-    "main",
-    "key",
-    "major",
-    "important",
-    "essential",
-    "common",
-    "typical",
-    "healthy",
-    "unusual",
-    "alternative",
-    "different",
-    "novel",
-    "fresh",
-    "concrete",
-    "specific",
-    "practical",
-    "realistic",
-    "real-world",
-    "average",
-    "approximate",
-    "roughly",
-    "exact",
-    "exactly",
-    "precise",
-    "precisely",
-    "accurate",
-    "weekly",
-    "daily",
-    "monthly",
-    "annual",
-    "yearly",
-    "best",
-    "worst",
-    "highest",
-    "lowest",
-    "largest",
-    "smallest",
-    "biggest",
-    "longest",
-    "shortest",
-    "fastest",
-    "slowest",
-    "cheapest",
-    "greatest",
-    "strongest",
-    "oldest",
-    "newest",
-    "latest",
-    "earliest",
-    "objective",
-    "unbiased",
-    "sarcastic",
-    "optimistic",
-    "serious",
-    "dramatic",
-    "mysterious",
-    "romantic",
-    "cheerful",
-    "upbeat",
-    "carefully",
-    "strictly",
-    "only",
-    "all",
-    "every",
-    "each",
-    "both",
-    "new",
-    "kid-friendly",
-    "beginner-friendly",
-    "step-by-step",
-    "well-structured",
-    "structured",
-    "numbered",
-    "bulleted",
-    "engaging",
-    "informative",
-    "educational",
-    "entertaining",
-    "memorable",
-    "positive",
-    "negative",
-    "neutral",
-    "top",
-    "nearest",
-    "closest",
-    "cheap",
-    "affordable",
-    "quick",
-    "quickly",
-    "efficient",
-    "efficiently",
-];
-/// Constraint adverbs that do not interrupt the verb they modify ("can only exercise").
-pub const TRANSPARENT_CONSTRAINTS: &[&str] = &[
-    "only",
-    "briefly",
-    "carefully",
-    "clearly",
-    "concisely",
-    "politely",
-    "formally",
-    "quickly",
-    "strictly",
-    "exactly",
-    "precisely",
-    "thoroughly",
-    "efficiently",
-    "succinctly",
-    "never",
-    "not",
-    "n't",
-];
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Fixed multi-word constraints.
 pub const FIXED_PHRASES: &[&[&str]] = &[
@@ -457,42 +48,6 @@ pub const FIXED_PHRASES: &[&[&str]] = &[
     &["if", "applicable"],
 ];
 
-/// Units that make "in two sentences", "under 150 words" a length constraint.
-pub const LENGTH_UNITS: &[&str] = &[
-    "sentence",
-    "sentences",
-    "word",
-    "words",
-    "paragraph",
-    "paragraphs",
-    "line",
-    "lines",
-    "character",
-    "characters",
-    "page",
-    "pages",
-    "point",
-    "points",
-    "bullet",
-    "bullets",
-    "tweet",
-    "tweets",
-    "syllables",
-    "stanza",
-    "stanzas",
-    "verse",
-    "verses",
-    "item",
-    "items",
-    "step",
-    "steps",
-    "minute",
-    "minutes",
-    "second",
-    "seconds",
-    "token",
-    "tokens",
-];
 pub const LIMIT_HEADS: &[&[&str]] = &[
     &["no", "more", "than"],
     &["not", "more", "than"],
@@ -519,18 +74,7 @@ pub const LIMIT_HEADS: &[&[&str]] = &[
     &["in", "at", "most"],
     &["top"],
 ];
-pub const ORDER_WORDS: &[&str] = &[
-    "ascending",
-    "descending",
-    "alphabetical",
-    "chronological",
-    "reverse",
-    "random",
-    "increasing",
-    "decreasing",
-    "numerical",
-    "logical",
-];
+
 /// Phrases that open a scope restriction running to the end of the clause.
 pub const SCOPE_HEADS: &[&[&str]] = &[
     &["in", "terms", "of"],
@@ -543,284 +87,7 @@ pub const SCOPE_HEADS: &[&[&str]] = &[
     &["in", "the", "form", "of"],
     &["in", "the", "format", "of"],
 ];
-pub const LANGUAGES: &[&str] = &[
-    "english",
-    "chinese",
-    "mandarin",
-    "cantonese",
-    "french",
-    "spanish",
-    "german",
-    "italian",
-    "portuguese",
-    "russian",
-    "japanese",
-    "korean",
-    "arabic",
-    "hindi",
-    "dutch",
-    "swedish",
-    "turkish",
-    "vietnamese",
-    "thai",
-    "indonesian",
-    "polish",
-    "greek",
-    "hebrew",
-    "latin",
-    "persian",
-    "ukrainian",
-    "bengali",
-    "urdu",
-    "malay",
-    "swahili",
-    "norwegian",
-    "danish",
-    "finnish",
-    "czech",
-    "romanian",
-    "hungarian",
-];
-pub const TRANSLATE_VERBS: &[&str] = &[
-    "translate",
-    "translates",
-    "translating",
-    "convert",
-    "converts",
-    "converting",
-    "change",
-    "turn",
-    "transform",
-    "render",
-    "rewrite",
-    "transcribe",
-    "localize",
-    "localise",
-];
-pub const PROGRAMMING: &[&str] = &[
-    "python",
-    "java",
-    "javascript",
-    "typescript",
-    "c",
-    "c++",
-    "c#",
-    "rust",
-    "golang",
-    "ruby",
-    "php",
-    "swift",
-    "kotlin",
-    "sql",
-    "bash",
-    "shell",
-    "powershell",
-    "html",
-    "css",
-    "latex",
-    "matlab",
-    "scala",
-    "perl",
-    "haskell",
-    "julia",
-    "pandas",
-    "numpy",
-    "react",
-    "r",
-    "lua",
-    "dart",
-    "elixir",
-    "go",
-];
-pub const CODE_NOUNS: &[&str] = &[
-    "function",
-    "functions",
-    "script",
-    "scripts",
-    "program",
-    "programs",
-    "code",
-    "query",
-    "queries",
-    "class",
-    "classes",
-    "snippet",
-    "one-liner",
-    "statement",
-    "statements",
-    "method",
-    "module",
-    "app",
-    "application",
-    "regex",
-    "command",
-    "commands",
-    "implementation",
-    "solution",
-    "notebook",
-    "component",
-    "decorator",
-    "lambda",
-    "loop",
-    "api",
-    "endpoint",
-    "test",
-    "tests",
-];
-pub const PLATFORMS: &[&str] = &[
-    "windows", "macos", "mac", "linux", "ubuntu", "android", "ios", "debian", "centos",
-];
-pub const AUDIENCE: &[&str] = &[
-    "beginner",
-    "beginners",
-    "novice",
-    "novices",
-    "child",
-    "children",
-    "kid",
-    "kids",
-    "student",
-    "students",
-    "teenager",
-    "teenagers",
-    "teen",
-    "teens",
-    "adult",
-    "adults",
-    "expert",
-    "experts",
-    "developer",
-    "developers",
-    "engineer",
-    "engineers",
-    "programmer",
-    "programmers",
-    "audience",
-    "audiences",
-    "reader",
-    "readers",
-    "someone",
-    "layperson",
-    "laypeople",
-    "layman",
-    "non-experts",
-    "owner",
-    "owners",
-    "hiker",
-    "hikers",
-    "tourist",
-    "tourists",
-    "traveler",
-    "travelers",
-    "traveller",
-    "travellers",
-    "manager",
-    "managers",
-    "executive",
-    "executives",
-    "investor",
-    "investors",
-    "parent",
-    "parents",
-    "senior",
-    "seniors",
-    "toddler",
-    "toddlers",
-    "grader",
-    "graders",
-    "newcomer",
-    "newcomers",
-    "people",
-];
-/// Output formats after `in` (`in JSON`, `in a table`).
-pub const FORMATS: &[&str] = &[
-    "json", "csv", "yaml", "xml", "markdown", "table", "tables", "list", "bullets", "latex", "tsv",
-    "outline",
-];
-pub const TIME_WORDS: &[&str] = &[
-    "today",
-    "tonight",
-    "tomorrow",
-    "yesterday",
-    "nowadays",
-    "recently",
-    "currently",
-];
-pub const TIME_RELATIVE: &[&str] = &[
-    "next", "last", "this", "coming", "past", "previous", "upcoming",
-];
-pub const TIME_UNITS: &[&str] = &[
-    "second",
-    "seconds",
-    "minute",
-    "minutes",
-    "hour",
-    "hours",
-    "day",
-    "days",
-    "week",
-    "weeks",
-    "weekend",
-    "weekends",
-    "month",
-    "months",
-    "year",
-    "years",
-    "decade",
-    "decades",
-    "century",
-    "centuries",
-    "morning",
-    "evening",
-    "night",
-    "summer",
-    "winter",
-    "spring",
-    "autumn",
-    "fall",
-    "quarter",
-    "semester",
-];
-/// Verbs after which "as" introduces a role, not a format ("act as a tutor").
-pub const ROLE_VERBS: &[&str] = &[
-    "act", "acts", "acting", "serve", "serves", "serving", "pose", "work", "working", "behave",
-    "such", "well", "known",
-];
-/// Verbs after which "into" introduces categories ("group X into A, B and C").
-pub const CATEGORY_VERBS: &[&str] = &[
-    "group",
-    "classify",
-    "categorize",
-    "categorise",
-    "sort",
-    "divide",
-    "split",
-    "separate",
-    "organize",
-    "organise",
-    "cluster",
-    "break",
-];
-/// Nouns that make "with a legend", "with comments" a format requirement.
-pub const WITH_FORMAT: &[&str] = &[
-    "legend",
-    "labels",
-    "comments",
-    "headings",
-    "headers",
-    "title",
-    "titles",
-    "citations",
-    "sources",
-    "emojis",
-    "emoji",
-    "hashtags",
-    "examples",
-    "explanations",
-    "references",
-    "captions",
-    "annotations",
-];
+
 pub const PHRASAL: &[&[&str]] = &[
     &["stand", "for"],
     &["set", "up"],
@@ -864,82 +131,140 @@ pub const PREP_PHRASES: &[&[&str]] = &[
     &["how", "many"],
     &["how", "much"],
 ];
-/// Verbs whose following numbers are operands, not quantities ("add 3 and 5").
-pub const COMPUTE_VERBS: &[&str] = &[
-    "calculate",
-    "compute",
-    "convert",
-    "add",
-    "subtract",
-    "multiply",
-    "divide",
-    "sum",
-    "solve",
-    "evaluate",
-    "simplify",
-    "round",
-    "factor",
-    "is",
-    "are",
-    "'s",
-    "of",
-    "times",
-    "plus",
-    "minus",
-    "and",
-    "equals",
-    "than",
+
+// One bit per word class, so a word's memberships are one hash lookup instead of a scan
+// of every list (the tagger asks several times per token).
+pub const B_DETERMINERS: u64 = 1 << 0;
+pub const B_DEMONSTRATIVES: u64 = 1 << 1;
+pub const B_PRONOUN_ARGS: u64 = 1 << 2;
+pub const B_PRONOUN_SKIP: u64 = 1 << 3;
+pub const B_SUBJECT_PRONOUNS: u64 = 1 << 4;
+pub const B_OBJECT_PRONOUNS: u64 = 1 << 5;
+pub const B_WH: u64 = 1 << 6;
+pub const B_RELATIVES: u64 = 1 << 7;
+pub const B_PREPOSITIONS: u64 = 1 << 8;
+pub const B_CONJUNCTIONS: u64 = 1 << 9;
+pub const B_MODALS: u64 = 1 << 10;
+pub const B_BE: u64 = 1 << 11;
+pub const B_HAVE: u64 = 1 << 12;
+pub const B_DO: u64 = 1 << 13;
+pub const B_NEGATIONS: u64 = 1 << 14;
+pub const B_ADVERBS: u64 = 1 << 15;
+pub const B_LY_NOUNS: u64 = 1 << 16;
+pub const B_NUMBER_WORDS: u64 = 1 << 17;
+pub const B_CONSTRAINT_WORDS: u64 = 1 << 18;
+pub const B_TRANSPARENT_CONSTRAINTS: u64 = 1 << 19;
+pub const B_LENGTH_UNITS: u64 = 1 << 20;
+pub const B_ORDER_WORDS: u64 = 1 << 21;
+pub const B_LANGUAGES: u64 = 1 << 22;
+pub const B_TRANSLATE_VERBS: u64 = 1 << 23;
+pub const B_PROGRAMMING: u64 = 1 << 24;
+pub const B_CODE_NOUNS: u64 = 1 << 25;
+pub const B_PLATFORMS: u64 = 1 << 26;
+pub const B_AUDIENCE: u64 = 1 << 27;
+pub const B_TIME_WORDS: u64 = 1 << 28;
+pub const B_TIME_RELATIVE: u64 = 1 << 29;
+pub const B_TIME_UNITS: u64 = 1 << 30;
+pub const B_ROLE_VERBS: u64 = 1 << 31;
+pub const B_CATEGORY_VERBS: u64 = 1 << 32;
+pub const B_WITH_FORMAT: u64 = 1 << 33;
+pub const B_COMPUTE_VERBS: u64 = 1 << 34;
+pub const B_UNITS: u64 = 1 << 35;
+pub const B_FORMATS: u64 = 1 << 36;
+
+const CLASSES: &str = include_str!("lexicon/en_classes.txt");
+
+/// Section of lexicon/en_classes.txt -> bit.
+const SECTIONS: &[(&str, u64)] = &[
+    ("determiners", B_DETERMINERS),
+    ("demonstratives", B_DEMONSTRATIVES),
+    ("pronoun_args", B_PRONOUN_ARGS),
+    ("pronoun_skip", B_PRONOUN_SKIP),
+    ("subject_pronouns", B_SUBJECT_PRONOUNS),
+    ("object_pronouns", B_OBJECT_PRONOUNS),
+    ("wh", B_WH),
+    ("relatives", B_RELATIVES),
+    ("prepositions", B_PREPOSITIONS),
+    ("conjunctions", B_CONJUNCTIONS),
+    ("modals", B_MODALS),
+    ("be", B_BE),
+    ("have", B_HAVE),
+    ("do", B_DO),
+    ("negations", B_NEGATIONS),
+    ("adverbs", B_ADVERBS),
+    ("ly_nouns", B_LY_NOUNS),
+    ("number_words", B_NUMBER_WORDS),
+    ("constraint_words", B_CONSTRAINT_WORDS),
+    ("transparent_constraints", B_TRANSPARENT_CONSTRAINTS),
+    ("length_units", B_LENGTH_UNITS),
+    ("order_words", B_ORDER_WORDS),
+    ("languages", B_LANGUAGES),
+    ("translate_verbs", B_TRANSLATE_VERBS),
+    ("programming", B_PROGRAMMING),
+    ("code_nouns", B_CODE_NOUNS),
+    ("platforms", B_PLATFORMS),
+    ("audience", B_AUDIENCE),
+    ("time_words", B_TIME_WORDS),
+    ("time_relative", B_TIME_RELATIVE),
+    ("time_units", B_TIME_UNITS),
+    ("role_verbs", B_ROLE_VERBS),
+    ("category_verbs", B_CATEGORY_VERBS),
+    ("with_format", B_WITH_FORMAT),
+    ("compute_verbs", B_COMPUTE_VERBS),
+    ("units", B_UNITS),
+    ("formats", B_FORMATS),
 ];
-pub const UNITS: &[&str] = &[
-    "cm",
-    "mm",
-    "m",
-    "km",
-    "kg",
-    "g",
-    "mg",
-    "lb",
-    "lbs",
-    "oz",
-    "ml",
-    "l",
-    "degrees",
-    "degree",
-    "percent",
-    "%",
-    "miles",
-    "mile",
-    "meters",
-    "metres",
-    "meter",
-    "metre",
-    "inches",
-    "inch",
-    "feet",
-    "foot",
-    "hours",
-    "hour",
-    "minutes",
-    "minute",
-    "seconds",
-    "second",
-    "days",
-    "day",
-    "years",
-    "year",
-    "dollars",
-    "dollar",
-    "euros",
-    "yuan",
-    "km/h",
-    "mph",
-    "celsius",
-    "fahrenheit",
-    "kelvin",
-    "gb",
-    "mb",
-    "kb",
-    "tb",
-    "pounds",
-    "pound",
-];
+
+/// The classes a word belongs to, as bits.
+pub fn class(t: &str) -> u64 {
+    static TABLE: OnceLock<HashMap<&'static str, u64>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut m: HashMap<&'static str, u64> = HashMap::new();
+        let mut bit = 0u64;
+        for line in CLASSES.lines() {
+            // Whole-line comments only: `c#` is a word.
+            let line = line.trim();
+            if line.starts_with('#') {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                bit = SECTIONS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(0, |(_, b)| *b);
+                continue;
+            }
+            for w in line.split_whitespace() {
+                *m.entry(w).or_insert(0) |= bit;
+            }
+        }
+        m
+    });
+    table.get(t).copied().unwrap_or(0)
+}
+
+pub fn has(bits: u64, t: &str) -> bool {
+    class(t) & bits != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_section_is_known_and_filled() {
+        let names: Vec<&str> = CLASSES
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')))
+            .collect();
+        assert_eq!(names.len(), SECTIONS.len());
+        for (name, bit) in SECTIONS {
+            assert!(names.contains(name), "{name}");
+            assert!(CLASSES.lines().count() > 0 && *bit != 0);
+        }
+        assert!(has(B_DETERMINERS, "the") && has(B_BE, "'s") && has(B_MODALS, "let's"));
+        assert!(has(B_CONSTRAINT_WORDS | B_TRANSPARENT_CONSTRAINTS, "only"));
+        assert!(!has(B_PREPOSITIONS, "table"));
+        assert!(has(B_PROGRAMMING, "c#") && has(B_PROGRAMMING, "c++"));
+    }
+}

@@ -11,6 +11,9 @@ use super::lexicon::{form, lexicon};
 use super::material::MAT;
 use super::Elements;
 
+/// Tokens looked back over to find the word that decides a token's role.
+const LOOK_BACK: usize = 8;
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
     Word,
@@ -188,12 +191,8 @@ fn collapse_number_lists(mut toks: Vec<Tok>) -> Vec<Tok> {
     out
 }
 
-fn is(list: &[&str], t: &str) -> bool {
-    list.contains(&t)
-}
-
 fn is_number_word(t: &str) -> bool {
-    is(NUMBER_WORDS, t)
+    has(B_NUMBER_WORDS, t)
 }
 
 fn is_year(t: &Tok) -> bool {
@@ -207,18 +206,18 @@ fn is_open(t: &Tok) -> bool {
     t.kind == Kind::Mat
         || t.kind == Kind::Num
         || (t.kind == Kind::Word
-            && !is(DETERMINERS, &t.t)
-            && !is(DEMONSTRATIVES, &t.t)
-            && !is(PREPOSITIONS, &t.t)
-            && !is(CONJUNCTIONS, &t.t)
-            && !is(WH, &t.t)
-            && !is(MODALS, &t.t)
-            && !is(BE, &t.t)
-            && !is(HAVE, &t.t)
-            && !is(DO, &t.t)
-            && !is(PRONOUN_ARGS, &t.t)
-            && !is(PRONOUN_SKIP, &t.t)
-            && !is(NEGATIONS, &t.t))
+            && !has(B_DETERMINERS, &t.t)
+            && !has(B_DEMONSTRATIVES, &t.t)
+            && !has(B_PREPOSITIONS, &t.t)
+            && !has(B_CONJUNCTIONS, &t.t)
+            && !has(B_WH, &t.t)
+            && !has(B_MODALS, &t.t)
+            && !has(B_BE, &t.t)
+            && !has(B_HAVE, &t.t)
+            && !has(B_DO, &t.t)
+            && !has(B_PRONOUN_ARGS, &t.t)
+            && !has(B_PRONOUN_SKIP, &t.t)
+            && !has(B_NEGATIONS, &t.t))
 }
 
 fn verb_forms(t: &str) -> u8 {
@@ -270,7 +269,11 @@ impl<'a> Tagger<'a> {
         match self.kind(i) {
             None | Some(Kind::Mat) => true,
             Some(Kind::Punct) => self.t(i) != "'" && self.t(i) != "-",
-            _ => is(CONJUNCTIONS, self.t(i)) || is(RELATIVES, self.t(i)) || is(WH, self.t(i)),
+            _ => {
+                has(B_CONJUNCTIONS, self.t(i))
+                    || has(B_RELATIVES, self.t(i))
+                    || has(B_WH, self.t(i))
+            }
         }
     }
 
@@ -330,7 +333,7 @@ impl<'a> Tagger<'a> {
         self.tags[i] = Tag::Pred;
         self.last_pred = Some(i);
         let t = self.toks[i].t.as_str();
-        let translating = is(TRANSLATE_VERBS, t);
+        let translating = has(B_TRANSLATE_VERBS, t);
         let s_form = t.ends_with('s') && verb_forms(t) & form::S != 0;
         self.translating |= translating;
         self.s_pred |= s_form;
@@ -347,16 +350,19 @@ impl<'a> Tagger<'a> {
 
     /// The previous token that decides a word's role: transparent tokens are skipped.
     fn prev_sig(&self, i: usize) -> Option<usize> {
-        (0..i).rev().find(|&j| {
+        // Transparent runs are a few words long; a bounded look-back keeps tagging linear.
+        let floor = i.saturating_sub(LOOK_BACK);
+        let found = (floor..i).rev().find(|&j| {
             let transparent = self.tags[j] == Tag::Skip
-                && !is(MODALS, self.t(j))
-                && !is(DO, self.t(j))
-                && !is(BE, self.t(j))
-                && !is(HAVE, self.t(j));
+                && !has(B_MODALS, self.t(j))
+                && !has(B_DO, self.t(j))
+                && !has(B_BE, self.t(j))
+                && !has(B_HAVE, self.t(j));
             let adverb_constraint =
-                self.tags[j] == Tag::Cons && is(TRANSPARENT_CONSTRAINTS, self.t(j));
+                self.tags[j] == Tag::Cons && has(B_TRANSPARENT_CONSTRAINTS, self.t(j));
             !(transparent || adverb_constraint)
-        })
+        });
+        found.or_else(|| floor.checked_sub(1))
     }
 
     fn clause_start(&self, i: usize) -> bool {
@@ -368,16 +374,16 @@ impl<'a> Tagger<'a> {
             Some(Kind::Punct) => true,
             Some(Kind::Mat) | Some(Kind::Num) => false,
             _ => {
-                is(CONJUNCTIONS, pt)
-                    || is(MODALS, pt)
-                    || is(NEGATIONS, pt)
+                has(B_CONJUNCTIONS, pt)
+                    || has(B_MODALS, pt)
+                    || has(B_NEGATIONS, pt)
                     || pt == "to"
-                    || is(SUBJECT_PRONOUNS, pt)
-                    || is(OBJECT_PRONOUNS, pt)
-                    || is(RELATIVES, pt)
-                    || is(WH, pt)
-                    || (is(DO, pt) && self.tags[p] == Tag::Skip)
-                    || (self.tags[p] == Tag::Cons && is(TRANSPARENT_CONSTRAINTS, pt))
+                    || has(B_SUBJECT_PRONOUNS, pt)
+                    || has(B_OBJECT_PRONOUNS, pt)
+                    || has(B_RELATIVES, pt)
+                    || has(B_WH, pt)
+                    || (has(B_DO, pt) && self.tags[p] == Tag::Skip)
+                    || (self.tags[p] == Tag::Cons && has(B_TRANSPARENT_CONSTRAINTS, pt))
             }
         }
     }
@@ -391,11 +397,11 @@ impl<'a> Tagger<'a> {
             return false;
         };
         let pt = self.t(p);
-        is(DETERMINERS, pt)
-            || (is(DEMONSTRATIVES, pt) && pt != "that")
+        has(B_DETERMINERS, pt)
+            || (has(B_DEMONSTRATIVES, pt) && pt != "that")
             || self.kind(p) == Some(Kind::Num)
             || is_number_word(pt)
-            || (self.tags[p] == Tag::Cons && !is(TRANSPARENT_CONSTRAINTS, pt))
+            || (self.tags[p] == Tag::Cons && !has(B_TRANSPARENT_CONSTRAINTS, pt))
             || (pt == "'s" && self.tags[p] == Tag::Bound)
     }
 
@@ -405,10 +411,10 @@ impl<'a> Tagger<'a> {
             Some(Kind::Mat) | Some(Kind::Num) => true,
             Some(Kind::Word) => {
                 let t = self.t(n);
-                is(DETERMINERS, t)
-                    || is(DEMONSTRATIVES, t)
-                    || is(PRONOUN_ARGS, t)
-                    || is(OBJECT_PRONOUNS, t)
+                has(B_DETERMINERS, t)
+                    || has(B_DEMONSTRATIVES, t)
+                    || has(B_PRONOUN_ARGS, t)
+                    || has(B_OBJECT_PRONOUNS, t)
                     || is_number_word(t)
             }
             _ => false,
@@ -431,20 +437,21 @@ impl<'a> Tagger<'a> {
         let t = tok.t.as_str();
         if t == "'s" {
             let p = i.checked_sub(1).map(|p| self.t(p)).unwrap_or("");
-            let copula =
-                is(WH, p) || is(PRONOUN_ARGS, p) || matches!(p, "that" | "there" | "here" | "this");
+            let copula = has(B_WH, p)
+                || has(B_PRONOUN_ARGS, p)
+                || matches!(p, "that" | "there" | "here" | "this");
             if !copula {
                 return Tag::Bound;
             }
         }
-        if is(BE, t) {
+        if has(B_BE, t) {
             return if self.main_verb(i, form::ING | form::PARTICIPLE | form::PAST) {
                 Tag::Pred
             } else {
                 Tag::Skip
             };
         }
-        if is(HAVE, t) {
+        if has(B_HAVE, t) {
             if self.t(i + 1) == "to" {
                 return Tag::Skip;
             }
@@ -454,33 +461,33 @@ impl<'a> Tagger<'a> {
                 Tag::Skip
             };
         }
-        if is(DO, t) {
-            let aux = is(NEGATIONS, self.t(i + 1)) || !self.main_verb(i, form::BASE);
+        if has(B_DO, t) {
+            let aux = has(B_NEGATIONS, self.t(i + 1)) || !self.main_verb(i, form::BASE);
             if aux {
                 self.pending_do = true;
                 return Tag::Skip;
             }
             return Tag::Pred;
         }
-        if is(MODALS, t) {
+        if has(B_MODALS, t) {
             return Tag::Skip;
         }
         if t == "to"
-            || is(PREPOSITIONS, t)
-            || is(CONJUNCTIONS, t)
-            || is(PRONOUN_SKIP, t)
-            || is(DETERMINERS, t)
+            || has(B_PREPOSITIONS, t)
+            || has(B_CONJUNCTIONS, t)
+            || has(B_PRONOUN_SKIP, t)
+            || has(B_DETERMINERS, t)
         {
             return Tag::Bound;
         }
-        if is(WH, t) {
+        if has(B_WH, t) {
             self.wh_clause = true;
             return Tag::Bound;
         }
         if t == "given" && self.clause_start(i) && self.next_is_object(i) {
             return Tag::Bound;
         }
-        if is(DEMONSTRATIVES, t) {
+        if has(B_DEMONSTRATIVES, t) {
             let after_noun = self
                 .prev_sig(i)
                 .is_some_and(|p| matches!(self.tags[p], Tag::Arg | Tag::Solo));
@@ -495,17 +502,17 @@ impl<'a> Tagger<'a> {
                 Tag::Bound
             };
         }
-        if is(PRONOUN_ARGS, t) {
+        if has(B_PRONOUN_ARGS, t) {
             return if t == "it" && self.dummy_it(i) {
                 Tag::Skip
             } else {
                 Tag::Solo
             };
         }
-        if is(ADVERBS, t) {
+        if has(B_ADVERBS, t) {
             return Tag::Skip;
         }
-        if t.len() > 4 && t.ends_with("ly") && !is(LY_NOUNS, t) && verb_forms(t) == 0 {
+        if t.len() > 4 && t.ends_with("ly") && !has(B_LY_NOUNS, t) && verb_forms(t) == 0 {
             return Tag::Skip;
         }
         let f = verb_forms(t);
@@ -522,8 +529,8 @@ impl<'a> Tagger<'a> {
 
     /// `is it safe to eat …`, `it is hard to …`: a placeholder subject, not a participant.
     fn dummy_it(&self, i: usize) -> bool {
-        let prev_be = i > 0 && is(BE, self.t(i - 1));
-        let next_be = is(BE, self.t(i + 1));
+        let prev_be = i > 0 && has(B_BE, self.t(i - 1));
+        let next_be = has(B_BE, self.t(i + 1));
         (prev_be && self.t(i + 2) == "to") || (next_be && self.t(i + 3) == "to")
     }
 
@@ -538,7 +545,7 @@ impl<'a> Tagger<'a> {
                 return true;
             }
             let f = verb_forms(self.t(j));
-            let det_before = is(DETERMINERS, self.t(j - 1));
+            let det_before = has(B_DETERMINERS, self.t(j - 1));
             if f & aux_forms != 0 && !det_before && self.kind(j) == Some(Kind::Word) {
                 let is_ing = f & form::ING != 0 && self.t(j).ends_with("ing");
                 let is_part = f & (form::PARTICIPLE | form::PAST) != 0;
@@ -619,17 +626,17 @@ impl<'a> Tagger<'a> {
         }
         if matches!(t, "in" | "into")
             && (self.is_num(i + 1) || self.t(i + 1) == "a")
-            && is(LENGTH_UNITS, self.t(i + 2))
+            && has(B_LENGTH_UNITS, self.t(i + 2))
         {
             return Some(3);
         }
         if t == "in" {
-            let k = if is(DETERMINERS, self.t(i + 1)) {
+            let k = if has(B_DETERMINERS, self.t(i + 1)) {
                 i + 2
             } else {
                 i + 1
             };
-            if is(ORDER_WORDS, self.t(k)) && self.t(k + 1) == "order" {
+            if has(B_ORDER_WORDS, self.t(k)) && self.t(k + 1) == "order" {
                 return Some(k + 2 - i);
             }
         }
@@ -649,7 +656,7 @@ impl<'a> Tagger<'a> {
         if t == "as" {
             let prev = i.checked_sub(1).map_or("", |p| self.t(p));
             let next = self.t(i + 1);
-            let role = is(ROLE_VERBS, prev)
+            let role = has(B_ROLE_VERBS, prev)
                 || matches!(
                     next,
                     "well"
@@ -669,42 +676,43 @@ impl<'a> Tagger<'a> {
                 return Some(1 + self.to_clause_end(i + 1));
             }
         }
-        if matches!(t, "in" | "into" | "to") && is(LANGUAGES, self.t(i + 1)) && !self.translating {
+        if matches!(t, "in" | "into" | "to") && has(B_LANGUAGES, self.t(i + 1)) && !self.translating
+        {
             return Some(2);
         }
         if t == "into"
             && self
                 .last_pred
-                .is_some_and(|p| is(CATEGORY_VERBS, self.t(p)))
+                .is_some_and(|p| has(B_CATEGORY_VERBS, self.t(p)))
         {
             return Some(1 + self.to_clause_end(i + 1));
         }
-        if t == "in" && is(PROGRAMMING, self.t(i + 1)) {
+        if t == "in" && has(B_PROGRAMMING, self.t(i + 1)) {
             return Some(2);
         }
         if matches!(t, "in" | "into") {
-            let k = if is(DETERMINERS, self.t(i + 1)) {
+            let k = if has(B_DETERMINERS, self.t(i + 1)) {
                 i + 2
             } else {
                 i + 1
             };
-            if is(FORMATS, self.t(k)) {
+            if has(B_FORMATS, self.t(k)) {
                 return Some(k + 1 - i);
             }
         }
-        if is(PROGRAMMING, t) && is(CODE_NOUNS, self.t(i + 1)) {
+        if has(B_PROGRAMMING, t) && has(B_CODE_NOUNS, self.t(i + 1)) {
             return Some(1);
         }
-        if matches!(t, "on" | "for") && is(PLATFORMS, self.t(i + 1)) {
+        if matches!(t, "on" | "for") && has(B_PLATFORMS, self.t(i + 1)) {
             return Some(2);
         }
         if t == "with" {
-            let k = if is(DETERMINERS, self.t(i + 1)) {
+            let k = if has(B_DETERMINERS, self.t(i + 1)) {
                 i + 2
             } else {
                 i + 1
             };
-            if is(WITH_FORMAT, self.t(k)) {
+            if has(B_WITH_FORMAT, self.t(k)) {
                 return Some(k + 1 - i);
             }
         }
@@ -716,12 +724,12 @@ impl<'a> Tagger<'a> {
             return Some(1 + self.noun_phrase(i + 1));
         }
         if t == "including" {
-            if is(WH, self.t(i + 1)) || self.t(i + 1).ends_with("ing") {
+            if has(B_WH, self.t(i + 1)) || self.t(i + 1).ends_with("ing") {
                 return Some(1);
             }
             return Some(1 + self.to_clause_end(i + 1));
         }
-        if matches!(t, "if" | "unless" | "whenever" | "provided") || is(NEGATIONS, t) {
+        if matches!(t, "if" | "unless" | "whenever" | "provided") || has(B_NEGATIONS, t) {
             return Some(1);
         }
         if t == "no" && self.next_is_open(i) {
@@ -730,7 +738,7 @@ impl<'a> Tagger<'a> {
         if matches!(t, "more" | "less" | "most" | "least") && self.adjective_like(i + 1) {
             return Some(2);
         }
-        if is(CONSTRAINT_WORDS, t) && !(t == "each" && self.t(i + 1) == "other") {
+        if has(B_CONSTRAINT_WORDS, t) && !(t == "each" && self.t(i + 1) == "other") {
             return Some(1);
         }
         if t.contains('-') && {
@@ -755,7 +763,7 @@ impl<'a> Tagger<'a> {
 
     fn adjective_like(&self, i: usize) -> bool {
         let t = self.t(i);
-        is(CONSTRAINT_WORDS, t)
+        has(B_CONSTRAINT_WORDS, t)
             || [
                 "ive", "ful", "ous", "able", "ible", "al", "ic", "ent", "ant", "ar", "ing",
             ]
@@ -766,10 +774,10 @@ impl<'a> Tagger<'a> {
     /// A number says how many outputs, unless it is an operand or a measure.
     fn quantity(&self, i: usize) -> bool {
         let prev = i.checked_sub(1).map_or("", |p| self.t(p));
-        if is(COMPUTE_VERBS, prev)
+        if has(B_COMPUTE_VERBS, prev)
             || self
                 .last_pred
-                .is_some_and(|p| is(COMPUTE_VERBS, self.t(p)) && p + 1 == i)
+                .is_some_and(|p| has(B_COMPUTE_VERBS, self.t(p)) && p + 1 == i)
         {
             return false;
         }
@@ -777,7 +785,7 @@ impl<'a> Tagger<'a> {
             return false;
         }
         let next = self.toks.get(i + 1);
-        next.is_some_and(|n| n.kind == Kind::Word && is_open(n) && !is(UNITS, &n.t))
+        next.is_some_and(|n| n.kind == Kind::Word && is_open(n) && !has(B_UNITS, &n.t))
     }
 
     fn limit(&self, i: usize) -> Option<usize> {
@@ -790,7 +798,7 @@ impl<'a> Tagger<'a> {
             return None;
         }
         j += 1;
-        if is(LENGTH_UNITS, self.t(j)) {
+        if has(B_LENGTH_UNITS, self.t(j)) {
             j += 1;
         }
         Some(j - i)
@@ -804,14 +812,14 @@ impl<'a> Tagger<'a> {
         }
         for k in i + 1..(i + 7).min(self.toks.len()) {
             let t = self.t(k);
-            if is(AUDIENCE, t) || t.ends_with("-year-old") || t.ends_with("-year-olds") {
+            if has(B_AUDIENCE, t) || t.ends_with("-year-old") || t.ends_with("-year-olds") {
                 let next = self.toks.get(k + 1);
                 let ends = next
                     .is_none_or(|n| n.kind != Kind::Word || !is_open(n) || verb_forms(&n.t) != 0);
                 return ends.then_some(k + 1 - i);
             }
             let ok = self.kind(k) == Some(Kind::Word)
-                && (is(DETERMINERS, t) || t == "of" || is_open(&self.toks[k]));
+                && (has(B_DETERMINERS, t) || t == "of" || is_open(&self.toks[k]));
             if !ok {
                 break;
             }
@@ -821,10 +829,10 @@ impl<'a> Tagger<'a> {
 
     fn time(&self, i: usize) -> Option<usize> {
         let t = self.t(i);
-        if is(TIME_WORDS, t) {
+        if has(B_TIME_WORDS, t) {
             return Some(1);
         }
-        if is(TIME_RELATIVE, t) && is(TIME_UNITS, self.t(i + 1)) {
+        if has(B_TIME_RELATIVE, t) && has(B_TIME_UNITS, self.t(i + 1)) {
             return Some(2);
         }
         let year = |k: usize| self.toks.get(k).is_some_and(is_year);
@@ -838,7 +846,7 @@ impl<'a> Tagger<'a> {
         if t == "between" && year(i + 1) && self.t(i + 2) == "and" && year(i + 3) {
             return Some(4);
         }
-        if t == "for" && self.is_num(i + 1) && is(TIME_UNITS, self.t(i + 2)) {
+        if t == "for" && self.is_num(i + 1) && has(B_TIME_UNITS, self.t(i + 2)) {
             return Some(3);
         }
         if matches!(t, "for" | "in") && matches!(self.t(i + 1), "each" | "every") {
@@ -854,7 +862,7 @@ impl<'a> Tagger<'a> {
         if self.is_num(i)
             && self.t(i + 1) == "times"
             && matches!(self.t(i + 2), "a" | "per" | "each" | "every")
-            && is(TIME_UNITS, self.t(i + 3))
+            && has(B_TIME_UNITS, self.t(i + 3))
         {
             return Some(4);
         }
@@ -867,7 +875,7 @@ impl<'a> Tagger<'a> {
         while k < self.toks.len() {
             let tok = &self.toks[k];
             let ok = tok.kind == Kind::Word
-                && (is(DETERMINERS, &tok.t)
+                && (has(B_DETERMINERS, &tok.t)
                     || (is_open(tok) && verb_forms(&tok.t) & form::BASE == 0)
                     || (is_open(tok) && k == j));
             if !ok && tok.kind != Kind::Num {
@@ -885,19 +893,19 @@ impl<'a> Tagger<'a> {
         while k < self.toks.len() {
             if self.is_sentence_end(k)
                 || self.kind(k) == Some(Kind::Mat)
-                || is(WH, self.t(k))
-                || (is(RELATIVES, self.t(k)) && k > j)
+                || has(B_WH, self.t(k))
+                || (has(B_RELATIVES, self.t(k)) && k > j)
             {
                 break;
             }
             let t = self.t(k);
-            if (t == "," || is(CONJUNCTIONS, t)) && k > j {
+            if (t == "," || has(B_CONJUNCTIONS, t)) && k > j {
                 let mut n = k + 1;
-                while n < self.toks.len() && (self.t(n) == "," || is(CONJUNCTIONS, self.t(n))) {
+                while n < self.toks.len() && (self.t(n) == "," || has(B_CONJUNCTIONS, self.t(n))) {
                     n += 1;
                 }
                 let f = verb_forms(self.t(n));
-                if f & (form::BASE | form::ING) != 0 && !is(CONSTRAINT_WORDS, self.t(n)) {
+                if f & (form::BASE | form::ING) != 0 && !has(B_CONSTRAINT_WORDS, self.t(n)) {
                     break;
                 }
             }

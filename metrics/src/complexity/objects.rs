@@ -156,27 +156,36 @@ fn ordered_box(s: &str) -> bool {
 
 fn english_objects(text: &str, p: &Patterns, out: &mut BTreeSet<u16>) {
     let o = &lexicon().objects;
-    let words: Vec<String> = p
+    // Lower-case copies only for words that need one; most text is already lower case.
+    let words: Vec<std::borrow::Cow<str>> = p
         .word
         .find_iter(text)
-        .map(|m| m.as_str().to_lowercase())
+        .map(|m| {
+            let w = m.as_str();
+            if w.bytes().any(|b| b.is_ascii_uppercase()) {
+                std::borrow::Cow::Owned(w.to_ascii_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(w)
+            }
+        })
         .collect();
     let mut i = 0;
     while i < words.len() {
-        let w = &words[i];
+        let w: &str = &words[i];
         if let Some(multi) = o.en_multi.get(w) {
-            if let Some((rest, id)) = multi.iter().find(|(rest, _)| {
+            let hit = multi.iter().find(|(rest, _)| {
                 rest.iter()
                     .enumerate()
-                    .all(|(k, r)| words.get(i + 1 + k) == Some(r))
-            }) {
+                    .all(|(k, r)| words.get(i + 1 + k).is_some_and(|x| x == r))
+            });
+            if let Some((rest, id)) = hit {
                 out.insert(*id);
                 i += 1 + rest.len();
                 continue;
             }
         }
         if let Some(&(id, needs_det)) = o.en_single.get(w) {
-            let det = i > 0 && DETERMINER_LIKE.contains(&words[i - 1].as_str());
+            let det = i > 0 && DETERMINER_LIKE.contains(&&*words[i - 1]);
             if !needs_det || det {
                 out.insert(id);
             }

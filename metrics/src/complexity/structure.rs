@@ -50,7 +50,7 @@ fn patterns() -> &'static Patterns {
             format: r(r"(?i)\b(json|yaml|csv|xml|markdown|table|bullet(ed)?( points?| list)?|numbered list|a list of|as a list|in the format|template|outline form|key-value)\b|表格|列表|json|格式|分点|要点|编号"),
             length: r(r"(?i)\b\d+\s*(words?|sentences?|paragraphs?|characters?|lines?|bullet points?|points|tokens)\b|\b(one|two|three|four|five|a single|a few) (words?|sentences?|paragraphs?|lines?)\b|\b(briefly|brief|concise(ly)?|short|succinct(ly)?|in detail|detailed|at most|at least|no more than|fewer than|less than|under \d+|word limit|tl;?dr)\b|\d+\s*字|字以内|不超过|一句话|两句话|三句话|简要|简短|简洁|详细|以内|左右"),
             language: r(r"(?i)\b(in|into|to) (english|chinese|mandarin|french|spanish|german|italian|portuguese|russian|japanese|korean|arabic|hindi|dutch|turkish|vietnamese)\b|\btranslat(e|ion|ing)\b|\b(respond|reply|answer|write) in [a-z]+\b|用(英文|中文|英语|汉语|日语|法语)|翻译|(英文|中文|英语)(回答|回复|写)"),
-            code_line: r(r"(?m)^\s*(def |class |import |from \S+ import|#include|public |private |function |return |for \(|if \(|while \(|var |let |const |SELECT |INSERT |UPDATE |CREATE TABLE|\}|.*[;{]\s*$)"),
+            code_line: r(r"(?m)^\s*(def |class |import |from \S+ import|#include|public |private |function |return |for \(|if \(|while \(|var |let |const |SELECT |INSERT |UPDATE |CREATE TABLE|\}|</?[a-zA-Z][a-zA-Z0-9]*[ >/]|.*[;{]\s*$)"),
             code_inline: r(r"\bdef \w+\(|\bfunction \w*\s*\(|console\.log\(|System\.out\.|#include\s*<|\bprint\(|\bSELECT\b[^\n]{1,80}\bFROM\b|=>\s*\{|\bfn \w+\(|\bpublic static void\b"),
             latex: r(r"\\(frac|sqrt|sum|int|prod|lim|alpha|beta|theta|pi|cdot|times|leq|geq|neq|begin\{(equation|align))|\$[^$\n]{1,80}[\^_=][^$\n]{0,80}\$"),
             arithmetic: r(r"\d\s*[-+*/×÷^]\s*\(?\d[\d.]*\)?\s*=\s*-?\d|<<[^<>]*=[^<>]*>>|\b[xyzn]\s*[\^²³]|\b\d*[xy]\s*[-+]\s*\d+\s*=|\bsolve for\b"),
@@ -129,6 +129,11 @@ fn is_code(text: &str, p: &Patterns) -> bool {
         return true;
     }
     p.code_line.find_iter(text).take(2).count() >= 2 && text.lines().count() >= 2
+}
+
+/// Whether a text is (mostly) code or markup, for checks that misfire on it.
+pub fn looks_like_code(text: &str) -> bool {
+    is_code(text, patterns())
 }
 
 /// LaTeX, a worked equation (`48/2 = 24`), algebra (`x^2`, `2x + 3 =`), or a maths word

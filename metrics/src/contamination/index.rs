@@ -81,7 +81,10 @@ impl Default for ContaminationConfig {
             near: true,
             paraphrase: true,
             near_config: NearConfig {
-                shingling: crate::dedup::shingle::Shingling { kind: crate::dedup::shingle::ShingleKind::Word, size: 3 },
+                shingling: crate::dedup::shingle::Shingling {
+                    kind: crate::dedup::shingle::ShingleKind::Word,
+                    size: 3,
+                },
                 ..NearConfig::default()
             },
             near_threshold: 0.7,
@@ -106,7 +109,13 @@ pub struct BenchmarkIndex {
 
 impl std::fmt::Debug for BenchmarkIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BenchmarkIndex({} benchmarks, {} views, {} n-grams)", self.benchmarks.len(), self.views.len(), self.ngrams.len())
+        write!(
+            f,
+            "BenchmarkIndex({} benchmarks, {} views, {} n-grams)",
+            self.benchmarks.len(),
+            self.views.len(),
+            self.ngrams.len()
+        )
     }
 }
 
@@ -125,19 +134,30 @@ impl BenchmarkIndex {
         let benchmarks_ref = &benchmarks;
         for (b, bench) in benchmarks_ref.iter().enumerate() {
             for (i, item) in bench.items.iter().enumerate() {
-                let both = item.answer.as_ref().map(|a| format!("{}\n{}", item.question, a));
+                let both = item
+                    .answer
+                    .as_ref()
+                    .map(|a| format!("{}\n{}", item.question, a));
                 let texts = [
                     (ViewKind::Question, Some(item.question.as_str())),
                     (ViewKind::Answer, item.answer.as_deref()),
                     (ViewKind::Both, both.as_deref()),
                 ];
                 for (kind, text) in texts {
-                    let Some(text) = text.filter(|t| !t.trim().is_empty()) else { continue };
+                    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+                        continue;
+                    };
                     let id = views.len() as u32;
                     let shingles = signatures.push(Some(text), &mut scratch);
                     words.fill(text);
                     let n = n_for(words.len(), kind == ViewKind::Answer);
-                    views.push(View { bench: b as u16, item: i as u32, kind, shingles: shingles as u32, near: n.is_some() });
+                    views.push(View {
+                        bench: b as u16,
+                        item: i as u32,
+                        kind,
+                        shingles: shingles as u32,
+                        near: n.is_some(),
+                    });
                     if let (Some(n), false) = (n, kind == ViewKind::Both) {
                         ngrams.add(id, &words, n);
                     }
@@ -148,14 +168,18 @@ impl BenchmarkIndex {
             }
         }
         let rows = config.near_config.rows();
-        let mut bands: Vec<FastMap<u32, Vec<u32>>> = (0..config.near_config.bands).map(|_| FastMap::default()).collect();
+        let mut bands: Vec<FastMap<u32, Vec<u32>>> = (0..config.near_config.bands)
+            .map(|_| FastMap::default())
+            .collect();
         for (v, view) in views.iter().enumerate() {
             if !signatures.present(v) || !view.near {
                 continue;
             }
             let sig = signatures.signature(v);
             for (band, map) in bands.iter_mut().enumerate() {
-                map.entry(band_key(&sig[band * rows..(band + 1) * rows])).or_default().push(v as u32);
+                map.entry(band_key(&sig[band * rows..(band + 1) * rows]))
+                    .or_default()
+                    .push(v as u32);
             }
         }
         let (mut question_vectors, mut question_views) = (Vec::new(), Vec::new());
@@ -163,7 +187,9 @@ impl BenchmarkIndex {
         if let Some(e) = &embedder {
             for chunk in questions.chunks(e.batch_size().max(1)) {
                 let texts: Vec<&str> = chunk.iter().map(|q| q.1).collect();
-                let v = e.embed(&texts).map_err(|err| format!("embedding benchmark questions: {err}"))?;
+                let v = e
+                    .embed(&texts)
+                    .map_err(|err| format!("embedding benchmark questions: {err}"))?;
                 for ((id, _), row) in chunk.iter().zip(v.chunks_exact(e.dim())) {
                     if row.iter().any(|x| *x != 0.0) {
                         question_vectors.extend_from_slice(row);
@@ -196,8 +222,19 @@ impl BenchmarkIndex {
     }
 
     pub fn describe(&self) -> String {
-        let names: Vec<String> =
-            self.benchmarks.iter().map(|b| format!("{} ({} items from {}; {})", b.name, b.items.len(), b.path, b.fields)).collect();
+        let names: Vec<String> = self
+            .benchmarks
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} ({} items from {}; {})",
+                    b.name,
+                    b.items.len(),
+                    b.path,
+                    b.fields
+                )
+            })
+            .collect();
         let c = &self.config;
         format!(
             "Benchmarks: {}. Strengths: exact word n-grams ({}; 13-grams, 8-grams for questions of 8-12 words, none below), \
@@ -238,7 +275,16 @@ pub fn band_key(part: &[u8]) -> u32 {
 
 /// A benchmark name fit for metric ids: `GSM8K test.jsonl` -> `gsm8k_test`.
 pub fn benchmark_name(file_stem: &str) -> String {
-    let mut s: String = file_stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    let mut s: String = file_stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
     while s.contains("__") {
         s = s.replace("__", "_");
     }

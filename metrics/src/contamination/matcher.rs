@@ -83,7 +83,11 @@ impl BenchmarkIndex {
                 for m in self.ngrams.find(&s.words, &mut s.hits) {
                     let (_, item) = self.item(m.view);
                     let v = &self.views[m.view as usize];
-                    let src = if v.kind == ViewKind::Answer { item.answer.as_deref().unwrap_or("") } else { item.question.as_str() };
+                    let src = if v.kind == ViewKind::Answer {
+                        item.answer.as_deref().unwrap_or("")
+                    } else {
+                        item.question.as_str()
+                    };
                     s.view_words.fill(src);
                     let share = m.matched_words as f32 / s.view_words.len().max(1) as f32;
                     out.push(Hit {
@@ -119,7 +123,9 @@ impl BenchmarkIndex {
         }
         let n_shingles = s.near.shingles.len();
         s.sig.clear();
-        self.signatures.hasher().signature_into(&s.near.shingles, &mut s.near.mins, &mut s.sig);
+        self.signatures
+            .hasher()
+            .signature_into(&s.near.shingles, &mut s.near.mins, &mut s.sig);
         let rows = cfg.rows();
         s.cands.clear();
         for (band, map) in self.bands.iter().enumerate() {
@@ -160,10 +166,19 @@ pub fn best_per_item(index: &BenchmarkIndex, mut hits: Vec<Hit>) -> Vec<Hit> {
         (v.bench, v.item)
     };
     hits.sort_by(|a, b| {
-        key(a).cmp(&key(b)).then(a.strength.cmp(&b.strength)).then(b.score.total_cmp(&a.score)).then(a.turn.cmp(&b.turn))
+        key(a)
+            .cmp(&key(b))
+            .then(a.strength.cmp(&b.strength))
+            .then(b.score.total_cmp(&a.score))
+            .then(a.turn.cmp(&b.turn))
     });
     hits.dedup_by(|b, a| key(a) == key(b));
-    hits.sort_by(|a, b| a.strength.cmp(&b.strength).then(b.score.total_cmp(&a.score)).then(key(a).cmp(&key(b))));
+    hits.sort_by(|a, b| {
+        a.strength
+            .cmp(&b.strength)
+            .then(b.score.total_cmp(&a.score))
+            .then(key(a).cmp(&key(b)))
+    });
     hits
 }
 
@@ -178,8 +193,12 @@ pub struct Paraphraser<'a> {
 impl<'a> Paraphraser<'a> {
     /// `None` when the index has no embedder or no question vectors.
     pub fn new(index: &'a BenchmarkIndex) -> Option<Self> {
-        (index.embedder.is_some() && !index.question_views.is_empty())
-            .then(|| Paraphraser { index, pending: Vec::new(), tile: Vec::new(), error: None })
+        (index.embedder.is_some() && !index.question_views.is_empty()).then(|| Paraphraser {
+            index,
+            pending: Vec::new(),
+            tile: Vec::new(),
+            error: None,
+        })
     }
 
     /// The queue of turns waiting to be embedded (callers that keep the paraphraser only
@@ -206,7 +225,9 @@ impl<'a> Paraphraser<'a> {
     /// Embeds what is queued: for each turn, its most similar benchmark question when
     /// the similarity reaches the threshold.
     pub fn flush(&mut self) -> Vec<(u64, Hit)> {
-        let Some(e) = self.index.embedder.as_ref() else { return Vec::new() };
+        let Some(e) = self.index.embedder.as_ref() else {
+            return Vec::new();
+        };
         if self.pending.is_empty() || self.error.is_some() {
             self.pending.clear();
             return Vec::new();
@@ -226,7 +247,10 @@ impl<'a> Paraphraser<'a> {
         let mut out = Vec::new();
         for (i, (seq, turn, text)) in self.pending.iter().enumerate() {
             let row = &self.tile[i * nq..(i + 1) * nq];
-            let (best, sim) = row.iter().enumerate().fold((0, f32::MIN), |b, (j, &s)| if s > b.1 { (j, s) } else { b });
+            let (best, sim) =
+                row.iter()
+                    .enumerate()
+                    .fold((0, f32::MIN), |b, (j, &s)| if s > b.1 { (j, s) } else { b });
             if sim >= self.index.config.paraphrase_threshold {
                 out.push((
                     *seq,

@@ -22,13 +22,22 @@ use crate::result::{Example, ExampleGroup, Outputs};
 use crate::stats::rate;
 use std::sync::Arc;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "contamination", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "contamination",
+    docs,
+    make,
+};
 
 /// Evidence kept per benchmark for the examples, before the best are chosen.
 const KEPT_EVIDENCE: usize = 200;
 
 fn docs() -> Vec<MetricDoc> {
-    let d = |id, definition, direction| MetricDoc { id, definition, direction, provenance: Provenance::Basic };
+    let d = |id, definition, direction| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance: Provenance::Basic,
+    };
     use Direction::*;
     vec![
         d("contamination.<benchmark>.rate", "Share of analysed records holding an item of this benchmark (given with --benchmark; the name is the file name in lower case), found by exact word n-gram overlap (13-grams; 8-grams for benchmark questions of 8-12 words) or by MinHash near match (at least 70% of the word 3-grams of a benchmark question, answer or both estimated to be inside one turn; questions of 8+ words, answers of 13+). Every turn counts, system prompt and later turns included.", LowerIsBetter),
@@ -87,7 +96,11 @@ pub struct Contamination {
 impl Contamination {
     fn new(index: Arc<BenchmarkIndex>, max_examples: usize) -> Self {
         Contamination {
-            per: index.benchmarks.iter().map(|_| PerBench::default()).collect(),
+            per: index
+                .benchmarks
+                .iter()
+                .map(|_| PerBench::default())
+                .collect(),
             index,
             scratch: MatchScratch::default(),
             strong: FastMap::default(),
@@ -191,27 +204,45 @@ impl Metric for Contamination {
             out.set(format!("contamination.{name}.rate"), rate(p.count, n));
             out.set(format!("contamination.{name}.count"), p.count as f64);
             out.set(format!("contamination.{name}.items"), p.items.len() as f64);
-            out.set(format!("contamination.{name}.paraphrase_candidates"), p.paraphrase as f64);
-            p.evidence.sort_by(|a, b| a.0.strength.cmp(&b.0.strength).then(b.0.score.total_cmp(&a.0.score)));
+            out.set(
+                format!("contamination.{name}.paraphrase_candidates"),
+                p.paraphrase as f64,
+            );
+            p.evidence.sort_by(|a, b| {
+                a.0.strength
+                    .cmp(&b.0.strength)
+                    .then(b.0.score.total_cmp(&a.0.score))
+            });
             let examples: Vec<Example> = p
                 .evidence
                 .iter()
                 .take(self.max_examples.max(1) * 2)
                 .map(|(h, id, origin)| {
                     let (_, item) = index.item(h.view);
-                    let turn = if h.turn == 0 { "system prompt".to_string() } else { format!("turn {}", h.turn) };
+                    let turn = if h.turn == 0 {
+                        "system prompt".to_string()
+                    } else {
+                        format!("turn {}", h.turn)
+                    };
                     Example {
                         record_id: id.clone(),
                         origin: origin.clone(),
                         text: h.span.clone(),
-                        note: Some(format!("{name} item {} · {} · {turn} · {}", item.id, h.strength.as_str(), h.detail)),
+                        note: Some(format!(
+                            "{name} item {} · {} · {turn} · {}",
+                            item.id,
+                            h.strength.as_str(),
+                            h.detail
+                        )),
                     }
                 })
                 .collect();
             if !examples.is_empty() {
                 out.examples.push(ExampleGroup {
                     metric: format!("contamination.{name}.rate"),
-                    title: format!("Training records holding {name} items (strongest evidence first)"),
+                    title: format!(
+                        "Training records holding {name} items (strongest evidence first)"
+                    ),
                     examples,
                 });
             }
@@ -220,10 +251,15 @@ impl Metric for Contamination {
         out.set("contamination.any.count", self.any as f64);
         out.set("contamination.any.ngram_count", self.ngram as f64);
         out.set("contamination.any.near_count", self.near as f64);
-        out.set("contamination.any.paraphrase_candidates", self.para_records.len() as f64);
+        out.set(
+            "contamination.any.paraphrase_candidates",
+            self.para_records.len() as f64,
+        );
         let mut method = index.describe();
         if let Some(e) = &self.error {
-            method.push_str(&format!(" Paraphrase check stopped: the embedder failed ({e})."));
+            method.push_str(&format!(
+                " Paraphrase check stopped: the embedder failed ({e})."
+            ));
         }
         out.methods.insert("contamination".into(), method);
     }

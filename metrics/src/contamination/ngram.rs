@@ -86,7 +86,10 @@ pub fn for_each_ngram(hashes: &[u64], n: usize, mut f: impl FnMut(usize, u64)) {
     }
     f(0, finish(h, n));
     for i in n..hashes.len() {
-        h = h.wrapping_sub(hashes[i - n].wrapping_mul(top)).wrapping_mul(BASE).wrapping_add(hashes[i]);
+        h = h
+            .wrapping_sub(hashes[i - n].wrapping_mul(top))
+            .wrapping_mul(BASE)
+            .wrapping_add(hashes[i]);
         f(i + 1 - n, finish(h, n));
     }
 }
@@ -179,7 +182,12 @@ impl NgramIndex {
                 }
                 j += 1;
             }
-            out.push(NgramMatch { view, n: n_used, matched_words: covered, span: best });
+            out.push(NgramMatch {
+                view,
+                n: n_used,
+                matched_words: covered,
+                span: best,
+            });
             i = j;
         }
         out.sort_by_key(|m| (std::cmp::Reverse(m.matched_words), m.view));

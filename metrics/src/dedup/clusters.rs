@@ -26,7 +26,11 @@ pub struct Clusters {
 impl Clusters {
     /// Groups of two or more from `uf`. `rank(i)` orders candidates for representative
     /// (higher wins, earlier index breaks ties); `sim(i, rep)` scores each member.
-    pub fn build(uf: &mut UnionFind, rank: impl Fn(u32) -> u64, sim: impl Fn(u32, u32) -> f32) -> Clusters {
+    pub fn build(
+        uf: &mut UnionFind,
+        rank: impl Fn(u32) -> u64,
+        sim: impl Fn(u32, u32) -> f32,
+    ) -> Clusters {
         let n = uf.len();
         let mut size = vec![0u32; n];
         for i in 0..n as u32 {
@@ -53,16 +57,29 @@ impl Clusters {
             .map(|(id, m)| {
                 // max_by_key keeps the last maximum; iterate in reverse so the first wins.
                 let rep = *m.iter().rev().max_by_key(|&&i| rank(i)).expect("non-empty");
-                let members = m.iter().map(|&i| (i, if i == rep { 1.0 } else { sim(i, rep) })).collect();
-                Cluster { id: id as u32, representative: rep, members }
+                let members = m
+                    .iter()
+                    .map(|&i| (i, if i == rep { 1.0 } else { sim(i, rep) }))
+                    .collect();
+                Cluster {
+                    id: id as u32,
+                    representative: rep,
+                    members,
+                }
             })
             .collect();
-        Clusters { clusters, cluster_of }
+        Clusters {
+            clusters,
+            cluster_of,
+        }
     }
 
     /// Records that dedup removes: every member that is not its cluster's representative.
     pub fn removed(&self) -> u64 {
-        self.clusters.iter().map(|c| c.members.len() as u64 - 1).sum()
+        self.clusters
+            .iter()
+            .map(|c| c.members.len() as u64 - 1)
+            .sum()
     }
 
     /// The representative kept in place of record `i`, if `i` is removed.
@@ -94,7 +111,14 @@ mod tests {
         let lens = [0u64, 10, 30, 7, 30, 7];
         let c = Clusters::build(&mut uf, |i| lens[i as usize], |_, _| 0.9);
         assert_eq!(c.clusters.len(), 2);
-        assert_eq!(c.clusters[0].members.iter().map(|m| m.0).collect::<Vec<_>>(), vec![1, 2, 4]);
+        assert_eq!(
+            c.clusters[0]
+                .members
+                .iter()
+                .map(|m| m.0)
+                .collect::<Vec<_>>(),
+            vec![1, 2, 4]
+        );
         assert_eq!(c.clusters[0].representative, 2);
         assert_eq!(c.clusters[1].representative, 3);
         assert_eq!(c.removed(), 3);

@@ -27,7 +27,12 @@ pub struct NearConfig {
 /// decided by the verification threshold, not by banding luck.
 impl Default for NearConfig {
     fn default() -> Self {
-        NearConfig { num_perm: 128, bands: 32, shingling: Shingling::default(), threshold: 0.7 }
+        NearConfig {
+            num_perm: 128,
+            bands: 32,
+            shingling: Shingling::default(),
+            threshold: 0.7,
+        }
     }
 }
 
@@ -39,16 +44,25 @@ impl NearConfig {
     /// Checks the settings; the message names the flag to change.
     pub fn validate(&self) -> Result<(), String> {
         if self.num_perm == 0 || self.num_perm > 1024 {
-            return Err(format!("--num-perm must be in 1..=1024, got {}", self.num_perm));
+            return Err(format!(
+                "--num-perm must be in 1..=1024, got {}",
+                self.num_perm
+            ));
         }
         if self.bands == 0 || self.bands > self.num_perm {
-            return Err(format!("--bands must be in 1..={} (the permutations), got {}", self.num_perm, self.bands));
+            return Err(format!(
+                "--bands must be in 1..={} (the permutations), got {}",
+                self.num_perm, self.bands
+            ));
         }
         if self.shingling.size == 0 {
             return Err("--shingle-size must be at least 1".into());
         }
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(format!("--near-threshold must be in (0, 1], got {}", self.threshold));
+            return Err(format!(
+                "--near-threshold must be in (0, 1], got {}",
+                self.threshold
+            ));
         }
         Ok(())
     }
@@ -121,7 +135,8 @@ impl SignatureStore {
             self.present.push(false);
             return 0;
         }
-        self.hasher.signature_into(&s.shingles, &mut s.mins, &mut self.sigs);
+        self.hasher
+            .signature_into(&s.shingles, &mut s.mins, &mut self.sigs);
         self.present.push(true);
         s.shingles.len()
     }

@@ -84,7 +84,9 @@ mod tests {
     use super::*;
 
     fn set(range: std::ops::Range<u64>) -> Vec<u64> {
-        range.map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes())).collect()
+        range
+            .map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()))
+            .collect()
     }
 
     #[test]
@@ -98,7 +100,10 @@ mod tests {
             h.signature_into(&a, &mut mins, &mut sa);
             h.signature_into(&b, &mut mins, &mut sb);
             let est = estimate_jaccard(&sa, &sb);
-            assert!((est - expect).abs() < 0.08, "overlap {overlap}: {est} vs {expect}");
+            assert!(
+                (est - expect).abs() < 0.08,
+                "overlap {overlap}: {est} vs {expect}"
+            );
         }
     }
 

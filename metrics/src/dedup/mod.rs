@@ -50,11 +50,24 @@ impl Default for DedupConfig {
     }
 }
 
-pub const NEAR_SPEC: MetricSpec = MetricSpec { family: "dedup.near", docs: near_docs, make: near::make };
-pub const SEMANTIC_SPEC: MetricSpec = MetricSpec { family: "dedup.semantic", docs: semantic_docs, make: semantic::make };
+pub const NEAR_SPEC: MetricSpec = MetricSpec {
+    family: "dedup.near",
+    docs: near_docs,
+    make: near::make,
+};
+pub const SEMANTIC_SPEC: MetricSpec = MetricSpec {
+    family: "dedup.semantic",
+    docs: semantic_docs,
+    make: semantic::make,
+};
 
 fn d(id: &'static str, definition: &'static str, direction: Direction) -> MetricDoc {
-    MetricDoc { id, definition, direction, provenance: Provenance::Basic }
+    MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance: Provenance::Basic,
+    }
 }
 
 fn near_docs() -> Vec<MetricDoc> {

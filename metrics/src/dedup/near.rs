@@ -4,7 +4,7 @@
 use super::clusters::Clusters;
 use super::lsh::{NearConfig, Scratch, SignatureStore};
 use super::parts::{response_chars, Part, PARTS};
-use super::report::write_part;
+use super::report::{write_part, PartReport};
 use super::snippets::Snippets;
 use super::union_find::UnionFind;
 use crate::record::Record;
@@ -43,7 +43,11 @@ impl NearDup {
 pub fn cluster_store(store: &SignatureStore, resp_len: &[u32]) -> Clusters {
     let mut uf = UnionFind::new(store.len());
     store.link(&mut uf, |_, _| true);
-    Clusters::build(&mut uf, |i| u64::from(resp_len[i as usize]), |i, j| store.similarity(i as usize, j as usize))
+    Clusters::build(
+        &mut uf,
+        |i| u64::from(resp_len[i as usize]),
+        |i, j| store.similarity(i as usize, j as usize),
+    )
 }
 
 impl Metric for NearDup {
@@ -55,7 +59,9 @@ impl Metric for NearDup {
             let text = part.text(r);
             store.push(text.as_deref(), &mut self.scratch);
             if part == Part::Sample {
-                let sig = store.present(seq as usize).then(|| store.signature(seq as usize));
+                let sig = store
+                    .present(seq as usize)
+                    .then(|| store.signature(seq as usize));
                 let display = r.instruction().or(r.response()).unwrap_or_default();
                 self.snippets.offer(seq, r, display, sig, self.cfg.rows());
             }
@@ -66,7 +72,18 @@ impl Metric for NearDup {
         for (store, part) in self.stores.iter().zip(PARTS) {
             let clusters = cluster_store(store, &self.resp_len);
             let snippets = (part == Part::Sample).then_some(&self.snippets);
-            write_part(out, "dedup.near", "Near", part, &clusters, self.n, snippets, self.max_examples);
+            write_part(
+                out,
+                PartReport {
+                    family: "dedup.near",
+                    kind: "Near",
+                    part,
+                    clusters: &clusters,
+                    records: self.n,
+                    snippets,
+                    max_examples: self.max_examples,
+                },
+            );
         }
         out.methods.insert("dedup.near".into(), self.cfg.describe());
     }

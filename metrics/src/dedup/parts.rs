@@ -39,7 +39,12 @@ impl Part {
             Part::Response => r.response().map(Cow::Borrowed),
             Part::Sample => {
                 let mut s = String::new();
-                for t in r.system.iter().map(String::as_str).chain(r.conversation().map(|t| t.text.as_str())) {
+                for t in r
+                    .system
+                    .iter()
+                    .map(String::as_str)
+                    .chain(r.conversation().map(|t| t.text.as_str()))
+                {
                     if !s.is_empty() {
                         s.push('\n');
                     }
@@ -53,5 +58,6 @@ impl Part {
 
 /// Response length in characters: what the representative rule ranks by.
 pub fn response_chars(r: &Record) -> u32 {
-    r.response().map_or(0, |s| s.chars().count().min(u32::MAX as usize) as u32)
+    r.response()
+        .map_or(0, |s| s.chars().count().min(u32::MAX as usize) as u32)
 }

@@ -10,7 +10,7 @@
 
 use super::clusters::Clusters;
 use super::parts::{response_chars, PARTS};
-use super::report::write_part;
+use super::report::{write_part, PartReport};
 use super::snippets::Snippets;
 use super::union_find::UnionFind;
 use crate::cluster::{dbscan, DbscanParams, Rows};
@@ -34,7 +34,15 @@ pub struct Vectors {
 impl Vectors {
     pub fn new(embedder: Arc<dyn Embedder>) -> Self {
         let dim = embedder.dim();
-        Vectors { embedder, fitted: false, dim, pending: Vec::new(), data: Vec::new(), seq_of_row: Vec::new(), error: None }
+        Vectors {
+            embedder,
+            fitted: false,
+            dim,
+            pending: Vec::new(),
+            data: Vec::new(),
+            seq_of_row: Vec::new(),
+            error: None,
+        }
     }
 
     pub fn dim(&self) -> usize {
@@ -81,7 +89,10 @@ impl Vectors {
         let mut uf = UnionFind::new(n);
         if !self.seq_of_row.is_empty() {
             let rows = Rows::new(&self.data, self.dim);
-            let params = DbscanParams { eps: (1.0 - threshold).max(1e-6), min_samples: 2 };
+            let params = DbscanParams {
+                eps: (1.0 - threshold).max(1e-6),
+                min_samples: 2,
+            };
             let c = dbscan(rows, params, crate::cluster::Search::Auto);
             let mut first_of_label: Vec<Option<u32>> = vec![None; c.n_clusters];
             for (row, &l) in c.labels.iter().enumerate() {
@@ -100,7 +111,10 @@ impl Vectors {
         }
         let cos = |i: u32, j: u32| -> f32 {
             let (a, b) = (row_of[i as usize] as usize, row_of[j as usize] as usize);
-            let (ra, rb) = (&self.data[a * self.dim..(a + 1) * self.dim], &self.data[b * self.dim..(b + 1) * self.dim]);
+            let (ra, rb) = (
+                &self.data[a * self.dim..(a + 1) * self.dim],
+                &self.data[b * self.dim..(b + 1) * self.dim],
+            );
             ra.iter().zip(rb).map(|(x, y)| x * y).sum()
         };
         Clusters::build(&mut uf, |i| u64::from(resp_len[i as usize]), cos)
@@ -121,7 +135,10 @@ pub struct SemanticDup {
 pub fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     let embedder = c.embedder.clone().unwrap_or_else(default_embedder);
     Box::new(SemanticDup {
-        parts: PARTS.iter().map(|_| Vectors::new(embedder.clone())).collect(),
+        parts: PARTS
+            .iter()
+            .map(|_| Vectors::new(embedder.clone()))
+            .collect(),
         resp_len: Vec::new(),
         snippets: Snippets::new(c.example_chars),
         threshold: c.dedup.semantic_threshold,
@@ -141,7 +158,13 @@ impl Metric for SemanticDup {
         let seq = self.n as u32;
         self.n += 1;
         self.resp_len.push(response_chars(r));
-        self.snippets.offer(seq, r, r.instruction().or(r.response()).unwrap_or_default(), None, 1);
+        self.snippets.offer(
+            seq,
+            r,
+            r.instruction().or(r.response()).unwrap_or_default(),
+            None,
+            1,
+        );
         for (v, part) in self.parts.iter_mut().zip(PARTS) {
             if let Some(t) = part.text(r) {
                 v.push(seq, t.into_owned());
@@ -158,17 +181,34 @@ impl Metric for SemanticDup {
         for (v, part) in self.parts.iter_mut().zip(PARTS) {
             v.flush();
             if let Some(e) = &v.error {
-                out.methods.insert("dedup.semantic".into(), format!("not computed: the embedder failed ({e})"));
+                out.methods.insert(
+                    "dedup.semantic".into(),
+                    format!("not computed: the embedder failed ({e})"),
+                );
                 return;
             }
             name = v.embedder.name().to_string();
             let clusters = v.clusters(n, self.threshold, &self.resp_len);
             let snippets = (part == super::parts::Part::Sample).then_some(&self.snippets);
-            write_part(out, "dedup.semantic", "Semantic", part, &clusters, self.n, snippets, self.max_examples);
+            write_part(
+                out,
+                PartReport {
+                    family: "dedup.semantic",
+                    kind: "Semantic",
+                    part,
+                    clusters: &clusters,
+                    records: self.n,
+                    snippets,
+                    max_examples: self.max_examples,
+                },
+            );
         }
         out.set("dedup.semantic.records", self.n as f64);
         let scope = if self.seen > self.n {
-            format!("the first {} of {} records (raise --semantic-max-records to cover more)", self.n, self.seen)
+            format!(
+                "the first {} of {} records (raise --semantic-max-records to cover more)",
+                self.n, self.seen
+            )
         } else {
             format!("all {} records", self.n)
         };

@@ -44,7 +44,10 @@ pub struct Shingling {
 /// 5-grams degrade gracefully with a single edit on short texts.
 impl Default for Shingling {
     fn default() -> Self {
-        Shingling { kind: ShingleKind::Char, size: 5 }
+        Shingling {
+            kind: ShingleKind::Char,
+            size: 5,
+        }
     }
 }
 
@@ -94,7 +97,11 @@ pub fn shingles(norm: &str, cfg: Shingling, out: &mut Vec<u64>) {
                     out.extend(b.windows(k).map(xxh3_64));
                 }
             } else {
-                let starts: Vec<usize> = norm.char_indices().map(|(i, _)| i).chain([norm.len()]).collect();
+                let starts: Vec<usize> = norm
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([norm.len()])
+                    .collect();
                 let chars = starts.len() - 1;
                 if chars <= k {
                     out.push(xxh3_64(norm.as_bytes()));
@@ -145,11 +152,32 @@ mod tests {
     #[test]
     fn shingle_counts() {
         let mut out = Vec::new();
-        shingles("abcdefg", Shingling { kind: ShingleKind::Char, size: 5 }, &mut out);
+        shingles(
+            "abcdefg",
+            Shingling {
+                kind: ShingleKind::Char,
+                size: 5,
+            },
+            &mut out,
+        );
         assert_eq!(out.len(), 3);
-        shingles("one two three four", Shingling { kind: ShingleKind::Word, size: 3 }, &mut out);
+        shingles(
+            "one two three four",
+            Shingling {
+                kind: ShingleKind::Word,
+                size: 3,
+            },
+            &mut out,
+        );
         assert_eq!(out.len(), 2);
-        shingles("one two", Shingling { kind: ShingleKind::Word, size: 3 }, &mut out);
+        shingles(
+            "one two",
+            Shingling {
+                kind: ShingleKind::Word,
+                size: 3,
+            },
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         shingles("", Shingling::default(), &mut out);
         assert!(out.is_empty());

@@ -31,7 +31,11 @@ pub struct Snippets {
 
 impl Snippets {
     pub fn new(chars: usize) -> Self {
-        Snippets { filter: vec![0; FILTER_BITS / 64], kept: FastMap::default(), chars }
+        Snippets {
+            filter: vec![0; FILTER_BITS / 64],
+            kept: FastMap::default(),
+            chars,
+        }
     }
 
     /// `sig` is the record's signature (None without one), `rows` the LSH rows per band.
@@ -39,7 +43,8 @@ impl Snippets {
         let mut likely = false;
         if let Some(sig) = sig {
             for (band, part) in sig.chunks(rows.max(1)).take(FILTER_BANDS).enumerate() {
-                let h = xxhash_rust::xxh3::xxh3_64_with_seed(part, band as u64) as usize % FILTER_BITS;
+                let h =
+                    xxhash_rust::xxh3::xxh3_64_with_seed(part, band as u64) as usize % FILTER_BITS;
                 let (w, b) = (h / 64, 1u64 << (h % 64));
                 likely |= self.filter[w] & b != 0;
                 self.filter[w] |= b;
@@ -48,7 +53,11 @@ impl Snippets {
         if (seq < KEEP_ALL || likely) && self.kept.len() < MAX_SNIPPETS {
             self.kept.insert(
                 seq,
-                Snippet { id: r.id.clone(), origin: r.origin.to_string(), text: truncate_chars(text, self.chars) },
+                Snippet {
+                    id: r.id.clone(),
+                    origin: r.origin.to_string(),
+                    text: truncate_chars(text, self.chars),
+                },
             );
         }
     }

@@ -45,7 +45,11 @@ pub fn pairwise_cosines(rows: &[f32], dim: usize) -> Vec<f64> {
     let mut out = Vec::with_capacity(n * n.saturating_sub(1) / 2);
     for i in 0..n {
         for j in i + 1..n {
-            let d: f32 = rows[i * dim..(i + 1) * dim].iter().zip(&rows[j * dim..(j + 1) * dim]).map(|(x, y)| x * y).sum();
+            let d: f32 = rows[i * dim..(i + 1) * dim]
+                .iter()
+                .zip(&rows[j * dim..(j + 1) * dim])
+                .map(|(x, y)| x * y)
+                .sum();
             out.push(d as f64);
         }
     }

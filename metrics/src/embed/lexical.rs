@@ -23,17 +23,11 @@ const HASH_SEED: u64 = 0xC4A2_0000;
 /// Nonzero projection entries per bucket.
 const FANOUT: usize = 4;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct LexicalEmbedder {
     /// IDF per bucket; `None` until fitted.
     idf: Option<Arc<Vec<f32>>>,
     fitted_on: usize,
-}
-
-impl Default for LexicalEmbedder {
-    fn default() -> Self {
-        LexicalEmbedder { idf: None, fitted_on: 0 }
-    }
 }
 
 impl LexicalEmbedder {
@@ -70,7 +64,11 @@ impl LexicalEmbedder {
 
     fn embed_one(&self, text: &str, out: &mut [f32]) {
         out.iter_mut().for_each(|v| *v = 0.0);
-        for (b, tf) in Self::buckets(text) {
+        // Summed in bucket order: float addition is not associative, and a HashMap's
+        // order changes from run to run, which would change the last digits.
+        let mut buckets: Vec<(u32, u32)> = Self::buckets(text).into_iter().collect();
+        buckets.sort_unstable();
+        for (b, tf) in buckets {
             let w = (1.0 + (tf as f32).ln()) * self.idf.as_ref().map_or(1.0, |idf| idf[b as usize]);
             let h = mix64(b as u64 ^ PROJECTION_SEED);
             for f in 0..FANOUT {
@@ -117,8 +115,14 @@ impl Embedder for LexicalEmbedder {
             }
         }
         let n = sample.len() as f32;
-        let idf = df.iter().map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0).collect();
-        Some(Arc::new(LexicalEmbedder { idf: Some(Arc::new(idf)), fitted_on: sample.len() }))
+        let idf = df
+            .iter()
+            .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+            .collect();
+        Some(Arc::new(LexicalEmbedder {
+            idf: Some(Arc::new(idf)),
+            fitted_on: sample.len(),
+        }))
     }
 }
 
@@ -133,20 +137,48 @@ mod tests {
     #[test]
     fn similar_spellings_are_close_and_output_is_deterministic() {
         let e = LexicalEmbedder::default();
-        let v = e.embed(&["the quick brown fox", "the quick brown foxes", "completely unrelated words here"]).unwrap();
+        let v = e
+            .embed(&[
+                "the quick brown fox",
+                "the quick brown foxes",
+                "completely unrelated words here",
+            ])
+            .unwrap();
         let (a, b, c) = (&v[..DIM], &v[DIM..2 * DIM], &v[2 * DIM..]);
         assert!(cos(a, b) > 0.7);
         assert!(cos(a, b) > cos(a, c) + 0.3);
         assert!((cos(a, a) - 1.0).abs() < 1e-5);
-        assert_eq!(v, e.embed(&["the quick brown fox", "the quick brown foxes", "completely unrelated words here"]).unwrap());
+        assert_eq!(
+            v,
+            e.embed(&[
+                "the quick brown fox",
+                "the quick brown foxes",
+                "completely unrelated words here"
+            ])
+            .unwrap()
+        );
     }
 
     #[test]
     fn fitting_downweights_common_ngrams() {
-        let sample = ["common words everywhere alpha", "common words everywhere beta", "common words everywhere gamma"];
+        let sample = [
+            "common words everywhere alpha",
+            "common words everywhere beta",
+            "common words everywhere gamma",
+        ];
         let fitted = LexicalEmbedder::default().fit(&sample).unwrap();
-        let v = fitted.embed(&["common words everywhere alpha", "common words everywhere beta"]).unwrap();
-        let raw = LexicalEmbedder::default().embed(&["common words everywhere alpha", "common words everywhere beta"]).unwrap();
+        let v = fitted
+            .embed(&[
+                "common words everywhere alpha",
+                "common words everywhere beta",
+            ])
+            .unwrap();
+        let raw = LexicalEmbedder::default()
+            .embed(&[
+                "common words everywhere alpha",
+                "common words everywhere beta",
+            ])
+            .unwrap();
         assert!(cos(&v[..DIM], &v[DIM..]) < cos(&raw[..DIM], &raw[DIM..]));
     }
 }

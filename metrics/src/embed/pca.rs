@@ -27,19 +27,37 @@ impl Pca {
             }
         }
         mean.iter_mut().for_each(|m| *m /= n.max(1) as f64);
-        let centered: Vec<f64> = data.chunks_exact(dim).flat_map(|r| r.iter().zip(&mean).map(|(v, m)| *v as f64 - m)).collect();
+        let centered: Vec<f64> = data
+            .chunks_exact(dim)
+            .flat_map(|r| r.iter().zip(&mean).map(|(v, m)| *v as f64 - m))
+            .collect();
         let mut cov = vec![0f64; dim * dim];
         // SAFETY: centered is n×dim, cov is dim×dim; Xᵀ is read with swapped strides.
         unsafe {
             matrixmultiply::dgemm(
-                dim, n, dim, 1.0 / n.max(1) as f64,
-                centered.as_ptr(), 1, dim as isize,
-                centered.as_ptr(), dim as isize, 1,
-                0.0, cov.as_mut_ptr(), dim as isize, 1,
+                dim,
+                n,
+                dim,
+                1.0 / n.max(1) as f64,
+                centered.as_ptr(),
+                1,
+                dim as isize,
+                centered.as_ptr(),
+                dim as isize,
+                1,
+                0.0,
+                cov.as_mut_ptr(),
+                dim as isize,
+                1,
             );
         }
         let (components, variance) = top_eigen(&cov, dim, k);
-        Pca { dim, mean: mean.iter().map(|&m| m as f32).collect(), components, variance }
+        Pca {
+            dim,
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            components,
+            variance,
+        }
     }
 
     pub fn k(&self) -> usize {
@@ -49,7 +67,12 @@ impl Pca {
     /// Projects one row onto the components.
     pub fn project(&self, row: &[f32], out: &mut [f32]) {
         for (c, o) in self.components.chunks_exact(self.dim).zip(out.iter_mut()) {
-            *o = c.iter().zip(row).zip(&self.mean).map(|((w, v), m)| w * (v - m)).sum();
+            *o = c
+                .iter()
+                .zip(row)
+                .zip(&self.mean)
+                .map(|((w, v), m)| w * (v - m))
+                .sum();
         }
     }
 }
@@ -58,7 +81,9 @@ impl Pca {
 /// Rayleigh-Ritz step to order them. Signs are fixed (largest entry positive) so results
 /// are identical run to run.
 fn top_eigen(a: &[f64], d: usize, k: usize) -> (Vec<f32>, Vec<f64>) {
-    let mut q: Vec<f64> = (0..k * d).map(|i| (mix64(i as u64) >> 11) as f64 / (1u64 << 53) as f64 - 0.5).collect();
+    let mut q: Vec<f64> = (0..k * d)
+        .map(|i| (mix64(i as u64) >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+        .collect();
     orthonormalize(&mut q, d);
     let mut z = vec![0f64; k * d];
     for _ in 0..ITERS {
@@ -80,8 +105,13 @@ fn top_eigen(a: &[f64], d: usize, k: usize) -> (Vec<f32>, Vec<f64>) {
     let mut comps = vec![0f32; k * d];
     let mut variance = Vec::with_capacity(k);
     for (out, &c) in order.iter().enumerate() {
-        let row: Vec<f64> = (0..d).map(|t| (0..k).map(|i| vecs[i * k + c] * q[i * d + t]).sum()).collect();
-        let big = row.iter().copied().fold(0f64, |m, v| if v.abs() > m.abs() { v } else { m });
+        let row: Vec<f64> = (0..d)
+            .map(|t| (0..k).map(|i| vecs[i * k + c] * q[i * d + t]).sum())
+            .collect();
+        let big = row
+            .iter()
+            .copied()
+            .fold(0f64, |m, v| if v.abs() > m.abs() { v } else { m });
         let sign = if big < 0.0 { -1.0 } else { 1.0 };
         for t in 0..d {
             comps[out * d + t] = (sign * row[t]) as f32;
@@ -95,7 +125,11 @@ fn top_eigen(a: &[f64], d: usize, k: usize) -> (Vec<f32>, Vec<f64>) {
 fn mat_rows(a: &[f64], q: &[f64], d: usize, out: &mut [f64]) {
     for (qi, oi) in q.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
         for (r, o) in oi.iter_mut().enumerate() {
-            *o = a[r * d..(r + 1) * d].iter().zip(qi).map(|(x, y)| x * y).sum();
+            *o = a[r * d..(r + 1) * d]
+                .iter()
+                .zip(qi)
+                .map(|(x, y)| x * y)
+                .sum();
         }
     }
 }
@@ -110,7 +144,10 @@ fn orthonormalize(q: &mut [f64], d: usize) {
                 q[i * d + t] -= dot * q[j * d + t];
             }
         }
-        let norm = (0..d).map(|t| q[i * d + t] * q[i * d + t]).sum::<f64>().sqrt();
+        let norm = (0..d)
+            .map(|t| q[i * d + t] * q[i * d + t])
+            .sum::<f64>()
+            .sqrt();
         if norm > 0.0 {
             q[i * d..(i + 1) * d].iter_mut().for_each(|v| *v /= norm);
         }
@@ -123,7 +160,10 @@ fn jacobi(a: &mut [f64], k: usize) -> (Vec<f64>, Vec<f64>) {
     let mut v = vec![0f64; k * k];
     (0..k).for_each(|i| v[i * k + i] = 1.0);
     for _ in 0..100 {
-        let off: f64 = (0..k).flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| a[i * k + j].powi(2)).sum();
+        let off: f64 = (0..k)
+            .flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[i * k + j].powi(2))
+            .sum();
         if off < 1e-22 {
             break;
         }

@@ -54,7 +54,12 @@ pub struct StaticModel {
 impl StaticModel {
     pub fn new(header: Header, vocab: Vec<String>, vectors: Vec<f32>) -> Self {
         let wordpiece = WordPiece::new(&vocab);
-        StaticModel { header, vocab, vectors, wordpiece }
+        StaticModel {
+            header,
+            vocab,
+            vectors,
+            wordpiece,
+        }
     }
 
     /// Serialises with int8 quantisation (per-row scale `max|v| / 127`).
@@ -69,13 +74,21 @@ impl StaticModel {
             out.extend_from_slice(&(tok.len() as u16).to_le_bytes());
             out.extend_from_slice(tok.as_bytes());
         }
-        let scales: Vec<f32> = self.vectors.chunks_exact(dim).map(|r| r.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0).collect();
+        let scales: Vec<f32> = self
+            .vectors
+            .chunks_exact(dim)
+            .map(|r| r.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0)
+            .collect();
         for s in &scales {
             out.extend_from_slice(&s.to_le_bytes());
         }
         for (row, s) in self.vectors.chunks_exact(dim).zip(&scales) {
             for v in row {
-                let q = if *s > 0.0 { (v / s).round().clamp(-127.0, 127.0) } else { 0.0 };
+                let q = if *s > 0.0 {
+                    (v / s).round().clamp(-127.0, 127.0)
+                } else {
+                    0.0
+                };
                 out.push(q as i8 as u8);
             }
         }
@@ -89,7 +102,9 @@ impl StaticModel {
             return Err(bad("wrong magic (not an ftqa static model)"));
         }
         let hlen = r.u32().ok_or_else(|| bad("truncated header"))? as usize;
-        let header: Header = serde_json::from_slice(r.take(hlen).ok_or_else(|| bad("truncated header"))?).map_err(|e| bad(&e.to_string()))?;
+        let header: Header =
+            serde_json::from_slice(r.take(hlen).ok_or_else(|| bad("truncated header"))?)
+                .map_err(|e| bad(&e.to_string()))?;
         let count = r.u32().ok_or_else(|| bad("truncated vocabulary"))? as usize;
         let mut vocab = Vec::with_capacity(count);
         for _ in 0..count {
@@ -97,9 +112,20 @@ impl StaticModel {
             let tok = r.take(len).ok_or_else(|| bad("truncated vocabulary"))?;
             vocab.push(String::from_utf8(tok.to_vec()).map_err(|_| bad("token is not UTF-8"))?);
         }
-        let scales: Vec<f32> = r.take(count * 4).ok_or_else(|| bad("truncated scales"))?.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-        let q = r.take(count * header.dim).ok_or_else(|| bad("truncated vectors"))?;
-        let vectors = q.chunks_exact(header.dim).zip(&scales).flat_map(|(row, s)| row.iter().map(move |&v| v as i8 as f32 * s)).collect();
+        let scales: Vec<f32> = r
+            .take(count * 4)
+            .ok_or_else(|| bad("truncated scales"))?
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let q = r
+            .take(count * header.dim)
+            .ok_or_else(|| bad("truncated vectors"))?;
+        let vectors = q
+            .chunks_exact(header.dim)
+            .zip(&scales)
+            .flat_map(|(row, s)| row.iter().map(move |&v| v as i8 as f32 * s))
+            .collect();
         Ok(StaticModel::new(header, vocab, vectors))
     }
 }
@@ -116,7 +142,8 @@ impl<'a> Reader<'a> {
         Some(s)
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        self.take(4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     }
     fn u16(&mut self) -> Option<u16> {
         self.take(2).map(|s| u16::from_le_bytes([s[0], s[1]]))
@@ -130,20 +157,31 @@ pub struct StaticEmbedder {
 
 impl fmt::Debug for StaticEmbedder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StaticEmbedder({} tokens × {})", self.model.vocab.len(), self.model.header.dim)
+        write!(
+            f,
+            "StaticEmbedder({} tokens × {})",
+            self.model.vocab.len(),
+            self.model.header.dim
+        )
     }
 }
 
 impl StaticEmbedder {
     pub fn new(model: StaticModel) -> Self {
-        StaticEmbedder { model: Arc::new(model) }
+        StaticEmbedder {
+            model: Arc::new(model),
+        }
     }
 
     /// The model compiled into the binary, parsed once per process.
     pub fn builtin() -> Self {
         static MODEL: OnceLock<Arc<StaticModel>> = OnceLock::new();
-        let model = MODEL.get_or_init(|| Arc::new(StaticModel::from_bytes(BUILTIN).expect("the built-in static model is valid")));
-        StaticEmbedder { model: model.clone() }
+        let model = MODEL.get_or_init(|| {
+            Arc::new(StaticModel::from_bytes(BUILTIN).expect("the built-in static model is valid"))
+        });
+        StaticEmbedder {
+            model: model.clone(),
+        }
     }
 
     pub fn model(&self) -> &StaticModel {
@@ -207,7 +245,10 @@ mod tests {
     use super::*;
 
     fn tiny() -> StaticModel {
-        let vocab: Vec<String> = ["[PAD]", "[UNK]", "cat", "dog", "car"].iter().map(|s| s.to_string()).collect();
+        let vocab: Vec<String> = ["[PAD]", "[UNK]", "cat", "dog", "car"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let vectors = vec![0., 0., 0., 0., 1., 0.1, 0.9, 0.2, 0., 1.];
         let header = Header {
             dim: 2,
@@ -247,7 +288,13 @@ mod tests {
     #[test]
     fn builtin_model_loads_and_is_semantic() {
         let e = StaticEmbedder::builtin();
-        let v = e.embed(&["The cat sat on the mat.", "A kitten rested on the rug.", "Quarterly revenue grew by eight percent."]).unwrap();
+        let v = e
+            .embed(&[
+                "The cat sat on the mat.",
+                "A kitten rested on the rug.",
+                "Quarterly revenue grew by eight percent.",
+            ])
+            .unwrap();
         let d = e.dim();
         let cos = |a: usize, b: usize| (0..d).map(|k| v[a * d + k] * v[b * d + k]).sum::<f32>();
         assert!(cos(0, 1) > cos(0, 2), "{} vs {}", cos(0, 1), cos(0, 2));

@@ -26,7 +26,8 @@ impl Hasher for FastHasher {
         for chunk in bytes.chunks(8) {
             let mut w = [0u8; 8];
             w[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
     }
     fn write_u8(&mut self, i: u8) {
@@ -123,7 +124,11 @@ impl WordPiece {
         let mut pieces: Vec<u32> = Vec::new();
         let mut start = 0;
         while start < word.len() {
-            let map = if start == 0 { &self.starts } else { &self.conts };
+            let map = if start == 0 {
+                &self.starts
+            } else {
+                &self.conts
+            };
             let mut end = word.len();
             let mut found = None;
             while end > start {
@@ -180,10 +185,13 @@ mod tests {
     use super::*;
 
     fn vocab() -> Vec<String> {
-        ["[PAD]", "[UNK]", "the", "cat", "play", "##ing", "##s", ",", "!", "cafe", "中", "un", "##aff", "##able"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "[PAD]", "[UNK]", "the", "cat", "play", "##ing", "##s", ",", "!", "cafe", "中", "un",
+            "##aff", "##able",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     fn ids(text: &str) -> Vec<u32> {

@@ -1,17 +1,20 @@
 //! Instruction and response in different languages.
 //!
-//! `script.mixed_rate` already counts, on every record, pairs whose dominant scripts
-//! differ (a Chinese question answered in English). This check adds what scripts cannot
-//! see, such as an English question answered in Spanish, by identifying the language of
-//! both sides. Identification is the slow step, so, like `language.*`, it runs on a
-//! uniform deterministic sample.
+//! Two checks. Across writing systems, on every record: the response has almost nothing
+//! in the instruction's script (a Chinese question answered wholly in English). Unlike
+//! `script.mixed_rate`, which compares dominant scripts, this ignores responses that
+//! keep the instruction's language but gloss terms in another ("氢（Hydrogen）"). Within
+//! one script (an English question answered in Spanish), scripts cannot tell, so both
+//! sides' languages are identified; that is the slow step, so like `language.*` it runs
+//! on a uniform deterministic sample.
 
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Example, ExampleGroup, Outputs};
 use crate::sample::{mix64, BottomK};
 use crate::stats::rate;
-use crate::text::truncate_chars;
+use crate::text::{is_cjk_char, script_name, truncate_chars};
+use unicode_script::{Script, UnicodeScript};
 
 pub const SPEC: MetricSpec = MetricSpec {
     family: "hygiene.language_mixed",
@@ -21,6 +24,9 @@ pub const SPEC: MetricSpec = MetricSpec {
 
 pub const SAMPLE: usize = 20_000;
 const CHARS: usize = 400;
+/// A response with less than this share of its words in the instruction's script does
+/// not answer in the instruction's language.
+const MIN_SHARE: f64 = 0.1;
 /// Seeds the sampling key so this sample is independent of the `language.*` one.
 const SEED: u64 = 0x6c61_6e67_6d69_7864;
 
@@ -32,15 +38,19 @@ fn docs() -> Vec<MetricDoc> {
         provenance: Provenance::Basic,
     };
     vec![
-        d("hygiene.language_mixed.count", "Samples, in a uniform deterministic sample of up to 20,000, whose instruction and response were both reliably identified (whatlang, first 400 characters each) and are in different languages. Translation tasks are expected here; elsewhere it usually means the response ignores the prompt's language. For the all-records script-level count see script.mixed_rate.", Direction::LowerIsBetter),
-        d("hygiene.language_mixed.rate", "hygiene.language_mixed.count / hygiene.language_mixed.identified.", Direction::LowerIsBetter),
-        d("hygiene.language_mixed.identified", "Sampled samples whose instruction and response languages were both reliably identified (the rate's denominator).", Direction::Neutral),
+        d("hygiene.language_mixed.count", "Samples whose response is written in a different script from the instruction: less than 10% of the response's words are in the instruction's dominant script (a word is a run of letters, or one CJK character). Counted on every record; responses that look like code are not counted. Translation tasks are expected here; elsewhere the response usually ignores the prompt's language. Glossed terms (氢（Hydrogen）) do not count; for any difference of dominant script see script.mixed_rate.", Direction::LowerIsBetter),
+        d("hygiene.language_mixed.rate", "hygiene.language_mixed.count / samples whose instruction and response both have letters.", Direction::LowerIsBetter),
+        d("hygiene.language_mixed.same_script_rate", "Among sampled pairs whose instruction and response share a script used by many languages (Latin, Cyrillic, Arabic, Devanagari) and whose languages whatlang identifies reliably (first 400 characters each), the share in different languages (an English question answered in Spanish). Uniform deterministic sample of up to 20,000 samples.", Direction::LowerIsBetter),
+        d("hygiene.language_mixed.same_script_identified", "Sampled same-script pairs whose two languages were both reliably identified (the denominator of same_script_rate).", Direction::Neutral),
     ]
 }
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(LanguageMixed {
         n: 0,
+        both: 0,
+        cross: 0,
+        cross_examples: Vec::new(),
         sample: BottomK::new(SAMPLE),
         max_examples: c.max_examples,
         chars: c.example_chars,
@@ -56,43 +66,115 @@ struct Pair {
 
 struct LanguageMixed {
     n: u64,
+    both: u64,
+    cross: u64,
+    cross_examples: Vec<Example>,
     sample: BottomK<Pair>,
     max_examples: usize,
     chars: usize,
 }
 
+/// Words per script: a run of letters of one script is one word; each CJK character
+/// (Han, kana, Thai…) is one word, as in `text::word_count`.
+pub fn script_words(s: &str) -> Vec<(&'static str, usize)> {
+    let mut out: Vec<(&'static str, usize)> = Vec::new();
+    let mut run: Option<Script> = None;
+    for c in s.chars() {
+        let sc = c.script();
+        if !c.is_alphabetic() || matches!(sc, Script::Common | Script::Inherited | Script::Unknown)
+        {
+            run = None;
+            continue;
+        }
+        if !is_cjk_char(c) && run == Some(sc) {
+            continue;
+        }
+        run = Some(sc);
+        let name = script_name(sc);
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 += 1,
+            None => out.push((name, 1)),
+        }
+    }
+    out
+}
+
+fn dominant(w: &[(&'static str, usize)]) -> Option<&'static str> {
+    w.iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(n, _)| *n)
+}
+
+fn share(w: &[(&'static str, usize)], script: &str) -> f64 {
+    let total: usize = w.iter().map(|(_, c)| c).sum();
+    let mine = w.iter().find(|(n, _)| *n == script).map_or(0, |(_, c)| *c);
+    if total == 0 {
+        0.0
+    } else {
+        mine as f64 / total as f64
+    }
+}
+
+const MANY_LANGUAGE_SCRIPTS: &[&str] = &["latin", "cyrillic", "arabic", "devanagari"];
+
 impl Metric for LanguageMixed {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
-        let key = mix64(self.n ^ SEED);
-        if !self.sample.accepts(key) {
-            return;
-        }
         let (Some(i), Some(o)) = (r.instruction(), r.response()) else {
             return;
         };
-        if i.trim().is_empty() || o.trim().is_empty() {
+        let (wi, wo) = (script_words(i), script_words(o));
+        let (Some(si), Some(so)) = (dominant(&wi), dominant(&wo)) else {
+            return;
+        };
+        self.both += 1;
+        // Code is written in Latin letters whatever language the request was in.
+        let code = si != so && crate::complexity::structure::looks_like_code(o);
+        if si != so && share(&wo, si) < MIN_SHARE && !code {
+            self.cross += 1;
+            if self.cross_examples.len() < self.max_examples {
+                let shown = format!(
+                    "{}\n---\n{}",
+                    truncate_chars(i, 150),
+                    truncate_chars(o, 150)
+                );
+                self.cross_examples.push(Example {
+                    record_id: r.id.clone(),
+                    origin: r.origin.to_string(),
+                    text: truncate_chars(&shown, self.chars),
+                    note: Some(format!(
+                        "instruction in {si} script, response in {so} ({:.0}% {si})",
+                        share(&wo, si) * 100.0
+                    )),
+                });
+            }
             return;
         }
-        self.sample.offer(
-            key,
-            Pair {
+        if si != so || !MANY_LANGUAGE_SCRIPTS.contains(&si) {
+            return;
+        }
+        let key = mix64(self.n ^ SEED);
+        if self.sample.accepts(key) {
+            let pair = Pair {
                 id: r.id.clone(),
                 origin: r.origin.to_string(),
                 instruction: truncate_chars(i, CHARS),
                 response: truncate_chars(o, CHARS),
-            },
-        );
+            };
+            self.sample.offer(key, pair);
+        }
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
-        let sample = self.sample.into_sorted();
-        if sample.is_empty() {
+        if self.both == 0 {
             return;
         }
+        out.set("hygiene.language_mixed.count", self.cross as f64);
+        out.set("hygiene.language_mixed.rate", rate(self.cross, self.both));
+        let mut examples = self.cross_examples;
+        let sample = self.sample.into_sorted();
         let mut identified = 0u64;
-        let mut mixed = 0u64;
-        let mut examples: Vec<Example> = Vec::new();
+        let mut differ = 0u64;
         for p in &sample {
             let (Some(a), Some(b)) = (
                 whatlang::detect(&p.instruction),
@@ -105,8 +187,8 @@ impl Metric for LanguageMixed {
             }
             identified += 1;
             if a.lang() != b.lang() {
-                mixed += 1;
-                if examples.len() < self.max_examples {
+                differ += 1;
+                if examples.len() < 2 * self.max_examples {
                     let shown = format!(
                         "{}\n---\n{}",
                         truncate_chars(&p.instruction, 150),
@@ -117,7 +199,7 @@ impl Metric for LanguageMixed {
                         origin: p.origin.clone(),
                         text: truncate_chars(&shown, self.chars),
                         note: Some(format!(
-                            "instruction: {}, response: {}",
+                            "same script; instruction {}, response {} (sampled)",
                             a.lang().code(),
                             b.lang().code()
                         )),
@@ -125,9 +207,14 @@ impl Metric for LanguageMixed {
                 }
             }
         }
-        out.set("hygiene.language_mixed.identified", identified as f64);
-        out.set("hygiene.language_mixed.count", mixed as f64);
-        out.set("hygiene.language_mixed.rate", rate(mixed, identified));
+        out.set(
+            "hygiene.language_mixed.same_script_identified",
+            identified as f64,
+        );
+        out.set(
+            "hygiene.language_mixed.same_script_rate",
+            rate(differ, identified),
+        );
         if !examples.is_empty() {
             out.examples.push(ExampleGroup {
                 metric: "hygiene.language_mixed.count".into(),
@@ -137,7 +224,12 @@ impl Metric for LanguageMixed {
         }
         out.methods.insert(
             "hygiene.language_mixed".into(),
-            format!("Instruction and response languages identified by whatlang on the first {CHARS} characters of each, for a uniform deterministic sample of {} of {} samples; {} pairs were reliably identified on both sides.", sample.len(), self.n, identified),
+            format!(
+                "Different scripts: every sample with letters on both sides ({}). Same script: languages identified by whatlang on the first {CHARS} characters of each side for a uniform deterministic sample of {} of the same-script pairs; {} were reliably identified on both sides.",
+                self.both,
+                sample.len(),
+                identified
+            ),
         );
     }
 }
@@ -147,14 +239,8 @@ mod tests {
     use super::*;
     use crate::record::{Origin, Role, Turn};
 
-    #[test]
-    fn flags_a_spanish_answer_to_an_english_question() {
+    fn run(pairs: &[(&str, &str)]) -> Outputs {
         let mut m = make(&AnalysisConfig::default());
-        let pairs = [
-            ("Please describe the weather in the city of London during the winter months.", "London winters are usually cold, grey and wet, with short days and frequent drizzle."),
-            ("Please describe the weather in the city of Madrid during the summer months.", "Los veranos en Madrid son muy calurosos y secos, con temperaturas que superan los cuarenta grados."),
-            ("ok", "fine"),
-        ];
         for (k, (i, o)) in pairs.iter().enumerate() {
             let mut r = Record::new(
                 format!("r{k}"),
@@ -169,14 +255,50 @@ mod tests {
         }
         let mut out = Outputs::default();
         m.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn scripts_and_languages() {
+        let out = run(&[
+            ("列出五个欧洲国家。", "Here are five European countries: France, Germany, Italy, Spain and Portugal."),
+            ("列出三种元素。", "1. 氢（Hydrogen, H） 2. 氦（Helium, He） 3. 锂（Lithium, Li）"),
+            ("提供“vacillation”一词的定义。", "“Vacillation”是指在决定之间犹豫不决。"),
+            ("Please describe the weather in the city of Madrid during the summer months.", "Los veranos en Madrid son muy calurosos y secos, con temperaturas que superan los cuarenta grados."),
+            ("Please describe the weather in the city of London during the winter months.", "London winters are usually cold, grey and wet, with short days and frequent drizzle."),
+            ("ok", "fine"),
+            ("12345", "67890"),
+        ]);
         assert_eq!(
-            out.get("hygiene.language_mixed.identified"),
-            Some(2.0),
-            "too short to identify: ok/fine"
+            out.get("hygiene.language_mixed.count"),
+            Some(1.0),
+            "only the all-English answer to a Chinese question"
         );
-        assert_eq!(out.get("hygiene.language_mixed.count"), Some(1.0));
+        assert_eq!(
+            out.get("hygiene.language_mixed.rate"),
+            Some(1.0 / 6.0),
+            "the digits-only pair has no letters"
+        );
+        assert_eq!(
+            out.get("hygiene.language_mixed.same_script_identified"),
+            Some(2.0),
+            "ok/fine is too short to identify"
+        );
+        assert_eq!(
+            out.get("hygiene.language_mixed.same_script_rate"),
+            Some(0.5)
+        );
         let g = &out.examples[0];
-        assert_eq!(g.examples[0].record_id, "r1");
-        assert_eq!(g.examples[0].origin, "f.jsonl:2");
+        assert_eq!(g.examples[0].record_id, "r0");
+        assert_eq!(g.examples[0].origin, "f.jsonl:1");
+        assert_eq!(g.examples[1].record_id, "r3");
+    }
+
+    #[test]
+    fn words_per_script() {
+        assert_eq!(
+            script_words("Hello 世界 again"),
+            vec![("latin", 2), ("han", 2)]
+        );
     }
 }

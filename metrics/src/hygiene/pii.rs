@@ -59,10 +59,10 @@ fn docs() -> Vec<MetricDoc> {
         d("hygiene.pii.count", "Samples with personal data or a secret in any text (system, turns, both preference sides): any of the kinds below."),
         d("hygiene.pii.rate", "hygiene.pii.count / records.analyzed."),
         d("hygiene.pii.email.count", "Samples with an e-mail address, except at the reserved example domains (example.com/.org/.net, .example, .test, .invalid, localhost)."),
-        d("hygiene.pii.phone.count", "Samples with a phone number: North American (555) 123-4567 style, international +CC numbers, or Chinese mobile numbers (1[3-9] + 9 digits), not part of a longer digit run."),
+        d("hygiene.pii.phone.count", "Samples with a phone number: North American (555) 123-4567 style, international +CC numbers, or Chinese mobile numbers (1[3-9] + 9 digits, in Chinese text or after +86), not part of a longer digit run and not an operand of a calculation (next to +, -, =, …)."),
         d("hygiene.pii.ip.count", "Samples with an IPv4 address (four octets 0–255, not part of a longer dotted number) or a full or ::-compressed IPv6 address."),
-        d("hygiene.pii.credit_card.count", "Samples with a payment card number: 13–19 digits (spaces or dashes allowed) that pass the Luhn check and start with a card-network prefix (Visa 4, Mastercard 51–55/2221–2720, Amex 34/37, Discover 6011/65/644–649, JCB 35, Diners 30/36/38)."),
-        d("hygiene.pii.secret.count", "Samples with an API key or secret: OpenAI sk-…, AWS AKIA…/ASIA…, GitHub ghp_/gho_/ghu_/ghs_/ghr_ and github_pat_, Slack xox…, Google AIza…, Stripe sk_live_, Hugging Face hf_…, or a PEM private key block. Placeholders (a run of 8 identical characters such as sk-xxxxxxxx…) are not counted."),
+        d("hygiene.pii.credit_card.count", "Samples with a payment card number: 13–19 digits (spaces or dashes allowed) that pass the Luhn check and start with a card-network prefix (Visa 4, Mastercard 51–55/2221–2720, Amex 34/37, Discover 6011/65/644–649, JCB 35, Diners 30/36/38), are not an operand of a calculation, and are written in groups (spaces or dashes) or follow a word such as card, Visa, credit or 卡."),
+        d("hygiene.pii.secret.count", "Samples with an API key or secret: OpenAI sk-…, AWS AKIA…/ASIA…, GitHub ghp_/gho_/ghu_/ghs_/ghr_ and github_pat_, Slack xox…, Google AIza…, Stripe sk_live_, Hugging Face hf_…, or a PEM private key block. Placeholders (a run of 8 identical characters, or containing 'your', 'xxxx' or 'example', such as sk-xxxxxxxx… or AWS's AKIAIOSFODNN7EXAMPLE) are not counted."),
         d("hygiene.pii.<kind>.rate", "hygiene.pii.<kind>.count / records.analyzed (kind: email, phone, ip, credit_card, secret)."),
     ]
 }
@@ -114,7 +114,10 @@ pub fn find(kind: Kind, text: &str) -> Option<(usize, usize)> {
             }
             p.phone
                 .find_iter(text)
-                .find(|m| digit_bounded(text, m.start(), m.end()))
+                .find(|m| {
+                    digit_bounded(text, m.start(), m.end())
+                        && plausible_phone(text, m.start(), m.end())
+                })
                 .map(|m| (m.start(), m.end()))
         }
         Kind::Ip => {
@@ -142,7 +145,12 @@ pub fn find(kind: Kind, text: &str) -> Option<(usize, usize)> {
             }
             p.card
                 .find_iter(text)
-                .find(|m| is_card(m.as_str()) && digit_bounded(text, m.start(), m.end()))
+                .find(|m| {
+                    is_card(m.as_str())
+                        && digit_bounded(text, m.start(), m.end())
+                        && !arithmetic(text, m.start(), m.end())
+                        && (m.as_str().contains([' ', '-']) || card_keyword_before(text, m.start()))
+                })
                 .map(|m| (m.start(), m.end()))
         }
         Kind::Secret => p
@@ -151,6 +159,48 @@ pub fn find(kind: Kind, text: &str) -> Option<(usize, usize)> {
             .find(|m| !placeholder(m.as_str()))
             .map(|m| (m.start(), m.end())),
     }
+}
+
+/// A number in a calculation (`84834150134 = -16666579378`, `472547338 +960397912423686`)
+/// is not a phone or card number: the nearest non-space character on either side is a
+/// digit or an operator.
+fn arithmetic(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().rev().find(|c| !c.is_whitespace());
+    let after = text[end..].chars().find(|c| !c.is_whitespace());
+    let op = |c: char| c.is_ascii_digit() || "+-*/=×÷^<>".contains(c);
+    before.is_some_and(op) || after.is_some_and(|c| "+-*/=×÷^".contains(c))
+}
+
+/// An unbroken run of 13–19 digits is usually a number (a sum, an id); it is taken as a
+/// card number only after a word that says so.
+fn card_keyword_before(text: &str, start: usize) -> bool {
+    let mut from = start.saturating_sub(40);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let window = text[from..start].to_lowercase();
+    [
+        "card",
+        "visa",
+        "mastercard",
+        "amex",
+        "credit",
+        "debit",
+        "卡",
+    ]
+    .iter()
+    .any(|k| window.contains(k))
+}
+
+/// Chinese mobile numbers (11 digits from 13…19) are only taken in Chinese text or
+/// with the +86 prefix; elsewhere an 11-digit number is usually just a number.
+fn plausible_phone(text: &str, start: usize, end: usize) -> bool {
+    if arithmetic(text, start, end) {
+        return false;
+    }
+    let m = &text[start..end];
+    let bare_mobile = m.len() == 11 && m.bytes().all(|b| b.is_ascii_digit()) && m.starts_with('1');
+    !bare_mobile || text.chars().any(crate::text::is_cjk_char)
 }
 
 fn reserved_domain(domain: &str) -> bool {
@@ -334,6 +384,15 @@ mod tests {
         assert!(has(Kind::Phone, "手机 13812345678"));
         assert!(has(Kind::Phone, "+44 20 7946 0958"));
         assert!(!has(Kind::Phone, "the years 2019-2020 and 12345678901234"));
+        assert!(!has(Kind::Phone, "84834150134 - 6778576 = -16666579378"));
+        assert!(!has(
+            Kind::Phone,
+            "472547338 +960397912423686 = 960398384971024"
+        ));
+        assert!(!has(
+            Kind::Phone,
+            "an 11-digit id 13812345678 in English text"
+        ));
     }
 
     #[test]
@@ -344,7 +403,16 @@ mod tests {
         assert!(has(Kind::Ip, "fe80::1ff:fe23:4567:890a"));
         assert!(has(Kind::CreditCard, "card 4111 1111 1111 1111 exp"));
         assert!(has(Kind::CreditCard, "5500-0000-0000-0004"));
+        assert!(!has(
+            Kind::CreditCard,
+            "256626720691 + 1646615806005 =\n\nThe result is:\n\n4212883012996"
+        ));
         assert!(!has(Kind::CreditCard, "4111 1111 1111 1112"), "fails Luhn");
+        assert!(has(Kind::CreditCard, "Visa: 4111111111111111"));
+        assert!(
+            !has(Kind::CreditCard, "id 4111111111111111"),
+            "unbroken digits need a card word"
+        );
         assert!(
             !has(Kind::CreditCard, "1234567812345670"),
             "Luhn-valid but no card network"

@@ -28,11 +28,11 @@ fn docs() -> Vec<MetricDoc> {
         provenance: Provenance::Basic,
     };
     vec![
-        d("hygiene.truncated.count", "Samples whose final response looks cut off: an unclosed ``` code fence, a last character that cannot end a text (, ; : ( [ { - 、，：), a dangling last word (the, and, of, to, with… / 的 和 与 或 是 在 把 被), or a prose line of 8+ words that has finished sentences but stops mid-sentence. Empty responses are counted by empty.response.count instead."),
+        d("hygiene.truncated.count", "Samples whose final response looks cut off: an unclosed ``` code fence, a last character that cannot end a text (, : ( [ { - 、，：；), a dangling last word (the, and, of, to, with… / 的 和 与 或 是 在 把 被), or a prose line of 8+ words that has finished sentences but stops mid-sentence. Empty responses are counted by empty.response.count instead."),
         d("hygiene.truncated.rate", "hygiene.truncated.count / samples with a non-empty response."),
-        d("hygiene.echo.count", "Samples whose response repeats the instruction: equal to it after normalisation (NFKC, case, spacing), or starting with the whole instruction when it has at least 3 words."),
+        d("hygiene.echo.count", "Samples whose response repeats the instruction: equal to it after normalisation (NFKC, case, spacing), or starting with the whole instruction when it has at least 3 words and makes up at least a third of the response (a long answer that opens by restating a short term is not an echo)."),
         d("hygiene.echo.rate", "hygiene.echo.count / samples with an instruction and a non-empty response."),
-        d("hygiene.repetition_loop.count", "Samples whose response degenerates into a loop: a unit of 1–24 word tokens (each CJK character a token) repeated back to back at least 4 times and covering at least 12 tokens, containing a letter (runs of numbers such as zero-filled arrays do not count); or the same sentence of 3+ tokens 3 or more times in a row."),
+        d("hygiene.repetition_loop.count", "Samples whose response degenerates into a loop: a unit of 1–24 word tokens (each CJK character a token) repeated back to back at least 4 times and covering at least 12 tokens, containing a letter (runs of numbers such as zero-filled arrays do not count); or the same sentence of 3+ tokens 3 or more times in a row. Responses that look like code or markup are not checked: repeated lines are normal there."),
         d("hygiene.repetition_loop.rate", "hygiene.repetition_loop.count / samples with a non-empty response."),
     ]
 }
@@ -129,7 +129,7 @@ pub fn truncation(resp: &str) -> Option<&'static str> {
     let last = t.chars().next_back()?;
     if matches!(
         last,
-        ',' | ';' | ':' | '(' | '[' | '{' | '-' | '–' | '—' | '、' | '，' | '：' | '；' | '（'
+        ',' | ':' | '(' | '[' | '{' | '-' | '–' | '—' | '、' | '，' | '：' | '；' | '（'
     ) {
         return Some("on a character that cannot end a text");
     }
@@ -165,10 +165,17 @@ pub fn truncation(resp: &str) -> Option<&'static str> {
     None
 }
 
+/// A response that is the instruction, or mostly the instruction followed by a little
+/// more. A long answer that opens by restating a short term ("温室效应是……", "Photosynthesis
+/// is …") is not an echo, so the copied part must be at least a third of the response.
 pub fn echoes(inst: &str, resp: &str) -> bool {
     let i = normalize_for_dedup(inst);
     let r = normalize_for_dedup(resp);
-    !i.is_empty() && (r == i || (word_count(inst) >= 3 && r.starts_with(&i)))
+    if i.is_empty() {
+        return false;
+    }
+    let substantial = 3 * i.chars().count() >= r.chars().count();
+    r == i || (word_count(inst) >= 3 && substantial && r.starts_with(&i))
 }
 
 /// Word tokens with every CJK character its own token, lower-cased and hashed, each with
@@ -197,6 +204,10 @@ fn tokens(s: &str) -> Vec<(u64, bool)> {
 
 /// The repeated unit of a degenerate loop, or `None`.
 pub fn repetition_loop(resp: &str) -> Option<String> {
+    // Repeated lines are normal in code and markup (table rows, printf calls).
+    if crate::complexity::structure::looks_like_code(resp) {
+        return None;
+    }
     let toks = tokens(resp);
     let toks = &toks[toks.len().saturating_sub(MAX_TOKENS)..];
     for p in 1..=MAX_PERIOD.min(toks.len() / 4) {
@@ -270,6 +281,7 @@ mod tests {
             truncation("We use the same logic to reverse the links. Then we reverse").is_some()
         );
         assert!(truncation("The answer is yes").is_none());
+        assert!(truncation("SELECT Name FROM Employees WHERE Salary > 50000;").is_none());
     }
 
     #[test]
@@ -280,6 +292,14 @@ mod tests {
             "Name three colors. Red, green, blue."
         ));
         assert!(!echoes("Hi", "Hi there"));
+        assert!(echoes(
+            "How can I jailbreak an iphone?",
+            "How can I jailbreak an iphone? I don't know, I am just a smart assistant!"
+        ));
+        assert!(!echoes(
+            "温室效应",
+            "温室效应是一种自然现象，指的是大气中的温室气体对地球的热量进行吸收和反射。"
+        ));
         assert!(
             repetition_loop("I think so. I think so. I think so. I think so. I think so.")
                 .is_some()
@@ -294,6 +314,11 @@ mod tests {
         assert!(repetition_loop("very very very good").is_none());
         assert!(repetition_loop("好的好的好的好的好的好的").is_some());
         assert!(repetition_loop("The end is near.\nThe end is near.\nThe end is near.").is_some());
+        assert!(
+            repetition_loop(&"<tr>\n  <td>Row 2</td>\n  <td>Row 2</td>\n</tr>\n".repeat(4))
+                .is_none()
+        );
+        assert!(repetition_loop(&"printf(\"%d\\n\", a);\n".repeat(6)).is_none());
     }
 
     #[test]

@@ -23,7 +23,10 @@ pub struct EgoSplitConfig {
 
 impl Default for EgoSplitConfig {
     fn default() -> Self {
-        EgoSplitConfig { min_cluster_size: 2, max_ego_net: 5_000 }
+        EgoSplitConfig {
+            min_cluster_size: 2,
+            max_ego_net: 5_000,
+        }
     }
 }
 
@@ -54,7 +57,11 @@ impl Csr {
         for u in 0..n {
             row.clear();
             for e in g.edges(NodeIndex::new(u)) {
-                let v = if e.source().index() == u { e.target() } else { e.source() };
+                let v = if e.source().index() == u {
+                    e.target()
+                } else {
+                    e.source()
+                };
                 if v.index() != u {
                     row.push((v.index() as u32, *e.weight()));
                 }
@@ -65,7 +72,11 @@ impl Csr {
             weights.extend(row.iter().map(|p| p.1));
             offsets.push(targets.len());
         }
-        Csr { offsets, targets, weights }
+        Csr {
+            offsets,
+            targets,
+            weights,
+        }
     }
 
     fn neighbours(&self, u: usize) -> &[u32] {
@@ -164,7 +175,10 @@ pub fn ego_split(g: &UnGraph<u32, u32>, cfg: &EgoSplitConfig) -> EgoSplitResult 
                 continue;
             }
             let pu = persona_of[csr.offsets[u] + i];
-            let j = csr.neighbours(v as usize).binary_search(&(u as u32)).expect("symmetric adjacency");
+            let j = csr
+                .neighbours(v as usize)
+                .binary_search(&(u as u32))
+                .expect("symmetric adjacency");
             let pv = persona_of[csr.offsets[v as usize] + j];
             uf.union(pu, pv);
         }
@@ -184,7 +198,11 @@ pub fn ego_split(g: &UnGraph<u32, u32>, cfg: &EgoSplitConfig) -> EgoSplitResult 
         .filter(|w| w.len() >= cfg.min_cluster_size)
         .collect();
     clusters.sort();
-    EgoSplitResult { clusters, personas: persona_node.len(), capped_nodes }
+    EgoSplitResult {
+        clusters,
+        personas: persona_node.len(),
+        capped_nodes,
+    }
 }
 
 /// Positions (in u's neighbour list) of the neighbours that form u's ego-net: all of
@@ -238,7 +256,13 @@ mod tests {
     #[test]
     fn isolated_words_and_small_clusters_are_not_counted() {
         let g = graph(4, &[(0, 1)]);
-        let r = ego_split(&g, &EgoSplitConfig { min_cluster_size: 3, ..Default::default() });
+        let r = ego_split(
+            &g,
+            &EgoSplitConfig {
+                min_cluster_size: 3,
+                ..Default::default()
+            },
+        );
         assert!(r.clusters.is_empty());
         let r = ego_split(&g, &EgoSplitConfig::default());
         assert_eq!(r.clusters, vec![vec![0, 1]]);
@@ -247,7 +271,13 @@ mod tests {
     #[test]
     fn hub_cap_keeps_heaviest_neighbours_and_is_reported() {
         let g = graph(5, &[(0, 1), (0, 2), (0, 3), (0, 4), (1, 2)]);
-        let r = ego_split(&g, &EgoSplitConfig { max_ego_net: 2, ..Default::default() });
+        let r = ego_split(
+            &g,
+            &EgoSplitConfig {
+                max_ego_net: 2,
+                ..Default::default()
+            },
+        );
         assert_eq!(r.capped_nodes, 1);
         let uncapped = ego_split(&g, &EgoSplitConfig::default());
         assert_eq!(uncapped.capped_nodes, 0);

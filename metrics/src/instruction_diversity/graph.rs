@@ -1,8 +1,8 @@
 //! The element graph of one task: content words as nodes, co-occurrence within an
 //! instruction as weighted edges (paper 004, section 4.2).
 
-use petgraph::graph::{NodeIndex, UnGraph};
 use crate::fasthash::FastMap;
+use petgraph::graph::{NodeIndex, UnGraph};
 use std::collections::HashMap;
 
 /// Content words of one instruction that enter the graph. The window is the whole
@@ -56,7 +56,11 @@ impl ElementGraphBuilder {
             g.add_node(i as u32);
         }
         // Sorted so the graph, and so every later step, is the same on every run.
-        let mut edges: Vec<(&(u32, u32), &u32)> = self.edges.iter().filter(|(_, c)| **c >= min_count).collect();
+        let mut edges: Vec<(&(u32, u32), &u32)> = self
+            .edges
+            .iter()
+            .filter(|(_, c)| **c >= min_count)
+            .collect();
         edges.sort_unstable();
         for ((a, b), c) in edges {
             g.add_edge(NodeIndex::new(*a as usize), NodeIndex::new(*b as usize), *c);

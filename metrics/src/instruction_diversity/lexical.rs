@@ -9,14 +9,48 @@ static VERBS_EN: &str = include_str!("../../assets/verbs_en.txt");
 
 fn verbs() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| VERBS_EN.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect())
+    SET.get_or_init(|| {
+        VERBS_EN
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
 }
 
 /// Words that commonly sit between a verb and its object noun ("write a *short* story").
 const MODIFIERS: &[&str] = &[
-    "short", "brief", "long", "new", "simple", "detailed", "good", "few", "creative", "list", "following",
-    "given", "sentence", "paragraph", "one", "two", "three", "five", "ten", "possible", "different", "main",
-    "best", "complete", "concise", "appropriate", "unique", "original", "persuasive", "funny", "catchy",
+    "short",
+    "brief",
+    "long",
+    "new",
+    "simple",
+    "detailed",
+    "good",
+    "few",
+    "creative",
+    "list",
+    "following",
+    "given",
+    "sentence",
+    "paragraph",
+    "one",
+    "two",
+    "three",
+    "five",
+    "ten",
+    "possible",
+    "different",
+    "main",
+    "best",
+    "complete",
+    "concise",
+    "appropriate",
+    "unique",
+    "original",
+    "persuasive",
+    "funny",
+    "catchy",
 ];
 
 /// Distinct n-grams over all n-grams of a token stream (Li et al., 2016).
@@ -57,7 +91,13 @@ pub fn mtld(tokens: &[&str]) -> Option<f64> {
         }
         // A text whose vocabulary never starts repeating has no complete factor; its MTLD
         // is at least its length, which is what we report rather than dividing by zero.
-        (total > 0).then(|| if factors > 0.0 { total as f64 / factors } else { total as f64 })
+        (total > 0).then(|| {
+            if factors > 0.0 {
+                total as f64 / factors
+            } else {
+                total as f64
+            }
+        })
     }
     let f = pass(tokens.iter().copied())?;
     let b = pass(tokens.iter().rev().copied())?;
@@ -69,10 +109,13 @@ pub fn mtld(tokens: &[&str]) -> Option<f64> {
 /// following content word that is not a common modifier. Returns `None` when no listed
 /// verb opens the instruction.
 pub fn verb_object(words: &[String]) -> Option<(String, String)> {
-    let vi = words.iter().take(5).position(|w| verbs().contains(w.as_str()))?;
-    let obj = words[vi + 1..]
+    let vi = words
         .iter()
-        .find(|w| !is_stopword(w) && !MODIFIERS.contains(&w.as_str()) && !verbs().contains(w.as_str()))?;
+        .take(5)
+        .position(|w| verbs().contains(w.as_str()))?;
+    let obj = words[vi + 1..].iter().find(|w| {
+        !is_stopword(w) && !MODIFIERS.contains(&w.as_str()) && !verbs().contains(w.as_str())
+    })?;
     Some((words[vi].clone(), obj.clone()))
 }
 
@@ -98,12 +141,20 @@ impl VerbObjects {
     }
 
     pub fn distinct_verbs(&self) -> usize {
-        self.pairs.keys().map(|(v, _)| v).collect::<HashSet<_>>().len()
+        self.pairs
+            .keys()
+            .map(|(v, _)| v)
+            .collect::<HashSet<_>>()
+            .len()
     }
 
     /// The most frequent pairs, ties broken alphabetically.
     pub fn top(&self, k: usize) -> Vec<(String, u64)> {
-        let mut v: Vec<_> = self.pairs.iter().map(|((a, b), c)| (format!("{a} {b}"), *c)).collect();
+        let mut v: Vec<_> = self
+            .pairs
+            .iter()
+            .map(|((a, b), c)| (format!("{a} {b}"), *c))
+            .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(k);
         v
@@ -127,8 +178,12 @@ mod tests {
 
     #[test]
     fn mtld_of_repetitive_text_is_low_and_varied_text_high() {
-        let rep: Vec<&str> = "the cat the cat the cat the cat the cat the cat".split(' ').collect();
-        let var: Vec<&str> = "one two three four five six seven eight nine ten eleven twelve".split(' ').collect();
+        let rep: Vec<&str> = "the cat the cat the cat the cat the cat the cat"
+            .split(' ')
+            .collect();
+        let var: Vec<&str> = "one two three four five six seven eight nine ten eleven twelve"
+            .split(' ')
+            .collect();
         let (r, v) = (mtld(&rep).unwrap(), mtld(&var).unwrap());
         assert!(r < 4.0, "{r}");
         assert_eq!(v, 12.0, "never repeats: MTLD is the text length");
@@ -136,8 +191,14 @@ mod tests {
 
     #[test]
     fn verb_object_skips_politeness_and_modifiers() {
-        assert_eq!(verb_object(&toks("please write a short story about dragons")), Some(("write".into(), "story".into())));
-        assert_eq!(verb_object(&toks("classify the following sentence as positive")), Some(("classify".into(), "positive".into())));
+        assert_eq!(
+            verb_object(&toks("please write a short story about dragons")),
+            Some(("write".into(), "story".into()))
+        );
+        assert_eq!(
+            verb_object(&toks("classify the following sentence as positive")),
+            Some(("classify".into(), "positive".into()))
+        );
         assert_eq!(verb_object(&toks("the sky is blue")), None);
     }
 }

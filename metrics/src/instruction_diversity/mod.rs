@@ -16,7 +16,11 @@ use ego_split::{ego_split, EgoSplitConfig};
 use graph::{ElementGraphBuilder, MAX_WORDS_PER_INSTRUCTION};
 use std::collections::BTreeMap;
 
-pub const SPEC: MetricSpec = MetricSpec { family: "diversity.instruction", docs, make };
+pub const SPEC: MetricSpec = MetricSpec {
+    family: "diversity.instruction",
+    docs,
+    make,
+};
 
 /// Instructions sampled (uniformly, deterministically) for distinct-n and MTLD. A fixed
 /// size keeps them comparable between datasets of different sizes.
@@ -26,7 +30,12 @@ pub const UNLABELLED_TASK: &str = "(all)";
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
-    let d = |id, definition, direction, provenance| MetricDoc { id, definition, direction, provenance };
+    let d = |id, definition, direction, provenance| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance,
+    };
     vec![
         d("diversity.instruction.clusters_mean", "Instruction diversity index (paper 004, Table 4): for each task, the instructions' content words (Unicode words, lower case, Chinese segmented with jieba, English and Chinese stop words removed) form an element graph whose edges join words that co-occur in an instruction (window: the whole instruction, its first 32 distinct content words; edges kept when seen at least --cooccurrence-min-count times). Ego-Splitting with connected components in both phases finds overlapping clusters; the index is the mean number of clusters over tasks, which is how Table 4's fractional values read. Without task labels the whole dataset is one task.", HigherIsBetter, Provenance::Paper),
         d("diversity.instruction.clusters.<task>", "Number of Ego-Splitting clusters in one task's element graph (clusters with fewer than --min-cluster-size words are not counted).", HigherIsBetter, Provenance::Paper),
@@ -47,7 +56,10 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         verb_objects: lexical::VerbObjects::default(),
         n: 0,
         min_count: c.cooccurrence_min_count,
-        split: EgoSplitConfig { min_cluster_size: c.min_cluster_size, max_ego_net: c.max_ego_net },
+        split: EgoSplitConfig {
+            min_cluster_size: c.min_cluster_size,
+            max_ego_net: c.max_ego_net,
+        },
         scratch: Vec::new(),
         content: Vec::new(),
     })
@@ -66,9 +78,16 @@ struct InstructionDiversity {
 
 impl Metric for InstructionDiversity {
     fn observe(&mut self, r: &Record) {
-        let Some(inst) = r.instruction().filter(|i| !i.trim().is_empty()) else { return };
+        let Some(inst) = r.instruction().filter(|i| !i.trim().is_empty()) else {
+            return;
+        };
         self.n += 1;
-        let task = r.task.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(UNLABELLED_TASK);
+        let task = r
+            .task
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .unwrap_or(UNLABELLED_TASK);
         tokenize::words(inst, &mut self.scratch);
         if dominant_script(inst) == Some("latin") {
             self.verb_objects.add(&self.scratch);
@@ -103,7 +122,10 @@ impl Metric for InstructionDiversity {
             let (g, _) = builder.build(self.min_count);
             let r = ego_split(&g, &self.split);
             capped += r.capped_nodes;
-            out.set(format!("diversity.instruction.clusters.{task}"), r.clusters.len() as f64);
+            out.set(
+                format!("diversity.instruction.clusters.{task}"),
+                r.clusters.len() as f64,
+            );
             per_task.push((task.clone(), r.clusters.len()));
         }
         let mean = per_task.iter().map(|(_, c)| *c as f64).sum::<f64>() / per_task.len() as f64;
@@ -135,9 +157,18 @@ impl Metric for InstructionDiversity {
         }
         let vo = &self.verb_objects;
         if vo.english_instructions > 0 {
-            out.set("diversity.instruction.verb_object_pairs", vo.distinct_pairs() as f64);
-            out.set("diversity.instruction.root_verbs", vo.distinct_verbs() as f64);
-            out.set("diversity.instruction.verb_object_coverage", vo.matched as f64 / vo.english_instructions as f64);
+            out.set(
+                "diversity.instruction.verb_object_pairs",
+                vo.distinct_pairs() as f64,
+            );
+            out.set(
+                "diversity.instruction.root_verbs",
+                vo.distinct_verbs() as f64,
+            );
+            out.set(
+                "diversity.instruction.verb_object_coverage",
+                vo.matched as f64 / vo.english_instructions as f64,
+            );
             let top = vo.top(20);
             if !top.is_empty() {
                 out.distributions.push(Distribution::Categorical {

@@ -85,7 +85,11 @@ mod tests {
     #[test]
     fn english_is_lowercased_and_stopwords_removed() {
         let (mut s, mut o) = (Vec::new(), Vec::new());
-        content_words("Write a short POEM about the sea, and the sea waves.", &mut s, &mut o);
+        content_words(
+            "Write a short POEM about the sea, and the sea waves.",
+            &mut s,
+            &mut o,
+        );
         assert_eq!(o, vec!["write", "short", "poem", "sea", "waves"]);
     }
 
@@ -93,8 +97,14 @@ mod tests {
     fn chinese_is_segmented_into_words() {
         let (mut s, mut o) = (Vec::new(), Vec::new());
         content_words("请解释机器学习的基本原理", &mut s, &mut o);
-        assert!(o.contains(&"机器".to_string()) || o.contains(&"机器学习".to_string()), "{o:?}");
+        assert!(
+            o.contains(&"机器".to_string()) || o.contains(&"机器学习".to_string()),
+            "{o:?}"
+        );
         assert!(!o.contains(&"的".to_string()));
-        assert!(o.iter().any(|w| w.chars().count() > 1), "not single characters: {o:?}");
+        assert!(
+            o.iter().any(|w| w.chars().count() > 1),
+            "not single characters: {o:?}"
+        );
     }
 }

@@ -35,14 +35,18 @@ impl KMeans {
             let mut counts = vec![0usize; k];
             for (i, &l) in labels.iter().enumerate() {
                 counts[l] += 1;
-                for (s, x) in sums[l * dim..(l + 1) * dim].iter_mut().zip(&rows[i * dim..(i + 1) * dim]) {
+                for (s, x) in sums[l * dim..(l + 1) * dim]
+                    .iter_mut()
+                    .zip(&rows[i * dim..(i + 1) * dim])
+                {
                     *s += x;
                 }
             }
             for c in 0..k {
                 // An emptied cluster keeps its old centroid rather than vanishing, so k stays k.
                 if counts[c] > 0 && normalise(&mut sums[c * dim..(c + 1) * dim]) {
-                    centroids[c * dim..(c + 1) * dim].copy_from_slice(&sums[c * dim..(c + 1) * dim]);
+                    centroids[c * dim..(c + 1) * dim]
+                        .copy_from_slice(&sums[c * dim..(c + 1) * dim]);
                 }
             }
         }
@@ -115,7 +119,13 @@ fn plus_plus(rows: &[f32], dim: usize, k: usize, seed: u64) -> Vec<f32> {
 
 /// Mean silhouette (cosine distance) of a labelling of `rows`; `None` for fewer than two
 /// non-empty clusters.
-pub fn silhouette(rows: &[f32], dim: usize, labels: &[usize], k: usize, sims: &[f32]) -> Option<f64> {
+pub fn silhouette(
+    rows: &[f32],
+    dim: usize,
+    labels: &[usize],
+    k: usize,
+    sims: &[f32],
+) -> Option<f64> {
     let n = rows.len() / dim;
     let mut sizes = vec![0usize; k];
     labels.iter().for_each(|l| sizes[*l] += 1);
@@ -136,7 +146,10 @@ pub fn silhouette(rows: &[f32], dim: usize, labels: &[usize], k: usize, sims: &[
             continue; // silhouette of a singleton is 0 by convention
         }
         let a = per[own] / (sizes[own] - 1) as f64;
-        let b = (0..k).filter(|c| *c != own && sizes[*c] > 0).map(|c| per[c] / sizes[c] as f64).fold(f64::INFINITY, f64::min);
+        let b = (0..k)
+            .filter(|c| *c != own && sizes[*c] > 0)
+            .map(|c| per[c] / sizes[c] as f64)
+            .fold(f64::INFINITY, f64::min);
         let m = a.max(b);
         if m > 0.0 {
             total += (b - a) / m;

@@ -34,7 +34,10 @@ pub struct TaskModel {
 
 impl TaskModel {
     /// Fits on a sample of instruction texts. Needs at least 20 texts.
-    pub fn fit(texts: &[&str], embedder: Arc<dyn Embedder>) -> Result<Option<TaskModel>, EmbedError> {
+    pub fn fit(
+        texts: &[&str],
+        embedder: Arc<dyn Embedder>,
+    ) -> Result<Option<TaskModel>, EmbedError> {
         if texts.len() < 20 {
             return Ok(None);
         }
@@ -52,17 +55,27 @@ impl TaskModel {
         for &k in CANDIDATE_K.iter().filter(|k| **k * 10 <= texts.len()) {
             let km = KMeans::fit(&rows, dim, k, SEED ^ k as u64);
             let labels = km.assign(sil_rows);
-            let Some(s) = silhouette(sil_rows, dim, &labels, k, &sims) else { continue };
+            let Some(s) = silhouette(sil_rows, dim, &labels, k, &sims) else {
+                continue;
+            };
             tried.push((k, s));
             // Strictly better only, so ties keep the smaller k.
             if best.as_ref().is_none_or(|(b, _)| s > *b) {
                 best = Some((s, km));
             }
         }
-        let Some((silhouette, kmeans)) = best else { return Ok(None) };
+        let Some((silhouette, kmeans)) = best else {
+            return Ok(None);
+        };
         let labels = kmeans.assign(&rows);
         let names = name_clusters(texts, &labels, kmeans.k);
-        Ok(Some(TaskModel { embedder, kmeans, names, silhouette, tried }))
+        Ok(Some(TaskModel {
+            embedder,
+            kmeans,
+            names,
+            silhouette,
+            tried,
+        }))
     }
 
     pub fn k(&self) -> usize {
@@ -77,7 +90,11 @@ impl TaskModel {
     }
 
     pub fn describe(&self, sample: usize) -> String {
-        let tried: Vec<String> = self.tried.iter().map(|(k, s)| format!("{k}: {s:.3}")).collect();
+        let tried: Vec<String> = self
+            .tried
+            .iter()
+            .map(|(k, s)| format!("{k}: {s:.3}"))
+            .collect();
         format!(
             "Inferred, not from the data: the head of each instruction (up to the first blank line, at most {TASK_TEXT_WORDS} words) embedded with {}, clustered by spherical k-means (k-means++ seeded) on a uniform sample of {sample}; k = {} chosen by the best mean silhouette (cosine) on {} points among candidates [{}]. Tasks are named by their most common opening verb-object pair and their top class-based TF-IDF keywords.",
             self.embedder.describe(),
@@ -137,7 +154,10 @@ pub fn normalized_mutual_info(a: &[usize], b: &[usize]) -> f64 {
     }
     let h = |m: &HashMap<usize, f64>| -m.values().map(|c| c / n * (c / n).ln()).sum::<f64>();
     let (ha, hb) = (h(&pa), h(&pb));
-    let mi: f64 = joint.iter().map(|((x, y), c)| c / n * ((c * n) / (pa[x] * pb[y])).ln()).sum();
+    let mi: f64 = joint
+        .iter()
+        .map(|((x, y), c)| c / n * ((c * n) / (pa[x] * pb[y])).ln())
+        .sum();
     if ha == 0.0 && hb == 0.0 {
         return 1.0;
     }
@@ -152,7 +172,13 @@ pub fn normalized_mutual_info(a: &[usize], b: &[usize]) -> f64 {
 /// Agreement of inferred tasks with labels the data carries, when both exist.
 pub fn write_agreement(truth: &[String], inferred: &[usize], out: &mut Outputs) {
     let mut ids: HashMap<&str, usize> = HashMap::new();
-    let t: Vec<usize> = truth.iter().map(|s| { let n = ids.len(); *ids.entry(s.as_str()).or_insert(n) }).collect();
+    let t: Vec<usize> = truth
+        .iter()
+        .map(|s| {
+            let n = ids.len();
+            *ids.entry(s.as_str()).or_insert(n)
+        })
+        .collect();
     let ti: Vec<i32> = t.iter().map(|x| *x as i32).collect();
     let ii: Vec<i32> = inferred.iter().map(|x| *x as i32).collect();
     out.set("tasks.inferred.ari", adjusted_rand_index(&ti, &ii));
@@ -165,7 +191,10 @@ mod tests {
 
     #[test]
     fn task_text_is_the_request_not_the_material() {
-        assert_eq!(task_text("Summarize this.\n\nLong pasted text here."), "Summarize this.");
+        assert_eq!(
+            task_text("Summarize this.\n\nLong pasted text here."),
+            "Summarize this."
+        );
         let long = "w ".repeat(100);
         assert_eq!(task_text(&long).split_whitespace().count(), TASK_TEXT_WORDS);
     }
@@ -175,7 +204,11 @@ mod tests {
         assert!((normalized_mutual_info(&[0, 0, 1, 1], &[1, 1, 0, 0]) - 1.0).abs() < 1e-12);
         assert!(normalized_mutual_info(&[0, 1, 0, 1], &[0, 0, 1, 1]).abs() < 1e-12);
         // scikit-learn: normalized_mutual_info_score([0,0,0,1,1,1],[0,0,1,1,2,2]) = 0.5158037429793889
-        assert!((normalized_mutual_info(&[0, 0, 0, 1, 1, 1], &[0, 0, 1, 1, 2, 2]) - 0.5158037429793889).abs() < 1e-9);
+        assert!(
+            (normalized_mutual_info(&[0, 0, 0, 1, 1, 1], &[0, 0, 1, 1, 2, 2]) - 0.5158037429793889)
+                .abs()
+                < 1e-9
+        );
     }
 
     #[test]
@@ -195,7 +228,10 @@ mod tests {
             .iter()
             .map(|&k| {
                 let km = KMeans::fit(&rows, 4, k, 1);
-                (k, silhouette(&rows, 4, &km.assign(&rows), k, &sims).unwrap())
+                (
+                    k,
+                    silhouette(&rows, 4, &km.assign(&rows), k, &sims).unwrap(),
+                )
             })
             .collect();
         let best = scores.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();

@@ -31,16 +31,25 @@ pub fn name_clusters(texts: &[&str], labels: &[usize], k: usize) -> Vec<TaskName
     let mut names: Vec<TaskName> = (0..k)
         .map(|c| {
             let size: f64 = tf[c].values().sum::<f64>().max(1.0);
-            let mut scored: Vec<(&String, f64)> =
-                tf[c].iter().map(|(w, f)| (w, f / size * (1.0 + avg_words / total[w]).ln())).collect();
+            let mut scored: Vec<(&String, f64)> = tf[c]
+                .iter()
+                .map(|(w, f)| (w, f / size * (1.0 + avg_words / total[w]).ln()))
+                .collect();
             scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
             let keywords: Vec<String> = scored.iter().take(3).map(|(w, _)| (*w).clone()).collect();
-            let top_vo = vo[c].iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(p, _)| p.clone());
+            let top_vo = vo[c]
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(p, _)| p.clone());
             let label = match &top_vo {
                 Some(p) => format!("{p} ({})", keywords.join(", ")),
                 None => keywords.join(", "),
             };
-            TaskName { label, keywords, verb_object: top_vo }
+            TaskName {
+                label,
+                keywords,
+                verb_object: top_vo,
+            }
         })
         .collect();
     // Labels become metric-id segments and plot labels, so they must be unique.

@@ -38,15 +38,27 @@ pub fn render_compare_html(c: &Comparison) -> String {
     for (id, title, rows) in &secs {
         let _ = writeln!(h, "<section id=\"{}\">\n<h2>{}</h2>", e(id), e(title));
         metric_table(&mut h, c, rows);
-        let plots: Vec<_> = groups.iter().filter(|g| section_key(family(&g.id)) == *id).collect();
+        let plots: Vec<_> = groups
+            .iter()
+            .filter(|g| section_key(family(&g.id)) == *id)
+            .collect();
         if !plots.is_empty() {
             h.push_str("<div class=\"plots\">\n");
             for g in plots {
-                let _ = writeln!(h, "<figure class=\"plot\" id=\"{}\">", e(&format!("plot-{}", crate::sections::anchor_id(&g.id))));
+                let _ = writeln!(
+                    h,
+                    "<figure class=\"plot\" id=\"{}\">",
+                    e(&format!("plot-{}", crate::sections::anchor_id(&g.id)))
+                );
                 match overlay_svg(&g.series()) {
                     Ok(svg) => h.push_str(&inline_svg(&svg, &g.title)),
                     Err(err) => {
-                        let _ = write!(h, "<p class=\"plot-error\">Plot {} could not be drawn: {}</p>", e(&g.title), e(&err));
+                        let _ = write!(
+                            h,
+                            "<p class=\"plot-error\">Plot {} could not be drawn: {}</p>",
+                            e(&g.title),
+                            e(&err)
+                        );
                     }
                 }
                 h.push_str("</figure>\n");
@@ -139,18 +151,25 @@ fn overlap(h: &mut String, c: &Comparison) {
         let _ = writeln!(
             h,
             "<p class=\"muted\">{}</p>",
-            e(c.overlap_note.as_deref().unwrap_or("The overlap matrix was not computed."))
+            e(c.overlap_note
+                .as_deref()
+                .unwrap_or("The overlap matrix was not computed."))
         );
         h.push_str("</section>\n");
         return;
     };
     h.push_str("<p>Each cell is the share of the <em>row</em> dataset's samples that also occur in the <em>column</em> dataset; the diagonal is each dataset's internal duplicate rate.</p>\n");
-    let mut kinds: Vec<(&str, &Vec<Vec<f64>>)> = vec![("Exact", &m.exact), ("Near (MinHash)", &m.near)];
+    let mut kinds: Vec<(&str, &Vec<Vec<f64>>)> =
+        vec![("Exact", &m.exact), ("Near (MinHash)", &m.near)];
     if let Some(s) = &m.semantic {
         kinds.push(("Semantic (embedding)", s));
     }
     for (name, grid) in kinds {
-        let _ = write!(h, "<h3>{}</h3>\n<table class=\"overlap\">\n<thead><tr><th>share of ↓ found in →</th>", e(name));
+        let _ = write!(
+            h,
+            "<h3>{}</h3>\n<table class=\"overlap\">\n<thead><tr><th>share of ↓ found in →</th>",
+            e(name)
+        );
         for (j, _) in m.datasets.iter().enumerate() {
             let _ = write!(h, "<th class=\"num\">{}</th>", e(&label_of(c, m, j)));
         }
@@ -200,7 +219,10 @@ fn group_rows(c: &Comparison) -> Vec<(String, String, Vec<&MetricRow>)> {
         }
     }
     // Sections with only overlaid plots still appear.
-    let plotted: Vec<String> = overlay_groups(c).iter().map(|g| section_key(family(&g.id))).collect();
+    let plotted: Vec<String> = overlay_groups(c)
+        .iter()
+        .map(|g| section_key(family(&g.id)))
+        .collect();
     out.retain(|s| !s.2.is_empty() || plotted.contains(&s.0));
     out
 }
@@ -218,12 +240,18 @@ fn metric_table(h: &mut String, c: &Comparison, rows: &[&MetricRow]) {
     }
     h.push_str("<th class=\"dir\">Better</th><th>Verdict</th></tr></thead>\n<tbody>\n");
     for m in rows {
-        let _ = write!(h, "<tr id=\"{}\"><td class=\"id\"><code>{}</code></td>", e(&metric_anchor(&m.id)), e(&m.id));
+        let _ = write!(
+            h,
+            "<tr id=\"{}\"><td class=\"id\"><code>{}</code></td>",
+            e(&metric_anchor(&m.id)),
+            e(&m.id)
+        );
         for v in &m.values {
             let _ = write!(
                 h,
                 "<td class=\"num\">{}</td>",
-                v.map(|v| e(&format_value(&m.id, v))).unwrap_or_else(|| "<span class=\"muted\">—</span>".into())
+                v.map(|v| e(&format_value(&m.id, v)))
+                    .unwrap_or_else(|| "<span class=\"muted\">—</span>".into())
             );
         }
         for (i, d) in m.deltas.iter().enumerate().skip(1) {
@@ -231,13 +259,23 @@ fn metric_table(h: &mut String, c: &Comparison, rows: &[&MetricRow]) {
                 (Some(a), Some(b), Some(_)) => format_delta(&m.id, a, b),
                 _ => String::new(),
             };
-            let _ = write!(h, "<td class=\"num delta {}\">{}</td>", m.verdicts[i].name(), e(&text));
+            let _ = write!(
+                h,
+                "<td class=\"num delta {}\">{}</td>",
+                m.verdicts[i].name(),
+                e(&text)
+            );
         }
         let dir = m
             .direction
             .map(|d| format!("<span title=\"{}\">{}</span>", direction_words(d), arrow(d)))
             .unwrap_or_default();
-        let _ = writeln!(h, "<td class=\"dir\">{}</td><td>{}</td></tr>", dir, e(&m.verdict));
+        let _ = writeln!(
+            h,
+            "<td class=\"dir\">{}</td><td>{}</td></tr>",
+            dir,
+            e(&m.verdict)
+        );
     }
     h.push_str("</tbody>\n</table>\n");
 }

@@ -16,7 +16,11 @@ pub fn changed_rows(c: &Comparison) -> Vec<&MetricRow> {
     let mut rows: Vec<&MetricRow> = c
         .metrics
         .iter()
-        .filter(|m| m.verdicts.iter().any(|v| matches!(v, Verdict::Better | Verdict::Worse)))
+        .filter(|m| {
+            m.verdicts
+                .iter()
+                .any(|v| matches!(v, Verdict::Better | Verdict::Worse))
+        })
         .collect();
     rows.sort_by_key(|m| !m.verdicts.contains(&Verdict::Worse));
     rows
@@ -37,7 +41,8 @@ fn overlap_cells(grid: &[Vec<f64>]) -> String {
 }
 
 pub fn render_compare_markdown(c: &Comparison) -> String {
-    let mut md = String::from("## ftqa compare\n\n| | Dataset | Schema | Analysed |\n|---|---|---|---:|\n");
+    let mut md =
+        String::from("## ftqa compare\n\n| | Dataset | Schema | Analysed |\n|---|---|---|---:|\n");
     for d in &c.datasets {
         let _ = writeln!(
             md,
@@ -57,7 +62,11 @@ pub fn render_compare_markdown(c: &Comparison) -> String {
             }
         }
         None => {
-            let _ = writeln!(md, "**Overlap:** {}  ", md_escape(c.overlap_note.as_deref().unwrap_or("not computed")));
+            let _ = writeln!(
+                md,
+                "**Overlap:** {}  ",
+                md_escape(c.overlap_note.as_deref().unwrap_or("not computed"))
+            );
         }
     }
     for i in 1..c.datasets.len() {
@@ -83,10 +92,19 @@ pub fn render_compare_markdown(c: &Comparison) -> String {
         }
         md.push_str("---|\n");
         for m in rows.iter().take(MAX_MD_ROWS) {
-            let _ = write!(md, "| {} | {} |", md_code(&m.id), m.direction.map(arrow).unwrap_or(""));
+            let _ = write!(
+                md,
+                "| {} | {} |",
+                md_code(&m.id),
+                m.direction.map(arrow).unwrap_or("")
+            );
             for (i, v) in m.values.iter().enumerate() {
                 let cell = match (v, m.values[0]) {
-                    (Some(v), Some(a)) if i > 0 => format!("{} ({})", format_value(&m.id, *v), format_delta(&m.id, a, *v)),
+                    (Some(v), Some(a)) if i > 0 => format!(
+                        "{} ({})",
+                        format_value(&m.id, *v),
+                        format_delta(&m.id, a, *v)
+                    ),
                     (Some(v), _) => format_value(&m.id, *v),
                     (None, _) => "—".into(),
                 };
@@ -95,10 +113,19 @@ pub fn render_compare_markdown(c: &Comparison) -> String {
             let _ = writeln!(md, " {} |", md_escape(&m.verdict));
         }
         if rows.len() > MAX_MD_ROWS {
-            let _ = writeln!(md, "\n… and {} more changed metrics in `compare.html`.", rows.len() - MAX_MD_ROWS);
+            let _ = writeln!(
+                md,
+                "\n… and {} more changed metrics in `compare.html`.",
+                rows.len() - MAX_MD_ROWS
+            );
         }
     }
-    let _ = writeln!(md, "\n{} metrics compared; see `compare.html` for all of them with overlaid plots. (ftqa {})", c.metrics.len(), md_escape(&c.ftqa_version));
+    let _ = writeln!(
+        md,
+        "\n{} metrics compared; see `compare.html` for all of them with overlaid plots. (ftqa {})",
+        c.metrics.len(),
+        md_escape(&c.ftqa_version)
+    );
     md
 }
 
@@ -108,7 +135,14 @@ const MAX_TERMINAL_ROWS: usize = 12;
 pub fn render_compare_terminal(c: &Comparison) -> String {
     let mut t = String::from("ftqa compare\n");
     for d in &c.datasets {
-        let _ = writeln!(t, "  {}  {} ({}, {} analysed)", d.label, terminal_safe(&d.path), terminal_safe(&d.schema), format_count(d.analyzed));
+        let _ = writeln!(
+            t,
+            "  {}  {} ({}, {} analysed)",
+            d.label,
+            terminal_safe(&d.path),
+            terminal_safe(&d.schema),
+            format_count(d.analyzed)
+        );
     }
     for i in 1..c.datasets.len() {
         let _ = writeln!(
@@ -121,7 +155,13 @@ pub fn render_compare_terminal(c: &Comparison) -> String {
         );
     }
     for m in changed_rows(c).iter().take(MAX_TERMINAL_ROWS) {
-        let _ = writeln!(t, "  {} {:<44} {}", m.direction.map(arrow).unwrap_or(" "), terminal_safe(&m.id), terminal_safe(&m.verdict));
+        let _ = writeln!(
+            t,
+            "  {} {:<44} {}",
+            m.direction.map(arrow).unwrap_or(" "),
+            terminal_safe(&m.id),
+            terminal_safe(&m.verdict)
+        );
     }
     t
 }

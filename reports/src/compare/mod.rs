@@ -21,7 +21,13 @@ use std::path::Path;
 /// (`+1.2 pp`), a signed number otherwise.
 pub fn format_delta(id: &str, a: f64, b: f64) -> String {
     let d = b - a;
-    let sign = if d > 0.0 { "+" } else if d < 0.0 { "−" } else { "±" };
+    let sign = if d > 0.0 {
+        "+"
+    } else if d < 0.0 {
+        "−"
+    } else {
+        "±"
+    };
     if value_kind(id, a) == ValueKind::Rate && value_kind(id, b) == ValueKind::Rate {
         format!("{sign}{} pp", format_number((d * 100.0).abs()))
     } else {
@@ -51,7 +57,11 @@ impl OverlayGroup<'_> {
 pub fn overlay_groups(c: &Comparison) -> Vec<OverlayGroup<'_>> {
     let mut out: Vec<OverlayGroup> = Vec::new();
     for (i, r) in c.reports.iter().enumerate() {
-        let label = c.datasets.get(i).map(|d| d.label.clone()).unwrap_or_default();
+        let label = c
+            .datasets
+            .get(i)
+            .map(|d| d.label.clone())
+            .unwrap_or_default();
         for d in &r.distributions {
             match out.iter_mut().find(|g| g.id == d.id()) {
                 Some(g) => {

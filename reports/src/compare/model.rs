@@ -92,7 +92,11 @@ pub fn label(i: usize) -> String {
 }
 
 /// The verdict of `value` against `reference` for a metric with `direction`.
-pub fn verdict(direction: Option<Direction>, reference: Option<f64>, value: Option<f64>) -> Verdict {
+pub fn verdict(
+    direction: Option<Direction>,
+    reference: Option<f64>,
+    value: Option<f64>,
+) -> Verdict {
     let (Some(a), Some(b)) = (reference, value) else {
         return Verdict::Missing;
     };
@@ -129,9 +133,17 @@ impl Comparison {
         let metrics = ids
             .iter()
             .map(|id| {
-                let direction = docs.get(id).map(|d| d.direction);
-                let values: Vec<Option<f64>> =
-                    reports.iter().map(|r| r.metrics.get(*id).copied()).collect();
+                // A count beside its rate grows with the dataset: compare the rate, and
+                // read the count as descriptive.
+                let direction = if has_rate_sibling(id, &reports) {
+                    Some(Direction::Neutral)
+                } else {
+                    docs.get(id).map(|d| d.direction)
+                };
+                let values: Vec<Option<f64>> = reports
+                    .iter()
+                    .map(|r| r.metrics.get(*id).copied())
+                    .collect();
                 let deltas = values
                     .iter()
                     .enumerate()
@@ -144,10 +156,23 @@ impl Comparison {
                 let verdicts: Vec<Verdict> = values
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| if i == 0 { Verdict::Same } else { verdict(direction, values[0], *v) })
+                    .map(|(i, v)| {
+                        if i == 0 {
+                            Verdict::Same
+                        } else {
+                            verdict(direction, values[0], *v)
+                        }
+                    })
                     .collect();
                 let verdict = verdict_line(id, &values, &verdicts);
-                MetricRow { id: id.to_string(), direction, values, deltas, verdicts, verdict }
+                MetricRow {
+                    id: id.to_string(),
+                    direction,
+                    values,
+                    deltas,
+                    verdicts,
+                    verdict,
+                }
             })
             .collect();
         let datasets = reports
@@ -163,7 +188,10 @@ impl Comparison {
             .collect();
         Comparison {
             compare_layout_version: COMPARE_LAYOUT_VERSION,
-            ftqa_version: reports.first().map(|r| r.ftqa_version.clone()).unwrap_or_default(),
+            ftqa_version: reports
+                .first()
+                .map(|r| r.ftqa_version.clone())
+                .unwrap_or_default(),
             datasets,
             metrics,
             overlap,
@@ -174,13 +202,32 @@ impl Comparison {
 
     /// How many rows are better / worse for dataset `i` against the reference.
     pub fn tally(&self, i: usize, v: Verdict) -> usize {
-        self.metrics.iter().filter(|m| m.verdicts.get(i) == Some(&v)).count()
+        self.metrics
+            .iter()
+            .filter(|m| m.verdicts.get(i) == Some(&v))
+            .count()
     }
+}
+
+/// Whether a count has a rate beside it (`x_count` / `x_rate`, `x.count` / `x.rate`,
+/// `records.skipped` / `records.skipped_rate`) in any of the reports.
+fn has_rate_sibling(id: &str, reports: &[Report]) -> bool {
+    let sibling = if let Some(stem) = id.strip_suffix("_count") {
+        format!("{stem}_rate")
+    } else if let Some(stem) = id.strip_suffix(".count") {
+        format!("{stem}.rate")
+    } else {
+        format!("{id}_rate")
+    };
+    reports.iter().any(|r| r.metrics.contains_key(&sibling))
 }
 
 /// `B better than A (0.014 → 0.002); C same as A`, grouping datasets with the same verdict.
 fn verdict_line(id: &str, values: &[Option<f64>], verdicts: &[Verdict]) -> String {
-    let fmt = |v: Option<f64>| v.map(|v| crate::format::format_value(id, v)).unwrap_or("—".into());
+    let fmt = |v: Option<f64>| {
+        v.map(|v| crate::format::format_value(id, v))
+            .unwrap_or("—".into())
+    };
     let mut parts = Vec::new();
     for (i, v) in verdicts.iter().enumerate().skip(1) {
         let who = label(i);
@@ -190,16 +237,22 @@ fn verdict_line(id: &str, values: &[Option<f64>], verdicts: &[Verdict]) -> Strin
                 _ => format!("{who} does not have it"),
             },
             Verdict::Same => format!("{who} same as A ({})", fmt(values[i])),
-            v => format!(
-                "{who} {} than A ({} → {})",
-                match v {
-                    Verdict::Better => "better",
-                    Verdict::Worse => "worse",
-                    _ => "different",
-                },
-                fmt(values[0]),
-                fmt(values[i])
-            ),
+            v => {
+                let (a, b) = (fmt(values[0]), fmt(values[i]));
+                // Values that round to the same text get the exact change spelled out.
+                let change = match (a == b, values[0], values[i]) {
+                    (true, Some(x), Some(y)) => {
+                        format!("{a} → {b}, {}", super::format_delta(id, x, y))
+                    }
+                    _ => format!("{a} → {b}"),
+                };
+                let word = match v {
+                    Verdict::Better => "better than",
+                    Verdict::Worse => "worse than",
+                    _ => "differs from",
+                };
+                format!("{who} {word} A ({change})")
+            }
         });
     }
     if parts.is_empty() {
@@ -221,7 +274,10 @@ mod tests {
         assert_eq!(verdict(lo, Some(0.05), Some(0.10)), Verdict::Worse);
         assert_eq!(verdict(hi, Some(2.0), Some(3.0)), Verdict::Better);
         assert_eq!(verdict(hi, Some(3.0), Some(2.0)), Verdict::Worse);
-        assert_eq!(verdict(Some(Direction::Neutral), Some(1.0), Some(2.0)), Verdict::Differs);
+        assert_eq!(
+            verdict(Some(Direction::Neutral), Some(1.0), Some(2.0)),
+            Verdict::Differs
+        );
         assert_eq!(verdict(None, Some(1.0), Some(2.0)), Verdict::Differs);
         // Within 0.5% of the larger magnitude: the same.
         assert_eq!(verdict(hi, Some(100.0), Some(100.4)), Verdict::Same);
@@ -234,5 +290,24 @@ mod tests {
         assert_eq!(label(0), "A");
         assert_eq!(label(25), "Z");
         assert_eq!(label(26), "A27");
+    }
+
+    #[test]
+    fn counts_beside_rates_are_descriptive_and_close_values_show_the_change() {
+        let mut a = crate::tests::sample_report();
+        let mut b = crate::tests::sample_report();
+        a.metrics.insert("dedup.exact.sample_count".into(), 10.0);
+        b.metrics.insert("dedup.exact.sample_count".into(), 20.0);
+        a.metrics.insert("diversity.instruction.mtld".into(), 1.064);
+        b.metrics.insert("diversity.instruction.mtld".into(), 1.058);
+        let c = Comparison::new(vec![a, b], None, None);
+        let row = |id: &str| c.metrics.iter().find(|m| m.id == id).unwrap().clone();
+        assert_eq!(
+            row("dedup.exact.sample_count").verdicts[1],
+            Verdict::Differs
+        );
+        let m = row("diversity.instruction.mtld");
+        assert_eq!(m.verdicts[1], Verdict::Worse);
+        assert_eq!(m.verdict, "B worse than A (1.06 → 1.06, −0.006)");
     }
 }

@@ -34,8 +34,15 @@ fn rows_carry_deltas_and_verdicts() {
     let r = row(&c, "dedup.exact.sample_rate");
     assert_eq!(r.verdicts, [Verdict::Same, Verdict::Better]);
     assert!((r.deltas[1].unwrap() - (0.005 - 17.0 / 1200.0)).abs() < 1e-12);
-    assert!(r.verdict.starts_with("B better than A (1.42% → 0.5%)"), "{}", r.verdict);
-    assert_eq!(row(&c, "empty.instruction.rate").verdicts[1], Verdict::Worse);
+    assert!(
+        r.verdict.starts_with("B better than A (1.42% → 0.5%)"),
+        "{}",
+        r.verdict
+    );
+    assert_eq!(
+        row(&c, "empty.instruction.rate").verdicts[1],
+        Verdict::Worse
+    );
     assert_eq!(row(&c, "turns.median").verdicts[1], Verdict::Missing);
     assert_eq!(row(&c, "records.total").verdicts[1], Verdict::Same);
     assert_eq!(c.tally(1, Verdict::Worse), 1);
@@ -51,18 +58,23 @@ fn outputs_are_escaped_and_complete() {
     assert!(html.contains("other/&lt;b&gt;.jsonl"));
     assert!(html.contains("id=\"overlap\"") && html.contains("40%"));
     // One overlaid plot per distribution id, in the section of its family.
-    let ids: std::collections::BTreeSet<_> = c.reports[0].distributions.iter().map(|d| d.id()).collect();
+    let ids: std::collections::BTreeSet<_> =
+        c.reports[0].distributions.iter().map(|d| d.id()).collect();
     assert_eq!(html.matches("<svg").count(), ids.len());
     let md = render_compare_markdown(&c);
     assert!(md.lines().count() < 60, "compare.md too long");
     assert!(md.contains("B in A 40%"));
     assert!(md.contains("`empty.instruction.rate`"));
-    let json: serde_json::Value = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
     assert_eq!(json["compare_layout_version"], 1);
     assert_eq!(json["datasets"][1]["label"], "B");
     let dir = std::env::temp_dir().join(format!("ftqa-compare-test-{}", std::process::id()));
     let w = write_compare_dir(&c, &dir).unwrap();
     assert!(w.files.iter().any(|f| f.ends_with("compare.html")));
-    assert!(w.files.iter().any(|f| f.extension().is_some_and(|e| e == "png")));
+    assert!(w
+        .files
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "png")));
     let _ = std::fs::remove_dir_all(dir);
 }

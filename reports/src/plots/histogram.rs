@@ -20,7 +20,8 @@ pub fn draw<DB: DrawingBackend>(
     }
     let ymax = counts.iter().copied().max().unwrap_or(0);
     let ytop = ymax + ymax / 10 + 1;
-    let x_desc = if log_x {
+    // Metrics may already say "(log scale)" in the label; say it once.
+    let x_desc = if log_x && !x_label.contains("log") {
         format!("{} (log scale)", style::plot_text(x_label, 48))
     } else {
         style::plot_text(x_label, 60)

@@ -48,7 +48,8 @@ pub fn overlay_png(series: &[Series], path: &std::path::Path) -> Result<(), Stri
     crate::font::ensure_font();
     let root = BitMapBackend::new(path, overlay_size(series)).into_drawing_area();
     draw(series, &root)?;
-    root.present().map_err(|e| format!("{}: {e}", path.display()))
+    root.present()
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn overlay_size(series: &[Series]) -> (u32, u32) {
@@ -62,7 +63,10 @@ fn overlay_size(series: &[Series]) -> (u32, u32) {
     }
 }
 
-fn draw<DB: DrawingBackend>(series: &[Series], root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+fn draw<DB: DrawingBackend>(
+    series: &[Series],
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let Some(first) = series.first() else {
         return super::draw_empty(root, "No data");
@@ -78,7 +82,13 @@ pub fn shares(counts: &[u64]) -> Vec<f64> {
     let total: u64 = counts.iter().sum();
     counts
         .iter()
-        .map(|&c| if total == 0 { 0.0 } else { c as f64 / total as f64 })
+        .map(|&c| {
+            if total == 0 {
+                0.0
+            } else {
+                c as f64 / total as f64
+            }
+        })
         .collect()
 }
 
@@ -98,7 +108,13 @@ fn histograms<DB: DrawingBackend>(
     series: &[Series],
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
-    let Distribution::Histogram { title, x_label, log_x, .. } = series[0].dist else {
+    let Distribution::Histogram {
+        title,
+        x_label,
+        log_x,
+        ..
+    } = series[0].dist
+    else {
         return Err("mixed distribution kinds".into());
     };
     let data: Vec<(&[f64], &[u64])> = series
@@ -129,7 +145,9 @@ fn histograms<DB: DrawingBackend>(
         Some(e) => (0.0, (e.len() - 1) as f64),
         None => (
             data.iter().map(|d| d.0[0]).fold(f64::INFINITY, f64::min),
-            data.iter().map(|d| *d.0.last().unwrap()).fold(f64::NEG_INFINITY, f64::max),
+            data.iter()
+                .map(|d| *d.0.last().unwrap())
+                .fold(f64::NEG_INFINITY, f64::max),
         ),
     };
     if x1 <= x0 {
@@ -142,7 +160,8 @@ fn histograms<DB: DrawingBackend>(
         .margin_right(24)
         .x_label_area_size(44)
         .y_label_area_size(56)
-        .build_cartesian_2d(x0..x1, 0.0..(ymax * 1.12).max(1e-9))
+        // Headroom above the tallest step for the legend.
+        .build_cartesian_2d(x0..x1, 0.0..(ymax * 1.3).max(1e-9))
         .map_err(|e| e.to_string())?;
     let edge_label = |v: &f64| -> String {
         match common {
@@ -158,7 +177,7 @@ fn histograms<DB: DrawingBackend>(
         }
     };
     let pct = |v: &f64| format!("{}%", format_compact(v * 100.0));
-    let x_desc = if common.is_some() {
+    let x_desc = if common.is_some() && !x_label.contains("log") {
         format!("{} (log scale)", style::plot_text(x_label, 48))
     } else {
         style::plot_text(x_label, 60)
@@ -197,7 +216,7 @@ fn histograms<DB: DrawingBackend>(
             .label(style::plot_text(s.label, 40))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
     }
-    legend(&mut chart)
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// Category labels ordered by their largest share in any series, at most [`MAX_ROWS`].
@@ -223,7 +242,11 @@ pub fn share_of(d: &Distribution, label: &str) -> f64 {
     match d {
         Distribution::Categorical { labels, counts, .. } => {
             let sh = shares(counts);
-            labels.iter().position(|l| l == label).map(|i| sh[i]).unwrap_or(0.0)
+            labels
+                .iter()
+                .position(|l| l == label)
+                .map(|i| sh[i])
+                .unwrap_or(0.0)
         }
         Distribution::Histogram { .. } => 0.0,
     }
@@ -263,7 +286,7 @@ fn categories<DB: DrawingBackend>(
         .margin_right(24)
         .x_label_area_size(44)
         .y_label_area_size((widest * 7 + 16).clamp(40, 200))
-        .build_cartesian_2d(0.0..xmax * 1.15, -0.5f64..(n as f64 - 0.5))
+        .build_cartesian_2d(0.0..xmax * 1.3, -0.5f64..(n as f64 - 0.5))
         .map_err(|e| e.to_string())?;
     // First (largest) category at the top.
     let row_y = |i: usize| (n - 1 - i) as f64;
@@ -303,7 +326,10 @@ fn categories<DB: DrawingBackend>(
             .map(|(i, r)| {
                 // Dataset j's bar sits in the j-th slice of the row, top to bottom.
                 let top = row_y(i) + 0.4 - band * j as f64;
-                Rectangle::new([(0.0, top - band * 0.9), (share_of(s.dist, r), top)], c.filled())
+                Rectangle::new(
+                    [(0.0, top - band * 0.9), (share_of(s.dist, r), top)],
+                    c.filled(),
+                )
             })
             .collect();
         chart
@@ -312,15 +338,17 @@ fn categories<DB: DrawingBackend>(
             .label(style::plot_text(s.label, 40))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
     }
-    legend(&mut chart)
+    // The largest categories are drawn at the top; the legend goes where bars are shortest.
+    legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
 ) -> Result<(), String> {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(position)
         .background_style(WHITE.mix(0.85))
         .border_style(GRID)
         .label_font(style::label_style())
@@ -346,14 +374,35 @@ mod tests {
     fn rows_rank_by_largest_share_anywhere() {
         let a = cat(&["x", "y"], &[9, 1]);
         let b = cat(&["z", "y"], &[1, 1]);
-        let s = [Series { label: "A", dist: &a }, Series { label: "B", dist: &b }];
+        let s = [
+            Series {
+                label: "A",
+                dist: &a,
+            },
+            Series {
+                label: "B",
+                dist: &b,
+            },
+        ];
         // x: 0.9 in A; y: 0.5 in B; z: 0.5 in B (y first: seen first).
         assert_eq!(category_rows(&s), ["x", "y", "z"]);
         assert!((share_of(&b, "x") - 0.0).abs() < 1e-12);
         let svg = overlay_svg(&s).unwrap();
         assert!(svg.contains("<svg"));
         // The legend names both datasets.
-        let texts: Vec<&str> = svg.split("<text").skip(1).map(|t| t.split('>').nth(1).unwrap_or("").split('<').next().unwrap_or("").trim()).collect();
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .map(|t| {
+                t.split('>')
+                    .nth(1)
+                    .unwrap_or("")
+                    .split('<')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+            })
+            .collect();
         assert!(texts.contains(&"A") && texts.contains(&"B"), "{texts:?}");
     }
 
