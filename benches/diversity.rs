@@ -22,15 +22,41 @@ use ftqa_metrics::embed::Embedder;
 use ftqa_metrics::sample::mix64;
 use std::time::Instant;
 
+/// User + system CPU seconds of this process so far (the machine is shared, so wall time
+/// alone overstates the cost when other processes compete for the core).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
 fn peak_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()).map_or(f64::NAN, |kb| kb / 1024.0)
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// ~100-word pseudo-responses from the static vocabulary's whole-word tokens (seeded).
 fn synthetic_texts(n: usize) -> Vec<String> {
     let e = StaticEmbedder::builtin();
-    let words: Vec<&str> = e.model().vocab.iter().filter(|t| t.len() > 2 && t.chars().all(|c| c.is_ascii_lowercase())).map(String::as_str).collect();
+    let words: Vec<&str> = e
+        .model()
+        .vocab
+        .iter()
+        .filter(|t| t.len() > 2 && t.chars().all(|c| c.is_ascii_lowercase()))
+        .map(String::as_str)
+        .collect();
     (0..n)
         .map(|i| {
             let len = 90 + (mix64(i as u64) % 21) as usize;
@@ -69,18 +95,21 @@ fn throughput(e: &dyn Embedder, texts: &[String]) {
     let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
     // Warm-up (the static table is parsed lazily on first use).
     e.embed(&refs[..refs.len().min(64)]).unwrap();
-    let started = Instant::now();
+    let (started, cpu0) = (Instant::now(), cpu_seconds());
     for chunk in refs.chunks(e.batch_size()) {
         std::hint::black_box(e.embed(chunk).unwrap());
     }
     let s = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu0;
     println!(
-        "{}: {} texts, {:.1} words/text, {:.3} s, {:.0} sentences/s, dim {}",
+        "{}: {} texts, {:.1} words/text, {:.3} s wall ({:.0} sentences/s), {:.3} CPU s ({:.0} sentences per CPU-second), dim {}",
         e.name(),
         texts.len(),
         words as f64 / texts.len() as f64,
         s,
         texts.len() as f64 / s,
+        cpu,
+        texts.len() as f64 / cpu,
         e.dim()
     );
 }
@@ -113,7 +142,9 @@ pub fn blob_data(n: usize, dim: usize) -> Vec<f32> {
         let h = mix64(i as u64 ^ 0xB10B);
         if h % 100 >= 5 {
             let c = &centres[(h >> 8) as usize % BLOBS * dim..][..dim];
-            row.iter_mut().zip(c).for_each(|(v, c)| *v = c + spread * *v);
+            row.iter_mut()
+                .zip(c)
+                .for_each(|(v, c)| *v = c + spread * *v);
         }
         ftqa_metrics::embed::normalize(row);
     }
@@ -128,10 +159,17 @@ fn bench_dbscan(n: usize, dim: usize, exact: bool, budget: Option<usize>) {
     let t1 = Instant::now();
     let choice = choose_eps(rows, DEFAULT_MIN_SAMPLES);
     let eps_s = t1.elapsed().as_secs_f64();
-    let params = DbscanParams { eps: choice.eps, min_samples: DEFAULT_MIN_SAMPLES };
+    let params = DbscanParams {
+        eps: choice.eps,
+        min_samples: DEFAULT_MIN_SAMPLES,
+    };
     let search = Search::Partitioned { budget };
     let t2 = Instant::now();
-    let c = if n < ftqa_metrics::cluster::PARTITION_FROM && budget.is_none() { dbscan(rows, params, Search::Brute) } else { dbscan(rows, params, search) };
+    let c = if n < ftqa_metrics::cluster::PARTITION_FROM && budget.is_none() {
+        dbscan(rows, params, Search::Brute)
+    } else {
+        dbscan(rows, params, search)
+    };
     let db_s = t2.elapsed().as_secs_f64();
     println!(
         "dbscan n={n} dim={dim}: eps={:.4} (elbow rule {eps_s:.1} s), {} cells, {:.1} s clustering, {} clusters, noise {:.2}%, \
@@ -158,7 +196,10 @@ fn bench_dbscan(n: usize, dim: usize, exact: bool, budget: Option<usize>) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let arg = |i: usize| args.get(i).map(String::as_str);
     let num = |i: usize, d: usize| arg(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     match arg(0) {

@@ -33,8 +33,8 @@ if [ -n "$MODEL" ]; then
   echo "$CANDLE"
   if ONNX=$(python3 benches/minilm_onnx.py "$MODEL" "$TEXTS" 2>/dev/null); then
     echo "$ONNX"
-    c=$(echo "$CANDLE" | sed -n 's/.* \([0-9.]*\) sentences\/s.*/\1/p')
-    o=$(echo "$ONNX" | sed -n 's/.* \([0-9.]*\) sentences\/s.*/\1/p')
+    c=$(echo "$CANDLE" | sed -n 's/.*[( ]\([0-9.]*\) sentences\/s.*/\1/p')
+    o=$(echo "$ONNX" | sed -n 's/.*[( ]\([0-9.]*\) sentences\/s.*/\1/p')
     echo "candle / onnxruntime throughput ratio: $(python3 -c "print(f'{$c / $o:.2f}')")"
   else
     echo "onnxruntime comparison skipped: pip install numpy onnx onnxruntime safetensors tokenizers"

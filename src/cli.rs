@@ -11,7 +11,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "ftqa", version, about = "Is this fine-tuning dataset good? Diversity, complexity, balance, duplication and contamination, measured.")]
+#[command(
+    name = "ftqa",
+    version,
+    about = "Is this fine-tuning dataset good? Diversity, complexity, balance, duplication and contamination, measured."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -206,7 +210,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Fixtures { out } => {
             let manifest = crate::fixtures::write_all(&out)?;
-            eprintln!("wrote {} fixture files to {}", manifest.len(), out.display());
+            eprintln!(
+                "wrote {} fixture files to {}",
+                manifest.len(),
+                out.display()
+            );
             Ok(0)
         }
         Command::Model { cmd } => crate::embed::cli::run(cmd),
@@ -215,7 +223,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             eprintln!("wrote {n} task graphs to {}", out.display());
             Ok(0)
         }
-        Command::BenchData { records, jsonl, parquet } => {
+        Command::BenchData {
+            records,
+            jsonl,
+            parquet,
+        } => {
             crate::fixtures::bench::write(records, &jsonl, parquet.as_deref())?;
             Ok(0)
         }
@@ -223,18 +235,31 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 fn report(mut args: ReportArgs) -> Result<i32> {
-    let out = args.out.clone().unwrap_or_else(|| default_out_dir(&args.path));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&args.path));
     // --config adds traffic lights (and the config's benchmarks); `report` never fails on
     // them, `ftqa check` is the gate.
     let config = crate::check::prepare(&mut args)?;
     let report = analyze_report_args(&args, &out)?;
     let scorecard = config.as_ref().map(|c| crate::check::scorecard(c, &report));
-    ftqa_reports::write_report_dir_with(&report, &out, scorecard.as_ref()).with_context(|| format!("writing the report to {}", out.display()))?;
+    ftqa_reports::write_report_dir_with(&report, &out, scorecard.as_ref())
+        .with_context(|| format!("writing the report to {}", out.display()))?;
     if !args.quiet {
-        print!("{}", ftqa_reports::render_terminal(&report, std::io::stdout().is_terminal()));
+        print!(
+            "{}",
+            ftqa_reports::render_terminal(&report, std::io::stdout().is_terminal())
+        );
         if let Some(c) = &scorecard {
             use ftqa_reports::Status;
-            println!("thresholds ({}): {} pass, {} fail, {} warn", c.source, c.count(Status::Pass), c.count(Status::Fail), c.count(Status::Warn));
+            println!(
+                "thresholds ({}): {} pass, {} fail, {} warn",
+                c.source,
+                c.count(Status::Pass),
+                c.count(Status::Fail),
+                c.count(Status::Warn)
+            );
         }
         println!("report: {}", out.join("report.html").display());
     }
@@ -245,7 +270,10 @@ fn report(mut args: ReportArgs) -> Result<i32> {
 /// the report folder named in the run facts (and holding the judge cache).
 pub fn analyze_report_args(args: &ReportArgs, out: &Path) -> Result<ftqa_metrics::result::Report> {
     let mut run_facts = BTreeMap::new();
-    run_facts.insert("command".into(), std::env::args().collect::<Vec<_>>().join(" "));
+    run_facts.insert(
+        "command".into(),
+        std::env::args().collect::<Vec<_>>().join(" "),
+    );
     run_facts.insert("output".into(), out.display().to_string());
     if let Some(c) = &args.config {
         // The config can add benchmarks, which the command line alone would not show.
@@ -274,7 +302,10 @@ pub fn analyze_report_args(args: &ReportArgs, out: &Path) -> Result<ftqa_metrics
         judge: args.judge.config(out)?,
         image_root: image_root(args.image_root.as_deref())?,
         infer_tasks: args.infer_tasks,
-        task_embedder: crate::embed::make_embedder(&args.task_embedder, args.embed.model_dir.as_deref())?,
+        task_embedder: crate::embed::make_embedder(
+            &args.task_embedder,
+            args.embed.model_dir.as_deref(),
+        )?,
     };
     analyze(opts)
 }
@@ -290,7 +321,20 @@ fn image_root(dir: Option<&Path>) -> Result<Option<PathBuf>> {
 pub fn default_out_dir(path: &str) -> PathBuf {
     let p = Path::new(path.trim_end_matches('/'));
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("dataset");
-    let stem = name.split('.').next().filter(|s| !s.is_empty()).unwrap_or("dataset");
-    let stem: String = stem.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let stem = name
+        .split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("dataset");
+    let stem: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     PathBuf::from(format!("ftqa-report-{stem}"))
 }

@@ -13,7 +13,10 @@ pub fn render(markdown: bool) -> String {
     for spec in registry() {
         let docs = (spec.docs)();
         if markdown {
-            s.push_str(&format!("## `{}`\n\n| id | better | provenance | definition |\n|---|---|---|---|\n", spec.family));
+            s.push_str(&format!(
+                "## `{}`\n\n| id | better | provenance | definition |\n|---|---|---|---|\n",
+                spec.family
+            ));
         }
         for d in docs {
             let dir = match d.direction {
@@ -27,9 +30,18 @@ pub fn render(markdown: bool) -> String {
                 Provenance::Basic => "basic",
             };
             if markdown {
-                s.push_str(&format!("| `{}` | {} | {} | {} |\n", d.id, dir, prov, d.definition.replace('|', "\\|")));
+                s.push_str(&format!(
+                    "| `{}` | {} | {} | {} |\n",
+                    d.id,
+                    dir,
+                    prov,
+                    d.definition.replace('|', "\\|")
+                ));
             } else {
-                s.push_str(&format!("{:<34} {:<8} {:<10} {}\n", d.id, dir, prov, d.definition));
+                s.push_str(&format!(
+                    "{:<34} {:<8} {:<10} {}\n",
+                    d.id, dir, prov, d.definition
+                ));
             }
         }
         if markdown {

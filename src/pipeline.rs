@@ -40,7 +40,11 @@ pub struct StrictSkip {
 
 impl std::fmt::Display for StrictSkip {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} ({}); stopped because of --strict", self.location, self.detail, self.reason)
+        write!(
+            f,
+            "{}: {} ({}); stopped because of --strict",
+            self.location, self.detail, self.reason
+        )
     }
 }
 
@@ -52,7 +56,10 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     let mut dataset = loader.info().clone();
     let mut labeler = crate::task_labels::TaskLabeler::prepare(
         // Inference costs a pass over the data, so it runs only if a task metric will use it.
-        if ["tasks", "balance", "diversity.instruction"].iter().any(|f| opts.analysis.wants(f)) {
+        if ["tasks", "balance", "diversity.instruction"]
+            .iter()
+            .any(|f| opts.analysis.wants(f))
+        {
             opts.infer_tasks
         } else {
             crate::task_labels::InferTasks::Never
@@ -98,10 +105,17 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
             LoadEvent::Skip(s) => {
                 if opts.strict {
                     progress.finish();
-                    bail!(StrictSkip { location: s.location, reason: s.reason, detail: s.detail });
+                    bail!(StrictSkip {
+                        location: s.location,
+                        reason: s.reason,
+                        detail: s.detail
+                    });
                 }
                 records.skipped += 1;
-                *records.skipped_by_reason.entry(s.reason.clone()).or_insert(0) += 1;
+                *records
+                    .skipped_by_reason
+                    .entry(s.reason.clone())
+                    .or_insert(0) += 1;
                 if records.skipped_examples.len() < LISTED_SKIPS {
                     records.skipped_examples.push(SkippedRecord {
                         location: s.location.clone(),
@@ -136,7 +150,10 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     }
 
     let mut run = opts.run_facts;
-    run.insert("seconds".into(), format!("{:.3}", started.elapsed().as_secs_f64()));
+    run.insert(
+        "seconds".into(),
+        format!("{:.3}", started.elapsed().as_secs_f64()),
+    );
     Ok(Report {
         report_layout_version: REPORT_LAYOUT_VERSION,
         ftqa_version: env!("CARGO_PKG_VERSION").to_string(),

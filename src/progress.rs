@@ -12,7 +12,8 @@ impl Progress {
         if !enabled || !std::io::stderr().is_terminal() || total_bytes == 0 {
             return Progress { bar: None };
         }
-        let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr_with_hz(4));
+        let bar =
+            ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr_with_hz(4));
         bar.set_style(
             ProgressStyle::with_template("{spinner} {bar:30} {bytes}/{total_bytes} {msg} ({eta})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),

@@ -32,8 +32,20 @@ pub struct TaskLabeler {
 
 impl TaskLabeler {
     /// Decides whether to infer, and if so reads the data once to fit the model.
-    pub fn prepare(mode: InferTasks, opts: &LoadOptions, info: &DatasetInfo, embedder: Arc<dyn Embedder>) -> Result<Self> {
-        let mut me = TaskLabeler { model: None, sample: 0, buf: VecDeque::new(), truth: Vec::new(), inferred: Vec::new(), all_labelled: true };
+    pub fn prepare(
+        mode: InferTasks,
+        opts: &LoadOptions,
+        info: &DatasetInfo,
+        embedder: Arc<dyn Embedder>,
+    ) -> Result<Self> {
+        let mut me = TaskLabeler {
+            model: None,
+            sample: 0,
+            buf: VecDeque::new(),
+            truth: Vec::new(),
+            inferred: Vec::new(),
+            all_labelled: true,
+        };
         let infer = match mode {
             InferTasks::Never => false,
             InferTasks::Always => true,
@@ -58,12 +70,15 @@ impl TaskLabeler {
         let texts = sample.into_sorted();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         me.sample = refs.len();
-        me.model = TaskModel::fit(&refs, embedder).context("embedding instructions to infer tasks")?;
+        me.model =
+            TaskModel::fit(&refs, embedder).context("embedding instructions to infer tasks")?;
         Ok(me)
     }
 
     pub fn next(&mut self, loader: &mut Loader) -> Result<Option<LoadEvent>> {
-        let Some(model) = &self.model else { return Ok(loader.next()) };
+        let Some(model) = &self.model else {
+            return Ok(loader.next());
+        };
         if self.buf.is_empty() {
             self.buf.extend(loader.by_ref().take(512));
             let texts: Vec<&str> = self
@@ -74,7 +89,9 @@ impl TaskLabeler {
                     LoadEvent::Skip(_) => None,
                 })
                 .collect();
-            let labels = model.assign(&texts).context("embedding instructions to infer tasks")?;
+            let labels = model
+                .assign(&texts)
+                .context("embedding instructions to infer tasks")?;
             let mut it = labels.into_iter();
             for e in &mut self.buf {
                 if let LoadEvent::Record(r) = e {
@@ -99,7 +116,8 @@ impl TaskLabeler {
         if self.all_labelled && !self.truth.is_empty() {
             write_agreement(&self.truth, &self.inferred, out);
         }
-        out.methods.insert("tasks".into(), model.describe(self.sample));
+        out.methods
+            .insert("tasks".into(), model.describe(self.sample));
         info.task_source = Some(match &info.task_source {
             Some(given) => format!("inferred (k-means, k={}); the data's own labels ({given}) were used only to score agreement", model.k()),
             None => format!("inferred (k-means on instruction embeddings, k={})", model.k()),

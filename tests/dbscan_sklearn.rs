@@ -10,15 +10,32 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
 fn reference() -> (Vec<f32>, usize, Vec<Value>) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/dbscan_reference.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/dbscan_reference.json"
+    );
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let dim = v["dim"].as_u64().unwrap() as usize;
-    let data = v["vectors"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32)).collect();
+    let data = v["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+        })
+        .collect();
     (data, dim, v["cases"].as_array().unwrap().clone())
 }
 
 fn dot(rows: Rows, i: usize, j: usize) -> f32 {
-    rows.row(i).iter().zip(rows.row(j)).map(|(a, b)| a * b).sum()
+    rows.row(i)
+        .iter()
+        .zip(rows.row(j))
+        .map(|(a, b)| a * b)
+        .sum()
 }
 
 #[test]
@@ -31,8 +48,18 @@ fn dbscan_matches_scikit_learn() {
     for case in &cases {
         let eps = case["eps"].as_f64().unwrap() as f32;
         let min_samples = case["min_samples"].as_u64().unwrap() as usize;
-        let want: Vec<i32> = case["labels"].as_array().unwrap().iter().map(|l| l.as_i64().unwrap() as i32).collect();
-        let want_core: BTreeSet<usize> = case["core"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect();
+        let want: Vec<i32> = case["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_i64().unwrap() as i32)
+            .collect();
+        let want_core: BTreeSet<usize> = case["core"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_u64().unwrap() as usize)
+            .collect();
         for search in [Search::Brute, Search::Partitioned { budget: None }] {
             let got = dbscan(rows, DbscanParams { eps, min_samples }, search);
             let ctx = format!("eps {eps} min_samples {min_samples} {search:?}");
@@ -45,19 +72,43 @@ fn dbscan_matches_scikit_learn() {
             let mut map: HashMap<i32, i32> = HashMap::new();
             let mut back: HashMap<i32, i32> = HashMap::new();
             for &i in &want_core {
-                assert_eq!(*map.entry(want[i]).or_insert(got.labels[i]), got.labels[i], "cluster split: {ctx}");
-                assert_eq!(*back.entry(got.labels[i]).or_insert(want[i]), want[i], "clusters merged: {ctx}");
+                assert_eq!(
+                    *map.entry(want[i]).or_insert(got.labels[i]),
+                    got.labels[i],
+                    "cluster split: {ctx}"
+                );
+                assert_eq!(
+                    *back.entry(got.labels[i]).or_insert(want[i]),
+                    want[i],
+                    "clusters merged: {ctx}"
+                );
             }
             assert_eq!(got.n_clusters, map.len(), "{ctx}");
             for i in (0..n).filter(|&i| !got.core[i] && want[i] >= 0) {
-                let reach: BTreeSet<i32> = want_core.iter().filter(|&&j| dot(rows, i, j) >= 1.0 - eps).map(|&j| got.labels[j]).collect();
+                let reach: BTreeSet<i32> = want_core
+                    .iter()
+                    .filter(|&&j| dot(rows, i, j) >= 1.0 - eps)
+                    .map(|&j| got.labels[j])
+                    .collect();
                 if reach.len() == 1 {
                     assert_eq!(got.labels[i], map[&want[i]], "border point {i}: {ctx}");
                 } else {
                     ambiguous_seen += 1;
-                    let nearest = want_core.iter().copied().max_by(|&a, &b| dot(rows, i, a).total_cmp(&dot(rows, i, b)).then(b.cmp(&a))).unwrap();
-                    assert_eq!(got.labels[i], got.labels[nearest], "ambiguous border point {i} must join its nearest core: {ctx}");
-                    assert!(reach.contains(&map[&want[i]]), "scikit-learn's choice must be reachable too: {ctx}");
+                    let nearest = want_core
+                        .iter()
+                        .copied()
+                        .max_by(|&a, &b| {
+                            dot(rows, i, a).total_cmp(&dot(rows, i, b)).then(b.cmp(&a))
+                        })
+                        .unwrap();
+                    assert_eq!(
+                        got.labels[i], got.labels[nearest],
+                        "ambiguous border point {i} must join its nearest core: {ctx}"
+                    );
+                    assert!(
+                        reach.contains(&map[&want[i]]),
+                        "scikit-learn's choice must be reachable too: {ctx}"
+                    );
                     differs_from_sklearn += (got.labels[i] != map[&want[i]]) as usize;
                 }
             }
@@ -65,6 +116,12 @@ fn dbscan_matches_scikit_learn() {
             assert!(adjusted_rand_index(&got.labels, &want) > 0.99, "{ctx}");
         }
     }
-    assert!(ambiguous_seen >= 2, "the fixture should exercise ambiguous border points");
-    assert!(differs_from_sklearn >= 1, "the fixture plants a bridge where the two rules differ");
+    assert!(
+        ambiguous_seen >= 2,
+        "the fixture should exercise ambiguous border points"
+    );
+    assert!(
+        differs_from_sklearn >= 1,
+        "the fixture plants a bridge where the two rules differ"
+    );
 }

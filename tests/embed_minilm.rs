@@ -18,7 +18,9 @@ fn model_or_skip() -> Option<TransformerEmbedder> {
             if std::env::var("FTQA_REQUIRE_MODEL").is_ok_and(|v| v == "1") {
                 panic!("FTQA_REQUIRE_MODEL=1 but {e}");
             }
-            println!("SKIPPED: model not found, transformer not checked against the reference ({e})");
+            println!(
+                "SKIPPED: model not found, transformer not checked against the reference ({e})"
+            );
             eprintln!("SKIPPED: model not found; run `ftqa model pull` to run this test");
             None
         }
@@ -28,32 +30,64 @@ fn model_or_skip() -> Option<TransformerEmbedder> {
 #[test]
 fn minilm_matches_numpy_reference() {
     let Some(model) = model_or_skip() else { return };
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/minilm_reference.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/minilm_reference.json"
+    );
     let r: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let sentences: Vec<&str> = r["sentences"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let sentences: Vec<&str> = r["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
     assert!(sentences.len() >= 20);
     let got = model.embed(&sentences).unwrap();
     let dim = model.dim();
     assert_eq!(dim, 384);
     let mut worst = 1.0f64;
     for (i, want) in r["vectors"].as_array().unwrap().iter().enumerate() {
-        let want: Vec<f64> = want.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
-        let cos: f64 = got[i * dim..(i + 1) * dim].iter().zip(&want).map(|(a, b)| *a as f64 * b).sum();
-        assert!(cos >= 0.999, "sentence {i} {:?}: cosine {cos}", sentences[i]);
+        let want: Vec<f64> = want
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        let cos: f64 = got[i * dim..(i + 1) * dim]
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| *a as f64 * b)
+            .sum();
+        assert!(
+            cos >= 0.999,
+            "sentence {i} {:?}: cosine {cos}",
+            sentences[i]
+        );
         worst = worst.min(cos);
     }
-    println!("minilm vs NumPy reference: worst cosine {worst:.6} over {} sentences", sentences.len());
+    println!(
+        "minilm vs NumPy reference: worst cosine {worst:.6} over {} sentences",
+        sentences.len()
+    );
 }
 
 #[test]
 fn batching_and_order_do_not_change_vectors() {
     let Some(model) = model_or_skip() else { return };
-    let texts = ["a short one", "a considerably longer sentence that needs more padding in a batch", "mid length text here"];
+    let texts = [
+        "a short one",
+        "a considerably longer sentence that needs more padding in a batch",
+        "mid length text here",
+    ];
     let all = model.embed(&texts).unwrap();
     let dim = model.dim();
     for (i, t) in texts.iter().enumerate() {
         let one = model.embed(&[t]).unwrap();
-        let cos: f32 = one.iter().zip(&all[i * dim..(i + 1) * dim]).map(|(a, b)| a * b).sum();
+        let cos: f32 = one
+            .iter()
+            .zip(&all[i * dim..(i + 1) * dim])
+            .map(|(a, b)| a * b)
+            .sum();
         assert!(cos > 0.99999, "text {i}: {cos}");
     }
 }

@@ -183,7 +183,11 @@ impl Metric for ResponseDiversity {
             Some(e) => (e, "set with --eps".to_string()),
             None => {
                 let c = choose_eps(rows, self.min_samples);
-                let how = if c.knee { "at the knee of the curve" } else { "the curve has no knee, so at its 25th percentile" };
+                let how = if c.knee {
+                    "at the knee of the curve"
+                } else {
+                    "the curve has no knee, so at its 25th percentile"
+                };
                 (c.eps, format!("chosen by the k-distance rule: distance to the {}-th neighbour of {} sampled responses, searched against all, {how}", c.k, c.sample))
             }
         };

@@ -52,7 +52,10 @@ impl EmbedArgs {
             ("brute", Some(_)) => bail!("--dbscan-budget applies to the partitioned search only"),
             (other, _) => bail!("unknown --dbscan-search {other:?}: use auto, brute or partition"),
         };
-        config.embedder = Some(super::make_embedder(&self.embedder, self.model_dir.as_deref())?);
+        config.embedder = Some(super::make_embedder(
+            &self.embedder,
+            self.model_dir.as_deref(),
+        )?);
         Ok(())
     }
 }
@@ -99,30 +102,57 @@ pub fn run(cmd: ModelCommand) -> Result<i32> {
         ModelCommand::Where { model_dir } => {
             for (source, dir) in super::locate::candidates(model_dir.as_deref()) {
                 let state = match &dir {
-                    Some(d) if super::locate::is_model_dir(d) => format!("{} (model found)", d.display()),
+                    Some(d) if super::locate::is_model_dir(d) => {
+                        format!("{} (model found)", d.display())
+                    }
                     Some(d) => format!("{} (no model)", d.display()),
                     None => "(none)".into(),
                 };
                 eprintln!("{source}: {state}");
             }
-            println!("{}", super::locate::find_model(model_dir.as_deref())?.display());
+            println!(
+                "{}",
+                super::locate::find_model(model_dir.as_deref())?.display()
+            );
             Ok(0)
         }
-        ModelCommand::Distill { model_dir, out, dim, corpus, texts } => distill(model_dir, out, dim, corpus, texts),
+        ModelCommand::Distill {
+            model_dir,
+            out,
+            dim,
+            corpus,
+            texts,
+        } => distill(model_dir, out, dim, corpus, texts),
     }
 }
 
 #[cfg(feature = "transformer")]
-fn distill(model_dir: Option<PathBuf>, out: PathBuf, dim: usize, corpus: Option<String>, texts: usize) -> Result<i32> {
+fn distill(
+    model_dir: Option<PathBuf>,
+    out: PathBuf,
+    dim: usize,
+    corpus: Option<String>,
+    texts: usize,
+) -> Result<i32> {
     use super::distill::{distill, DistillOptions};
     let dir = super::locate::find_model(model_dir.as_deref())?;
     let encoder = super::transformer::TransformerEmbedder::load(&dir)?;
     let mut command = format!("ftqa model distill --dim {dim}");
     if let Some(c) = &corpus {
-        let name = std::path::Path::new(c).file_name().map_or(c.clone(), |n| n.to_string_lossy().into_owned());
+        let name = std::path::Path::new(c)
+            .file_name()
+            .map_or(c.clone(), |n| n.to_string_lossy().into_owned());
         command.push_str(&format!(" --corpus {name} --texts {texts}"));
     }
-    let model = distill(&encoder, &DistillOptions { dim, corpus: corpus.as_deref(), texts, command })?;
+    let model = distill(
+        &encoder,
+        &DistillOptions {
+            dim,
+            corpus: corpus.as_deref(),
+            texts,
+            command,
+        },
+    )?;
     let bytes = model.to_bytes();
     std::fs::write(&out, &bytes)?;
     eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());

@@ -43,20 +43,36 @@ fn is_special(tok: &str) -> bool {
 pub fn distill(encoder: &TransformerEmbedder, opts: &DistillOptions) -> Result<StaticModel> {
     let tokenizer = encoder.tokenizer();
     let size = tokenizer.get_vocab_size(false);
-    let vocab: Vec<String> = (0..size as u32).map(|id| tokenizer.id_to_token(id).unwrap_or_default()).collect();
-    let cls = tokenizer.token_to_id("[CLS]").context("tokenizer has no [CLS]")?;
-    let sep = tokenizer.token_to_id("[SEP]").context("tokenizer has no [SEP]")?;
-    let keep: Vec<u32> = (0..size as u32).filter(|&id| !is_special(&vocab[id as usize])).collect();
+    let vocab: Vec<String> = (0..size as u32)
+        .map(|id| tokenizer.id_to_token(id).unwrap_or_default())
+        .collect();
+    let cls = tokenizer
+        .token_to_id("[CLS]")
+        .context("tokenizer has no [CLS]")?;
+    let sep = tokenizer
+        .token_to_id("[SEP]")
+        .context("tokenizer has no [SEP]")?;
+    let keep: Vec<u32> = (0..size as u32)
+        .filter(|&id| !is_special(&vocab[id as usize]))
+        .collect();
     let dim_in = encoder.dim();
 
-    eprintln!("distill: encoding {} of {} vocabulary tokens", keep.len(), size);
+    eprintln!(
+        "distill: encoding {} of {} vocabulary tokens",
+        keep.len(),
+        size
+    );
     let mut raw = Vec::with_capacity(keep.len() * dim_in);
     for (i, chunk) in keep.chunks(TOKEN_BATCH).enumerate() {
         let ids: Vec<u32> = chunk.iter().flat_map(|&t| [cls, t, sep]).collect();
         let mask = vec![1u32; ids.len()];
         raw.extend(encoder.forward_ids(&ids, &mask, chunk.len())?);
         if i % 10 == 0 {
-            eprintln!("distill: {} / {}", (i + 1) * TOKEN_BATCH.min(chunk.len()), keep.len());
+            eprintln!(
+                "distill: {} / {}",
+                (i + 1) * TOKEN_BATCH.min(chunk.len()),
+                keep.len()
+            );
         }
     }
 
@@ -64,8 +80,20 @@ pub fn distill(encoder: &TransformerEmbedder, opts: &DistillOptions) -> Result<S
     let total_var: f64 = {
         let n = keep.len() as f64;
         let mut mean = vec![0f64; dim_in];
-        raw.chunks_exact(dim_in).for_each(|r| r.iter().zip(mean.iter_mut()).for_each(|(v, m)| *m += *v as f64 / n));
-        raw.chunks_exact(dim_in).map(|r| r.iter().zip(&mean).map(|(v, m)| (*v as f64 - m).powi(2)).sum::<f64>()).sum::<f64>() / n
+        raw.chunks_exact(dim_in).for_each(|r| {
+            r.iter()
+                .zip(mean.iter_mut())
+                .for_each(|(v, m)| *m += *v as f64 / n)
+        });
+        raw.chunks_exact(dim_in)
+            .map(|r| {
+                r.iter()
+                    .zip(&mean)
+                    .map(|(v, m)| (*v as f64 - m).powi(2))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / n
     };
     let kept_var = pca.variance[DROP_COMPONENTS..].iter().sum::<f64>() / total_var;
 
@@ -98,17 +126,25 @@ pub fn distill(encoder: &TransformerEmbedder, opts: &DistillOptions) -> Result<S
     if let Some(corpus) = opts.corpus {
         let texts = responses(corpus, opts.texts)?;
         let rho = agreement(encoder, &model, &texts)?;
-        eprintln!("distill: Spearman of pairwise cosines vs the transformer: {rho:.4} on {} responses", texts.len());
+        eprintln!(
+            "distill: Spearman of pairwise cosines vs the transformer: {rho:.4} on {} responses",
+            texts.len()
+        );
         model.header.agreement_spearman = Some(rho);
         model.header.agreement_texts = texts.len();
-        model.header.agreement_corpus = Path::new(corpus).file_name().map_or(corpus.to_string(), |n| n.to_string_lossy().into_owned());
+        model.header.agreement_corpus = Path::new(corpus)
+            .file_name()
+            .map_or(corpus.to_string(), |n| n.to_string_lossy().into_owned());
     }
     Ok(model)
 }
 
 /// The first `max` non-empty responses of a dataset, through ftqa's own loader.
 pub fn responses(path: &str, max: usize) -> Result<Vec<String>> {
-    let loader = Loader::open(&LoadOptions { path: path.to_string(), ..Default::default() })?;
+    let loader = Loader::open(&LoadOptions {
+        path: path.to_string(),
+        ..Default::default()
+    })?;
     let mut out = Vec::new();
     for ev in loader {
         if let LoadEvent::Record(r) = ev {
@@ -124,7 +160,11 @@ pub fn responses(path: &str, max: usize) -> Result<Vec<String>> {
 }
 
 /// Spearman of pairwise cosines: quantised static table (as shipped) vs the transformer.
-pub fn agreement(encoder: &TransformerEmbedder, model: &StaticModel, texts: &[String]) -> Result<f64> {
+pub fn agreement(
+    encoder: &TransformerEmbedder,
+    model: &StaticModel,
+    texts: &[String],
+) -> Result<f64> {
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let shipped = StaticEmbedder::new(StaticModel::from_bytes(&model.to_bytes())?);
     let a = shipped.embed(&refs)?;

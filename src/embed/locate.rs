@@ -16,7 +16,9 @@ pub fn is_model_dir(dir: &Path) -> bool {
 }
 
 fn home() -> Option<PathBuf> {
-    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
 }
 
 /// `$FTQA_CACHE_DIR`, else `$XDG_CACHE_HOME/ftqa`, else `~/.cache/ftqa`.
@@ -55,7 +57,11 @@ pub fn hf_snapshot(hub: &Path) -> Option<PathBuf> {
             return Some(dir);
         }
     }
-    let mut snaps: Vec<PathBuf> = std::fs::read_dir(repo.join("snapshots")).ok()?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_model_dir(p)).collect();
+    let mut snaps: Vec<PathBuf> = std::fs::read_dir(repo.join("snapshots"))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| is_model_dir(p))
+        .collect();
     snaps.sort();
     snaps.pop()
 }
@@ -71,11 +77,22 @@ pub fn candidates(flag: Option<&Path>) -> Vec<(String, Option<PathBuf>)> {
     }
     let hub = hf_hub_cache();
     out.push((
-        format!("Hugging Face cache ({})", hub.as_ref().map_or("unknown".into(), |h| h.display().to_string())),
+        format!(
+            "Hugging Face cache ({})",
+            hub.as_ref()
+                .map_or("unknown".into(), |h| h.display().to_string())
+        ),
         hub.as_deref().and_then(hf_snapshot),
     ));
     let own = ftqa_model_dir();
-    out.push((format!("ftqa cache ({})", own.as_ref().map_or("unknown".into(), |h| h.display().to_string())), own));
+    out.push((
+        format!(
+            "ftqa cache ({})",
+            own.as_ref()
+                .map_or("unknown".into(), |h| h.display().to_string())
+        ),
+        own,
+    ));
     out
 }
 
@@ -87,7 +104,11 @@ pub fn find_model(flag: Option<&Path>) -> Result<PathBuf> {
         let explicit = source == "--model-dir" || source == "FTQA_MODEL_DIR";
         match dir {
             Some(d) if is_model_dir(&d) => return Ok(d),
-            Some(d) if explicit => bail!("{source} points at {}, which lacks one of {}", d.display(), REQUIRED.join(", ")),
+            Some(d) if explicit => bail!(
+                "{source} points at {}, which lacks one of {}",
+                d.display(),
+                REQUIRED.join(", ")
+            ),
             Some(d) => tried.push(format!("{source}: {} (not there)", d.display())),
             None => tried.push(format!("{source}: not there")),
         }

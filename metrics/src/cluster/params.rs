@@ -116,15 +116,32 @@ pub fn choose_eps(rows: Rows, min_samples: usize) -> EpsChoice {
     let mut curve = k_distances(rows, &order, k);
     curve.sort_by(f32::total_cmp);
     let (eps, knee) = read_curve(&curve);
-    EpsChoice { eps, k, sample: order.len(), knee, curve }
+    EpsChoice {
+        eps,
+        k,
+        sample: order.len(),
+        knee,
+        curve,
+    }
 }
 
 /// Steps 3–5 of the rule on a sorted curve: `(eps, whether a knee chose it)`.
 pub fn read_curve(curve: &[f32]) -> (f32, bool) {
     let (knee_at, strength) = elbow(curve);
     let knee = strength >= KNEE_STRENGTH;
-    let at = if knee { knee_at } else { quantile_index(curve.len(), CORE_SHARE) };
-    (curve.get(at).copied().unwrap_or(MAX_EPS).clamp(MIN_EPS, MAX_EPS), knee)
+    let at = if knee {
+        knee_at
+    } else {
+        quantile_index(curve.len(), CORE_SHARE)
+    };
+    (
+        curve
+            .get(at)
+            .copied()
+            .unwrap_or(MAX_EPS)
+            .clamp(MIN_EPS, MAX_EPS),
+        knee,
+    )
 }
 
 fn quantile_index(len: usize, q: f64) -> usize {

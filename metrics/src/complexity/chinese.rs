@@ -8,300 +8,84 @@
 use super::lexicon::lexicon;
 use super::material::MAT;
 use super::Elements;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const CLASSES: &str = include_str!("lexicon/zh_classes.txt");
+
+// One bit per word class (sections of lexicon/zh_classes.txt).
+const B_FUNCTION_WORDS: u32 = 1 << 0;
+const B_MODALS: u32 = 1 << 1;
+const B_WH: u32 = 1 << 2;
+const B_PRONOUN_ARGS: u32 = 1 << 3;
+const B_DEMONSTRATIVES: u32 = 1 << 4;
+const B_PRONOUN_SKIP: u32 = 1 << 5;
+const B_CONSTRAINT_WORDS: u32 = 1 << 6;
+const B_CLASSIFIERS: u32 = 1 << 7;
+const B_AUDIENCE: u32 = 1 << 8;
+const B_LANGUAGES: u32 = 1 << 9;
+const B_PROGRAMMING: u32 = 1 << 10;
+const B_FORM_WORDS: u32 = 1 << 11;
+const B_POSSESSION_VERBS: u32 = 1 << 12;
+const B_POSTFIX: u32 = 1 << 13;
+const B_STYLE: u32 = 1 << 14;
+const SECTIONS: &[(&str, u32)] = &[
+    ("function_words", B_FUNCTION_WORDS),
+    ("modals", B_MODALS),
+    ("wh", B_WH),
+    ("pronoun_args", B_PRONOUN_ARGS),
+    ("demonstratives", B_DEMONSTRATIVES),
+    ("pronoun_skip", B_PRONOUN_SKIP),
+    ("constraint_words", B_CONSTRAINT_WORDS),
+    ("classifiers", B_CLASSIFIERS),
+    ("audience", B_AUDIENCE),
+    ("languages", B_LANGUAGES),
+    ("programming", B_PROGRAMMING),
+    ("form_words", B_FORM_WORDS),
+    ("possession_verbs", B_POSSESSION_VERBS),
+    ("postfix", B_POSTFIX),
+    ("style", B_STYLE),
+];
+
+fn class_table() -> &'static HashMap<&'static str, u32> {
+    static TABLE: OnceLock<HashMap<&'static str, u32>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut m: HashMap<&'static str, u32> = HashMap::new();
+        let mut bit = 0u32;
+        for line in CLASSES.lines() {
+            let line = line.trim();
+            if line.starts_with('#') {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                bit = SECTIONS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(0, |(_, b)| *b);
+                continue;
+            }
+            for w in line.split_whitespace() {
+                *m.entry(w).or_insert(0) |= bit;
+            }
+        }
+        m
+    })
+}
+
+fn is(bits: u32, s: &str) -> bool {
+    class_table().get(s).is_some_and(|c| c & bits != 0)
+}
 
 /// Function words: never elements, always chunk boundaries (unless listed as modal).
-pub const FUNCTION_WORDS: &[&str] = &[
-    "的",
-    "地",
-    "得",
-    "了",
-    "着",
-    "过",
-    "吗",
-    "呢",
-    "吧",
-    "啊",
-    "呀",
-    "嘛",
-    "哦",
-    "和",
-    "与",
-    "及",
-    "以及",
-    "或",
-    "或者",
-    "并",
-    "并且",
-    "而",
-    "而且",
-    "但",
-    "但是",
-    "也",
-    "都",
-    "还",
-    "就",
-    "再",
-    "又",
-    "很",
-    "非常",
-    "太",
-    "更",
-    "挺",
-    "十分",
-    "把",
-    "被",
-    "将",
-    "对",
-    "对于",
-    "向",
-    "给",
-    "在",
-    "从",
-    "到",
-    "于",
-    "为",
-    "以",
-    "用",
-    "关于",
-    "根据",
-    "按照",
-    "通过",
-    "作为",
-    "之",
-    "其",
-    "该",
-    "此",
-    "这",
-    "那",
-    "这个",
-    "这些",
-    "那些",
-    "这张",
-    "这段",
-    "这篇",
-    "这句",
-    "这位",
-    "这首",
-    "那个",
-    "这里",
-    "那里",
-    "请",
-    "能",
-    "能够",
-    "可以",
-    "会",
-    "要",
-    "应该",
-    "必须",
-    "让",
-    "使",
-    "令",
-    "中",
-    "里",
-    "上",
-    "下",
-    "内",
-    "外",
-    "前",
-    "后",
-    "之间",
-    "之后",
-    "之前",
-    "是否",
-    "什么",
-    "哪里",
-    "哪",
-    "哪些",
-    "哪个",
-    "哪座",
-    "几",
-    "多少",
-    "怎么",
-    "怎样",
-    "如何",
-    "为什么",
-    "谁",
-    "为题",
-    "然后",
-    "最后",
-    "首先",
-    "其次",
-    "同时",
-    "接着",
-    "另外",
-    "还有",
-    "以便",
-    "以免",
-    "来",
-    "去",
-    "个",
-];
-const MODALS: &[&str] = &[
-    "能", "能够", "可以", "会", "要", "应该", "必须", "需要", "想", "请", "让",
-];
-const WH: &[&str] = &[
-    "什么",
-    "哪里",
-    "哪",
-    "哪些",
-    "哪个",
-    "哪座",
-    "几",
-    "多少",
-    "怎么",
-    "怎样",
-    "如何",
-    "为什么",
-    "谁",
-    "是否",
-];
-const PRONOUN_ARGS: &[&str] = &["它", "它们", "他", "她", "他们", "她们"];
-const DEMONSTRATIVES: &[&str] = &["这", "那", "此"];
-const PRONOUN_SKIP: &[&str] = &["我", "你", "您", "我们", "你们", "自己", "大家", "咱们"];
-const CONSTRAINT_WORDS: &[&str] = &[
-    "简要",
-    "简短",
-    "简单",
-    "简洁",
-    "详细",
-    "具体",
-    "主要",
-    "常见",
-    "常见的",
-    "通俗易懂",
-    "简明扼要",
-    "正式",
-    "有趣",
-    "幽默",
-    "生动",
-    "吸引人",
-    "吸引人的",
-    "大致",
-    "逐一",
-    "分别",
-    "一起",
-    "分点",
-    "逐步",
-    "一步一步",
-    "通顺",
-    "自然",
-    "流畅",
-    "准确",
-    "清晰",
-    "完整",
-    "合理",
-    "所有",
-    "全部",
-    "只",
-    "仅",
-    "仅仅",
-    "如果",
-    "假如",
-    "若",
-    "要是",
-    "不要",
-    "别",
-    "不",
-    "没有",
-    "不能",
-    "今天",
-    "明天",
-    "昨天",
-    "最近",
-    "总是",
-    "经常",
-    "依次",
-    "各自",
-    "左右",
-    "以内",
-    "以上",
-    "至少",
-    "最多",
-    "最少",
-    "大约",
-    "约",
-    "不超过",
-    "超过",
-    "少于",
-    "多于",
-    "为期",
-    "新颖",
-    "原创",
-    "专业",
-    "礼貌",
-    "积极向上",
-    "有创意",
-    "重要",
-    "关键",
-    "核心",
-];
-const CLASSIFIERS: &[&str] = &[
-    "个", "种", "首", "篇", "段", "句", "本", "部", "张", "只", "位", "名", "条", "件", "次", "份",
-    "道", "点", "页", "行", "字", "天", "周", "月", "年", "分钟", "小时", "项", "类", "组", "封",
-    "幅", "台", "辆", "架", "家", "所", "棵", "朵", "座", "把", "双", "套", "节", "章", "步", "遍",
-    "层", "枚", "颗", "则", "款", "句话", "个字", "岁", "斤", "米", "元", "块", "位数",
-];
-const AUDIENCE: &[&str] = &[
-    "小学生",
-    "中学生",
-    "大学生",
-    "初学者",
-    "孩子",
-    "儿童",
-    "学生",
-    "老人",
-    "家长",
-    "新手",
-    "读者",
-    "观众",
-    "外行",
-    "小朋友",
-    "全家",
-    "专家",
-    "程序员",
-    "开发者",
-];
-const LANGUAGES: &[&str] = &[
-    "中文",
-    "英文",
-    "英语",
-    "汉语",
-    "日语",
-    "法语",
-    "德语",
-    "韩语",
-    "俄语",
-    "西班牙语",
-    "文言文",
-    "白话文",
-];
-const PROGRAMMING: &[&str] = &[
-    "python",
-    "java",
-    "javascript",
-    "typescript",
-    "c",
-    "c++",
-    "c#",
-    "rust",
-    "go",
-    "golang",
-    "ruby",
-    "php",
-    "swift",
-    "kotlin",
-    "sql",
-    "bash",
-    "shell",
-    "html",
-    "css",
-    "matlab",
-    "r",
-    "pandas",
-];
+/// The segmenter's dictionary includes them.
+pub fn function_words() -> impl Iterator<Item = &'static str> {
+    class_table()
+        .iter()
+        .filter(|(_, c)| *c & B_FUNCTION_WORDS != 0)
+        .map(|(w, _)| *w)
+}
+
 const NUMERALS: &str = "零〇一二三四五六七八九十百千万两几半";
-const FORM_WORDS: &[&str] = &["形式", "格式", "方式", "风格", "语气", "口吻", "身份"];
-const POSSESSION_VERBS: &[&str] = &["有", "剩", "剩下", "给", "了", "等于", "买", "卖", "吃"];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
@@ -452,10 +236,6 @@ pub fn segment_words(text: &str) -> Vec<String> {
     segment(text).into_iter().map(|t| t.s).collect()
 }
 
-fn is(list: &[&str], s: &str) -> bool {
-    list.contains(&s)
-}
-
 fn tag(toks: &[Tok]) -> Vec<Tag> {
     let lex = lexicon();
     let n = toks.len();
@@ -466,11 +246,11 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
     let is_content = |i: usize| match kind(i) {
         Some(Kind::Han) => {
             let w = s(i);
-            !is(FUNCTION_WORDS, w)
+            !is(B_FUNCTION_WORDS, w)
                 && !lex.zh_verbs.contains(w)
-                && !is(CONSTRAINT_WORDS, w)
-                && !is(PRONOUN_SKIP, w)
-                && !is(PRONOUN_ARGS, w)
+                && !is(B_CONSTRAINT_WORDS, w)
+                && !is(B_PRONOUN_SKIP, w)
+                && !is(B_PRONOUN_ARGS, w)
         }
         Some(Kind::Latin) | Some(Kind::Mat) | Some(Kind::Num) => true,
         _ => false,
@@ -487,17 +267,17 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
             continue;
         }
         if w == "以" {
-            if let Some(end) = (i + 1..(i + 8).min(n)).find(|&j| is(FORM_WORDS, s(j))) {
+            if let Some(end) = (i + 1..(i + 8).min(n)).find(|&j| is(B_FORM_WORDS, s(j))) {
                 mark_span(&mut tags, i, end + 1);
                 i = end + 1;
                 continue;
             }
         }
         if (w == "向" || w == "适合" || w == "给" || w == "为")
-            && (i + 1..(i + 4).min(n)).any(|j| is(AUDIENCE, s(j)))
+            && (i + 1..(i + 4).min(n)).any(|j| is(B_AUDIENCE, s(j)))
         {
             let end = (i + 1..(i + 4).min(n))
-                .find(|&j| is(AUDIENCE, s(j)))
+                .find(|&j| is(B_AUDIENCE, s(j)))
                 .unwrap_or(i)
                 + 1;
             mark_span(&mut tags, i, end);
@@ -510,7 +290,7 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
             if w == "为期" || w == "每" || w == "最" {
                 while end < n
                     && matches!(kind(end), Some(Kind::Num) | Some(Kind::Han))
-                    && (kind(end) == Some(Kind::Num) || is(CLASSIFIERS, s(end)))
+                    && (kind(end) == Some(Kind::Num) || is(B_CLASSIFIERS, s(end)))
                 {
                     end += 1;
                 }
@@ -523,7 +303,7 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
             continue;
         }
         if k == Some(Kind::Num) {
-            let classifier = is(CLASSIFIERS, s(i + 1));
+            let classifier = is(B_CLASSIFIERS, s(i + 1));
             let prev = i.checked_sub(1).map_or("", s);
             if w == "几" || (w == "一" && classifier) {
                 tags[i] = Tag::Bound;
@@ -535,7 +315,7 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
                 }
                 continue;
             }
-            if classifier && !is(POSSESSION_VERBS, prev) {
+            if classifier && !is(B_POSSESSION_VERBS, prev) {
                 mark_span(&mut tags, i, i + 2);
                 i += 2;
                 continue;
@@ -549,14 +329,16 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
             }
             continue;
         }
-        if k == Some(Kind::Latin) && is(PROGRAMMING, w) && (is_content(i + 1) || s(i + 1) == "语言")
+        if k == Some(Kind::Latin)
+            && is(B_PROGRAMMING, w)
+            && (is_content(i + 1) || s(i + 1) == "语言")
         {
             let end = if s(i + 1) == "语言" { i + 2 } else { i + 1 };
             mark_span(&mut tags, i, end);
             i = end;
             continue;
         }
-        if is(LANGUAGES, w) && is_content(i + 1) && kind(i + 1) == Some(Kind::Han) {
+        if is(B_LANGUAGES, w) && is_content(i + 1) && kind(i + 1) == Some(Kind::Han) {
             tags[i] = Tag::Cons;
             i += 1;
             continue;
@@ -564,18 +346,20 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
         tags[i] = match k {
             Some(Kind::Punct) => Tag::Bound,
             Some(Kind::Mat) | Some(Kind::Latin) => Tag::Arg,
-            _ if is(CONSTRAINT_WORDS, w) => Tag::Cons,
-            _ if is(WH, w) => Tag::Bound,
-            _ if is(PRONOUN_SKIP, w) => Tag::Bound,
-            _ if is(PRONOUN_ARGS, w) => Tag::Solo,
-            _ if is(DEMONSTRATIVES, w) => {
+            _ if is(B_CONSTRAINT_WORDS, w) => Tag::Cons,
+            _ if is(B_WH, w) => Tag::Bound,
+            _ if is(B_PRONOUN_SKIP, w) => Tag::Bound,
+            _ if is(B_PRONOUN_ARGS, w) => Tag::Solo,
+            _ if is(B_DEMONSTRATIVES, w) => {
                 if is_content(i + 1) {
                     Tag::Bound
                 } else {
                     Tag::Solo
                 }
             }
-            _ if is(MODALS, w) && (is_verb(i + 1) || is(CONSTRAINT_WORDS, s(i + 1))) => Tag::Skip,
+            _ if is(B_MODALS, w) && (is_verb(i + 1) || is(B_CONSTRAINT_WORDS, s(i + 1))) => {
+                Tag::Skip
+            }
             _ if w == "是" => {
                 if s(i + 1) == "在" {
                     Tag::Bound
@@ -593,14 +377,14 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
             }
             _ if is_verb(i) => {
                 let prev = i.checked_sub(1).map_or("", s);
-                let nominal = prev == "的" || is(CLASSIFIERS, prev) || is(DEMONSTRATIVES, prev);
+                let nominal = prev == "的" || is(B_CLASSIFIERS, prev) || is(B_DEMONSTRATIVES, prev);
                 if nominal {
                     Tag::Arg
                 } else {
                     Tag::Pred
                 }
             }
-            _ if is(FUNCTION_WORDS, w) => Tag::Bound,
+            _ if is(B_FUNCTION_WORDS, w) => Tag::Bound,
             _ => Tag::Arg,
         };
         i += 1;
@@ -610,13 +394,6 @@ fn tag(toks: &[Tok]) -> Vec<Tag> {
     tags
 }
 
-/// Words that continue the constraint before them: `800字左右`, `通顺自然`.
-const POSTFIX: &[&str] = &["左右", "以内", "以上", "以下"];
-const STYLE: &[&str] = &[
-    "通顺", "自然", "流畅", "准确", "清晰", "简洁", "生动", "幽默", "正式", "简明", "简要", "简短",
-    "详细", "具体",
-];
-
 fn merge_adjacent(toks: &[Tok], tags: &mut [Tag]) {
     for i in 1..toks.len() {
         if tags[i] != Tag::Cons {
@@ -624,7 +401,7 @@ fn merge_adjacent(toks: &[Tok], tags: &mut [Tag]) {
         }
         let (w, prev) = (toks[i].s.as_str(), toks[i - 1].s.as_str());
         let after_constraint = matches!(tags[i - 1], Tag::Cons | Tag::InCons);
-        if after_constraint && (is(POSTFIX, w) || (is(STYLE, w) && is(STYLE, prev))) {
+        if after_constraint && (is(B_POSTFIX, w) || (is(B_STYLE, w) && is(B_STYLE, prev))) {
             tags[i] = Tag::InCons;
         }
     }

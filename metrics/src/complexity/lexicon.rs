@@ -86,7 +86,7 @@ fn build() -> Lexicon {
     let zh_verbs: HashSet<&'static str> = words(ZH_VERBS).collect();
     let mut zh_dict: HashSet<&'static str> = zh_verbs.iter().copied().collect();
     zh_dict.extend(words(ZH_WORDS));
-    zh_dict.extend(crate::complexity::chinese::FUNCTION_WORDS.iter().copied());
+    zh_dict.extend(crate::complexity::chinese::function_words());
     let objects = parse_objects();
     zh_dict.extend(objects.zh.keys().copied());
     let zh_max_len = zh_dict.iter().map(|w| w.chars().count()).max().unwrap_or(1);

@@ -46,18 +46,44 @@ pub struct Header {
 pub struct StaticModel {
     pub header: Header,
     pub vocab: Vec<String>,
-    /// Dequantised rows, `vocab.len() × dim`.
+    /// Rows as given (dequantised when read from a file), `vocab.len() × dim`.
     pub vectors: Vec<f32>,
+    /// The rows as int8 with one scale each: what embedding reads. A quarter of the f32
+    /// table's 15.6 MB, so far more of it stays in cache (a text touches ~100 random rows).
+    quantized: Vec<i8>,
+    scales: Vec<f32>,
     wordpiece: WordPiece,
+}
+
+/// Per-row int8 quantisation: scale `max|v| / 127`, values rounded.
+fn quantize(vectors: &[f32], dim: usize) -> (Vec<i8>, Vec<f32>) {
+    let scales: Vec<f32> = vectors
+        .chunks_exact(dim)
+        .map(|r| r.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0)
+        .collect();
+    let mut q = Vec::with_capacity(vectors.len());
+    for (row, s) in vectors.chunks_exact(dim).zip(&scales) {
+        for v in row {
+            q.push(if *s > 0.0 {
+                (v / s).round().clamp(-127.0, 127.0) as i8
+            } else {
+                0
+            });
+        }
+    }
+    (q, scales)
 }
 
 impl StaticModel {
     pub fn new(header: Header, vocab: Vec<String>, vectors: Vec<f32>) -> Self {
         let wordpiece = WordPiece::new(&vocab);
+        let (quantized, scales) = quantize(&vectors, header.dim);
         StaticModel {
             header,
             vocab,
             vectors,
+            quantized,
+            scales,
             wordpiece,
         }
     }
@@ -74,24 +100,11 @@ impl StaticModel {
             out.extend_from_slice(&(tok.len() as u16).to_le_bytes());
             out.extend_from_slice(tok.as_bytes());
         }
-        let scales: Vec<f32> = self
-            .vectors
-            .chunks_exact(dim)
-            .map(|r| r.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0)
-            .collect();
-        for s in &scales {
+        debug_assert_eq!(self.quantized.len(), self.vocab.len() * dim);
+        for s in &self.scales {
             out.extend_from_slice(&s.to_le_bytes());
         }
-        for (row, s) in self.vectors.chunks_exact(dim).zip(&scales) {
-            for v in row {
-                let q = if *s > 0.0 {
-                    (v / s).round().clamp(-127.0, 127.0)
-                } else {
-                    0.0
-                };
-                out.push(q as i8 as u8);
-            }
-        }
+        out.extend(self.quantized.iter().map(|&q| q as u8));
         out
     }
 
@@ -191,12 +204,13 @@ impl StaticEmbedder {
     fn embed_one(&self, text: &str, out: &mut [f32]) {
         let dim = self.model.header.dim;
         out.iter_mut().for_each(|v| *v = 0.0);
-        let vectors = &self.model.vectors;
+        let (q, scales) = (&self.model.quantized, &self.model.scales);
         // The mean and the sum of token vectors normalise to the same unit vector.
         self.model.wordpiece.tokenize(text, MAX_TOKENS, |id| {
-            let row = &vectors[id as usize * dim..(id as usize + 1) * dim];
+            let row = &q[id as usize * dim..(id as usize + 1) * dim];
+            let s = scales[id as usize];
             for (o, v) in out.iter_mut().zip(row) {
-                *o += v;
+                *o += s * *v as f32;
             }
         });
         normalize(out);

@@ -8,58 +8,82 @@
 //! punctuation (BERT splits only Unicode category P*, so symbols such as `€` differ).
 //! The transformer path uses the real tokenizer; this one only feeds the static table.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// Words longer than this become `[UNK]`, as in BERT.
 const MAX_WORD_CHARS: usize = 100;
 
-/// A multiply-rotate hasher: vocabulary lookups dominate tokenisation, and SipHash's DoS
-/// resistance buys nothing for a fixed, trusted vocabulary.
-#[derive(Default)]
-pub struct FastHasher(u64);
+/// Vocabulary lookup by 64-bit hash alone, in a flat open-addressing table. Comparing
+/// hashes instead of strings saves a pointer chase and a memcmp per word, which were most
+/// of the static embedder's time. Two of BERT's 30k pieces sharing a 64-bit hash, or a word
+/// outside the vocabulary hitting one, has probability ~1e-10 per run.
+struct HashVocab {
+    /// (hash, id); id `u32::MAX` marks an empty slot.
+    slots: Vec<(u64, u32)>,
+    mask: usize,
+}
 
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+impl HashVocab {
+    fn new(entries: &[(&str, u32)]) -> Self {
+        let size = (entries.len() * 2).next_power_of_two().max(16);
+        let mut t = HashVocab {
+            slots: vec![(0, u32::MAX); size],
+            mask: size - 1,
+        };
+        for &(k, id) in entries {
+            let h = xxh3_64(k.as_bytes());
+            let mut i = h as usize & t.mask;
+            while t.slots[i].1 != u32::MAX && t.slots[i].0 != h {
+                i = (i + 1) & t.mask;
+            }
+            // Duplicate strings (none in BERT vocabularies) keep their first id.
+            if t.slots[i].1 == u32::MAX {
+                t.slots[i] = (h, id);
+            }
         }
+        t
     }
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn finish(&self) -> u64 {
-        self.0
+
+    #[inline]
+    fn get(&self, key: &str) -> Option<u32> {
+        let h = xxh3_64(key.as_bytes());
+        let mut i = h as usize & self.mask;
+        loop {
+            let (sh, id) = self.slots[i];
+            if id == u32::MAX {
+                return None;
+            }
+            if sh == h {
+                return Some(id);
+            }
+            i = (i + 1) & self.mask;
+        }
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-
 pub struct WordPiece {
     /// Whole-word pieces (no `##`).
-    starts: FastMap<Box<str>, u32>,
+    starts: HashVocab,
     /// Continuation pieces, stored without their `##` prefix.
-    conts: FastMap<Box<str>, u32>,
+    conts: HashVocab,
     pub unk: Option<u32>,
 }
 
 impl WordPiece {
     /// `vocab[id]` is the token string of id `id`.
     pub fn new(vocab: &[String]) -> Self {
-        let mut starts = FastMap::default();
-        let mut conts = FastMap::default();
+        let mut starts = Vec::new();
+        let mut conts = Vec::new();
         for (id, tok) in vocab.iter().enumerate() {
             match tok.strip_prefix("##") {
-                Some(rest) if !rest.is_empty() => conts.insert(rest.into(), id as u32),
-                _ => starts.insert(tok.as_str().into(), id as u32),
-            };
+                Some(rest) if !rest.is_empty() => conts.push((rest, id as u32)),
+                _ => starts.push((tok.as_str(), id as u32)),
+            }
         }
-        let unk = starts.get("[UNK]").copied();
+        let (starts, conts) = (HashVocab::new(&starts), HashVocab::new(&conts));
+        let unk = starts.get("[UNK]");
         WordPiece { starts, conts, unk }
     }
 
@@ -111,7 +135,7 @@ impl WordPiece {
 
     /// Greedy longest-match-first WordPiece of one normalised word.
     fn word_pieces(&self, word: &str, emit: &mut impl FnMut(u32)) {
-        if let Some(&id) = self.starts.get(word) {
+        if let Some(id) = self.starts.get(word) {
             emit(id);
             return;
         }
@@ -133,7 +157,7 @@ impl WordPiece {
             let mut found = None;
             while end > start {
                 if word.is_char_boundary(end) {
-                    if let Some(&id) = map.get(&word[start..end]) {
+                    if let Some(id) = map.get(&word[start..end]) {
                         found = Some(id);
                         break;
                     }

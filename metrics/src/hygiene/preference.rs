@@ -24,7 +24,7 @@ fn docs() -> Vec<MetricDoc> {
     vec![
         d("hygiene.preference.empty_side.count", "Preference pairs where the chosen or the rejected side has no assistant turn or an empty final assistant turn."),
         d("hygiene.preference.empty_side.rate", "hygiene.preference.empty_side.count / preference.pairs."),
-        d("hygiene.preference.prompt_mismatch.count", "Preference pairs whose two sides answer different prompts. The loader keeps the prompt both sides share in the record's turns, so a side that still holds a user, system or tool turn diverged from the other before the final answer."),
+        d("hygiene.preference.prompt_mismatch.count", "Preference pairs whose two sides answer different prompts: the turns before each side's final answer differ. The loader keeps the turns both sides share in the record's prompt, so this means a side holds its own user, system or tool turn, or an earlier assistant turn the other side does not have (hh-rlhf transcripts that diverge before the last exchange)."),
         d("hygiene.preference.prompt_mismatch.rate", "hygiene.preference.prompt_mismatch.count / preference.pairs."),
     ]
 }
@@ -60,8 +60,13 @@ fn final_answer(side: &[Turn]) -> Option<&str> {
         .map(|t| t.text.as_str())
 }
 
-fn prompt_turn(side: &[Turn]) -> Option<&Turn> {
-    side.iter().find(|t| t.role != Role::Assistant)
+/// What a side's final answer responds to beyond the shared prompt: every turn before it.
+fn context(side: &[Turn]) -> &[Turn] {
+    let last = side
+        .iter()
+        .rposition(|t| t.role == Role::Assistant)
+        .unwrap_or(side.len());
+    &side[..last]
 }
 
 impl Metric for PreferenceHygiene {
@@ -78,18 +83,24 @@ impl Metric for PreferenceHygiene {
             let shown = if is_blank(c) { j } else { c };
             self.empty.hit(r, shown.unwrap_or(""), || which.to_string());
         }
-        let diverged = prompt_turn(&p.chosen).or(prompt_turn(&p.rejected));
-        if let Some(t) = diverged {
+        let (cc, rc) = (context(&p.chosen), context(&p.rejected));
+        if cc != rc {
             let shown = format!(
                 "chosen: {}\n---\nrejected: {}",
                 side_text(&p.chosen),
                 side_text(&p.rejected)
             );
+            let first = cc
+                .first()
+                .or(rc.first())
+                .expect("contexts differ, so one is non-empty");
             self.mismatch.hit(r, &shown, || {
                 format!(
-                    "a side has its own {} turn: {}",
-                    t.role.as_str(),
-                    truncate_chars(&t.text, 80)
+                    "the sides answer different conversations ({} vs {} turns before the final answer; first: {} \"{}\")",
+                    cc.len(),
+                    rc.len(),
+                    first.role.as_str(),
+                    truncate_chars(&first.text, 80)
                 )
             });
         }
@@ -146,6 +157,18 @@ mod tests {
             vec![a("good")],
             vec![u("a different question"), a("bad")],
         ));
+        // hh-rlhf: one transcript has an extra assistant turn before its last answer.
+        m.observe(&pair(
+            5,
+            vec![a("an earlier answer"), a("good")],
+            vec![a("bad")],
+        ));
+        // Same context on both sides (not split off by a loader): not a mismatch.
+        m.observe(&pair(
+            6,
+            vec![a("x"), u("q"), a("good")],
+            vec![a("x"), u("q"), a("bad")],
+        ));
         let mut plain = Record::new(
             "d",
             Origin {
@@ -161,11 +184,11 @@ mod tests {
         assert_eq!(out.get("hygiene.preference.empty_side.count"), Some(2.0));
         assert_eq!(
             out.get("hygiene.preference.prompt_mismatch.count"),
-            Some(2.0)
+            Some(3.0)
         );
         assert_eq!(
             out.get("hygiene.preference.prompt_mismatch.rate"),
-            Some(0.4)
+            Some(3.0 / 7.0)
         );
     }
 }
