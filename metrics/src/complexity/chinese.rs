@@ -8,7 +8,7 @@
 use super::lexicon::lexicon;
 use super::material::MAT;
 use super::Elements;
-use std::collections::HashMap;
+use crate::fasthash::FastMap;
 use std::sync::OnceLock;
 
 const CLASSES: &str = include_str!("lexicon/zh_classes.txt");
@@ -47,10 +47,10 @@ const SECTIONS: &[(&str, u32)] = &[
     ("style", B_STYLE),
 ];
 
-fn class_table() -> &'static HashMap<&'static str, u32> {
-    static TABLE: OnceLock<HashMap<&'static str, u32>> = OnceLock::new();
+fn class_table() -> &'static FastMap<&'static str, u32> {
+    static TABLE: OnceLock<FastMap<&'static str, u32>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut m: HashMap<&'static str, u32> = HashMap::new();
+        let mut m: FastMap<&'static str, u32> = FastMap::default();
         let mut bit = 0u32;
         for line in CLASSES.lines() {
             let line = line.trim();

@@ -1,6 +1,6 @@
 //! Closed word classes and constraint vocabulary for the English element counter.
 
-use std::collections::HashMap;
+use crate::fasthash::FastMap;
 use std::sync::OnceLock;
 
 /// Fixed multi-word constraints.
@@ -217,9 +217,9 @@ const SECTIONS: &[(&str, u64)] = &[
 
 /// The classes a word belongs to, as bits.
 pub fn class(t: &str) -> u64 {
-    static TABLE: OnceLock<HashMap<&'static str, u64>> = OnceLock::new();
+    static TABLE: OnceLock<FastMap<&'static str, u64>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        let mut m: HashMap<&'static str, u64> = HashMap::new();
+        let mut m: FastMap<&'static str, u64> = FastMap::default();
         let mut bit = 0u64;
         for line in CLASSES.lines() {
             // Whole-line comments only: `c#` is a word.

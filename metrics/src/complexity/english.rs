@@ -25,6 +25,25 @@ enum Kind {
 struct Tok {
     t: String,
     kind: Kind,
+    /// Word classes (`en_words::class`) and verb forms, looked up once per token.
+    class: u64,
+    forms: u8,
+}
+
+impl Tok {
+    fn new(t: String, kind: Kind) -> Tok {
+        let (class, forms) = if kind == Kind::Word {
+            (class(&t), verb_forms(&t))
+        } else {
+            (0, 0)
+        };
+        Tok {
+            t,
+            kind,
+            class,
+            forms,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -82,10 +101,7 @@ fn tokenize(s: &str) -> Vec<Tok> {
     while i < chars.len() {
         let c = chars[i];
         if c == MAT {
-            out.push(Tok {
-                t: String::new(),
-                kind: Kind::Mat,
-            });
+            out.push(Tok::new(String::new(), Kind::Mat));
             i += 1;
         } else if c.is_alphanumeric() {
             let start = i;
@@ -109,10 +125,7 @@ fn tokenize(s: &str) -> Vec<Tok> {
         } else if c.is_whitespace() && c != '\n' {
             i += 1;
         } else {
-            out.push(Tok {
-                t: c.to_string(),
-                kind: Kind::Punct,
-            });
+            out.push(Tok::new(c.to_string(), Kind::Punct));
             i += 1;
         }
     }
@@ -134,59 +147,57 @@ fn push_word(out: &mut Vec<Tok>, word: String) {
                 "sha" => "shall",
                 s => s,
             };
-            out.push(Tok {
-                t: stem.to_string(),
-                kind: Kind::Word,
-            });
-            out.push(Tok {
-                t: "n't".into(),
-                kind: Kind::Word,
-            });
+            out.push(Tok::new(stem.to_string(), Kind::Word));
+            out.push(Tok::new("n't".into(), Kind::Word));
             return;
         }
         for suf in ["'s", "'re", "'ve", "'ll", "'d", "'m"] {
             if let Some(stem) = word.strip_suffix(suf).filter(|s| !s.is_empty()) {
-                out.push(Tok {
-                    t: stem.to_string(),
-                    kind: Kind::Word,
-                });
-                out.push(Tok {
-                    t: suf.to_string(),
-                    kind: Kind::Word,
-                });
+                out.push(Tok::new(stem.to_string(), Kind::Word));
+                out.push(Tok::new(suf.to_string(), Kind::Word));
                 return;
             }
         }
     }
-    out.push(Tok { t: word, kind });
+    out.push(Tok::new(word, kind));
 }
 
 /// `3, 8, 15, 22` is one piece of material, not four arguments.
-fn collapse_number_lists(mut toks: Vec<Tok>) -> Vec<Tok> {
-    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+fn collapse_number_lists(toks: Vec<Tok>) -> Vec<Tok> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         if toks[i].kind == Kind::Num {
             let mut j = i;
-            let mut nums = 1;
             while j + 2 < toks.len() && toks[j + 1].t == "," && toks[j + 2].kind == Kind::Num {
                 j += 2;
-                nums += 1;
             }
-            if nums >= 3 {
-                out.push(Tok {
-                    t: String::new(),
-                    kind: Kind::Mat,
-                });
+            if j - i >= 4 {
+                spans.push((i, j));
                 i = j + 1;
                 continue;
             }
         }
-        out.push(Tok {
-            t: std::mem::take(&mut toks[i].t),
-            kind: toks[i].kind,
-        });
         i += 1;
+    }
+    if spans.is_empty() {
+        return toks;
+    }
+    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+    let mut next = spans.iter().peekable();
+    for (k, t) in toks.into_iter().enumerate() {
+        if let Some(&&(start, end)) = next.peek() {
+            if k == start {
+                out.push(Tok::new(String::new(), Kind::Mat));
+            }
+            if (start..=end).contains(&k) {
+                if k == end {
+                    next.next();
+                }
+                continue;
+            }
+        }
+        out.push(t);
     }
     out
 }
@@ -256,6 +267,14 @@ impl<'a> Tagger<'a> {
         self.toks.get(i).map_or("", |t| t.t.as_str())
     }
 
+    fn has(&self, i: usize, bits: u64) -> bool {
+        self.toks.get(i).is_some_and(|t| t.class & bits != 0)
+    }
+
+    fn forms(&self, i: usize) -> u8 {
+        self.toks.get(i).map_or(0, |t| t.forms)
+    }
+
     fn kind(&self, i: usize) -> Option<Kind> {
         self.toks.get(i).map(|t| t.kind)
     }
@@ -269,11 +288,7 @@ impl<'a> Tagger<'a> {
         match self.kind(i) {
             None | Some(Kind::Mat) => true,
             Some(Kind::Punct) => self.t(i) != "'" && self.t(i) != "-",
-            _ => {
-                has(B_CONJUNCTIONS, self.t(i))
-                    || has(B_RELATIVES, self.t(i))
-                    || has(B_WH, self.t(i))
-            }
+            _ => self.has(i, B_CONJUNCTIONS) || self.has(i, B_RELATIVES) || self.has(i, B_WH),
         }
     }
 
@@ -354,12 +369,12 @@ impl<'a> Tagger<'a> {
         let floor = i.saturating_sub(LOOK_BACK);
         let found = (floor..i).rev().find(|&j| {
             let transparent = self.tags[j] == Tag::Skip
-                && !has(B_MODALS, self.t(j))
-                && !has(B_DO, self.t(j))
-                && !has(B_BE, self.t(j))
-                && !has(B_HAVE, self.t(j));
+                && !self.has(j, B_MODALS)
+                && !self.has(j, B_DO)
+                && !self.has(j, B_BE)
+                && !self.has(j, B_HAVE);
             let adverb_constraint =
-                self.tags[j] == Tag::Cons && has(B_TRANSPARENT_CONSTRAINTS, self.t(j));
+                self.tags[j] == Tag::Cons && self.has(j, B_TRANSPARENT_CONSTRAINTS);
             !(transparent || adverb_constraint)
         });
         found.or_else(|| floor.checked_sub(1))
@@ -462,7 +477,7 @@ impl<'a> Tagger<'a> {
             };
         }
         if has(B_DO, t) {
-            let aux = has(B_NEGATIONS, self.t(i + 1)) || !self.main_verb(i, form::BASE);
+            let aux = self.has(i + 1, B_NEGATIONS) || !self.main_verb(i, form::BASE);
             if aux {
                 self.pending_do = true;
                 return Tag::Skip;
@@ -524,13 +539,13 @@ impl<'a> Tagger<'a> {
     }
 
     fn verb_forms_next(&self, i: usize) -> bool {
-        verb_forms(self.t(i + 1)) != 0
+        self.forms(i + 1) != 0
     }
 
     /// `is it safe to eat …`, `it is hard to …`: a placeholder subject, not a participant.
     fn dummy_it(&self, i: usize) -> bool {
-        let prev_be = i > 0 && has(B_BE, self.t(i - 1));
-        let next_be = has(B_BE, self.t(i + 1));
+        let prev_be = i > 0 && self.has(i - 1, B_BE);
+        let next_be = self.has(i + 1, B_BE);
         (prev_be && self.t(i + 2) == "to") || (next_be && self.t(i + 3) == "to")
     }
 
@@ -544,8 +559,8 @@ impl<'a> Tagger<'a> {
             if self.is_clause_break(j) || self.t(j) == "to" {
                 return true;
             }
-            let f = verb_forms(self.t(j));
-            let det_before = has(B_DETERMINERS, self.t(j - 1));
+            let f = self.forms(j);
+            let det_before = self.has(j - 1, B_DETERMINERS);
             if f & aux_forms != 0 && !det_before && self.kind(j) == Some(Kind::Word) {
                 let is_ing = f & form::ING != 0 && self.t(j).ends_with("ing");
                 let is_part = f & (form::PARTICIPLE | form::PAST) != 0;
@@ -626,17 +641,17 @@ impl<'a> Tagger<'a> {
         }
         if matches!(t, "in" | "into")
             && (self.is_num(i + 1) || self.t(i + 1) == "a")
-            && has(B_LENGTH_UNITS, self.t(i + 2))
+            && self.has(i + 2, B_LENGTH_UNITS)
         {
             return Some(3);
         }
         if t == "in" {
-            let k = if has(B_DETERMINERS, self.t(i + 1)) {
+            let k = if self.has(i + 1, B_DETERMINERS) {
                 i + 2
             } else {
                 i + 1
             };
-            if has(B_ORDER_WORDS, self.t(k)) && self.t(k + 1) == "order" {
+            if self.has(k, B_ORDER_WORDS) && self.t(k + 1) == "order" {
                 return Some(k + 2 - i);
             }
         }
@@ -676,55 +691,54 @@ impl<'a> Tagger<'a> {
                 return Some(1 + self.to_clause_end(i + 1));
             }
         }
-        if matches!(t, "in" | "into" | "to") && has(B_LANGUAGES, self.t(i + 1)) && !self.translating
-        {
+        if matches!(t, "in" | "into" | "to") && self.has(i + 1, B_LANGUAGES) && !self.translating {
             return Some(2);
         }
         if t == "into"
             && self
                 .last_pred
-                .is_some_and(|p| has(B_CATEGORY_VERBS, self.t(p)))
+                .is_some_and(|p| self.has(p, B_CATEGORY_VERBS))
         {
             return Some(1 + self.to_clause_end(i + 1));
         }
-        if t == "in" && has(B_PROGRAMMING, self.t(i + 1)) {
+        if t == "in" && self.has(i + 1, B_PROGRAMMING) {
             return Some(2);
         }
         if matches!(t, "in" | "into") {
-            let k = if has(B_DETERMINERS, self.t(i + 1)) {
+            let k = if self.has(i + 1, B_DETERMINERS) {
                 i + 2
             } else {
                 i + 1
             };
-            if has(B_FORMATS, self.t(k)) {
+            if self.has(k, B_FORMATS) {
                 return Some(k + 1 - i);
             }
         }
-        if has(B_PROGRAMMING, t) && has(B_CODE_NOUNS, self.t(i + 1)) {
+        if has(B_PROGRAMMING, t) && self.has(i + 1, B_CODE_NOUNS) {
             return Some(1);
         }
-        if matches!(t, "on" | "for") && has(B_PLATFORMS, self.t(i + 1)) {
+        if matches!(t, "on" | "for") && self.has(i + 1, B_PLATFORMS) {
             return Some(2);
         }
         if t == "with" {
-            let k = if has(B_DETERMINERS, self.t(i + 1)) {
+            let k = if self.has(i + 1, B_DETERMINERS) {
                 i + 2
             } else {
                 i + 1
             };
-            if has(B_WITH_FORMAT, self.t(k)) {
+            if self.has(k, B_WITH_FORMAT) {
                 return Some(k + 1 - i);
             }
         }
         if matches!(t, "without" | "excluding" | "except") {
-            let next_f = verb_forms(self.t(i + 1));
+            let next_f = self.forms(i + 1);
             if next_f & form::ING != 0 && self.t(i + 1).ends_with("ing") {
                 return Some(1);
             }
             return Some(1 + self.noun_phrase(i + 1));
         }
         if t == "including" {
-            if has(B_WH, self.t(i + 1)) || self.t(i + 1).ends_with("ing") {
+            if self.has(i + 1, B_WH) || self.t(i + 1).ends_with("ing") {
                 return Some(1);
             }
             return Some(1 + self.to_clause_end(i + 1));
@@ -777,7 +791,7 @@ impl<'a> Tagger<'a> {
         if has(B_COMPUTE_VERBS, prev)
             || self
                 .last_pred
-                .is_some_and(|p| has(B_COMPUTE_VERBS, self.t(p)) && p + 1 == i)
+                .is_some_and(|p| self.has(p, B_COMPUTE_VERBS) && p + 1 == i)
         {
             return false;
         }
@@ -798,7 +812,7 @@ impl<'a> Tagger<'a> {
             return None;
         }
         j += 1;
-        if has(B_LENGTH_UNITS, self.t(j)) {
+        if self.has(j, B_LENGTH_UNITS) {
             j += 1;
         }
         Some(j - i)
@@ -832,7 +846,7 @@ impl<'a> Tagger<'a> {
         if has(B_TIME_WORDS, t) {
             return Some(1);
         }
-        if has(B_TIME_RELATIVE, t) && has(B_TIME_UNITS, self.t(i + 1)) {
+        if has(B_TIME_RELATIVE, t) && self.has(i + 1, B_TIME_UNITS) {
             return Some(2);
         }
         let year = |k: usize| self.toks.get(k).is_some_and(is_year);
@@ -846,7 +860,7 @@ impl<'a> Tagger<'a> {
         if t == "between" && year(i + 1) && self.t(i + 2) == "and" && year(i + 3) {
             return Some(4);
         }
-        if t == "for" && self.is_num(i + 1) && has(B_TIME_UNITS, self.t(i + 2)) {
+        if t == "for" && self.is_num(i + 1) && self.has(i + 2, B_TIME_UNITS) {
             return Some(3);
         }
         if matches!(t, "for" | "in") && matches!(self.t(i + 1), "each" | "every") {
@@ -862,7 +876,7 @@ impl<'a> Tagger<'a> {
         if self.is_num(i)
             && self.t(i + 1) == "times"
             && matches!(self.t(i + 2), "a" | "per" | "each" | "every")
-            && has(B_TIME_UNITS, self.t(i + 3))
+            && self.has(i + 3, B_TIME_UNITS)
         {
             return Some(4);
         }
@@ -893,19 +907,19 @@ impl<'a> Tagger<'a> {
         while k < self.toks.len() {
             if self.is_sentence_end(k)
                 || self.kind(k) == Some(Kind::Mat)
-                || has(B_WH, self.t(k))
-                || (has(B_RELATIVES, self.t(k)) && k > j)
+                || self.has(k, B_WH)
+                || (self.has(k, B_RELATIVES) && k > j)
             {
                 break;
             }
             let t = self.t(k);
             if (t == "," || has(B_CONJUNCTIONS, t)) && k > j {
                 let mut n = k + 1;
-                while n < self.toks.len() && (self.t(n) == "," || has(B_CONJUNCTIONS, self.t(n))) {
+                while n < self.toks.len() && (self.t(n) == "," || self.has(n, B_CONJUNCTIONS)) {
                     n += 1;
                 }
-                let f = verb_forms(self.t(n));
-                if f & (form::BASE | form::ING) != 0 && !has(B_CONSTRAINT_WORDS, self.t(n)) {
+                let f = self.forms(n);
+                if f & (form::BASE | form::ING) != 0 && !self.has(n, B_CONSTRAINT_WORDS) {
                     break;
                 }
             }

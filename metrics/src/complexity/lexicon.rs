@@ -4,7 +4,8 @@
 //! needs no download and no model: the price is that unknown words are treated as
 //! nouns, which is what the counting rules want for names and domain terms anyway.
 
-use std::collections::{HashMap, HashSet};
+use crate::fasthash::{FastMap, FastSet};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const EN_VERBS: &str = include_str!("lexicon/en_verbs.txt");
@@ -25,10 +26,10 @@ pub mod form {
 
 pub struct Lexicon {
     /// Lower-case English word -> verb forms it can be.
-    pub en_verbs: HashMap<String, u8>,
-    pub zh_verbs: HashSet<&'static str>,
+    pub en_verbs: FastMap<String, u8>,
+    pub zh_verbs: FastSet<&'static str>,
     /// Every Chinese entry used for segmentation (verbs, words, function words, objects).
-    pub zh_dict: HashSet<&'static str>,
+    pub zh_dict: FastSet<&'static str>,
     /// Longest Chinese entry, in characters.
     pub zh_max_len: usize,
     pub objects: Objects,
@@ -57,7 +58,7 @@ fn words(src: &'static str) -> impl Iterator<Item = &'static str> {
 }
 
 fn build() -> Lexicon {
-    let mut en_verbs: HashMap<String, u8> = HashMap::new();
+    let mut en_verbs: FastMap<String, u8> = FastMap::default();
     let mut add = |w: String, f: u8| *en_verbs.entry(w).or_insert(0) |= f;
     for base in words(EN_VERBS) {
         for (w, f) in regular_forms(base) {
@@ -83,8 +84,8 @@ fn build() -> Lexicon {
             add(p.to_string(), form::PARTICIPLE);
         }
     }
-    let zh_verbs: HashSet<&'static str> = words(ZH_VERBS).collect();
-    let mut zh_dict: HashSet<&'static str> = zh_verbs.iter().copied().collect();
+    let zh_verbs: FastSet<&'static str> = words(ZH_VERBS).collect();
+    let mut zh_dict: FastSet<&'static str> = zh_verbs.iter().copied().collect();
     zh_dict.extend(words(ZH_WORDS));
     zh_dict.extend(crate::complexity::chinese::function_words());
     let objects = parse_objects();

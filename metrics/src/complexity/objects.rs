@@ -50,6 +50,8 @@ struct Patterns {
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {
+        // ASCII word boundaries (?-u:\b): a Unicode \b makes the regex engine fall back to
+        // its slowest matcher on any text with a non-ASCII character.
         let r = |s: &str| Regex::new(s).expect("object pattern compiles");
         Patterns {
             // Qwen-VL `<box>`, Qwen2-VL `<|box_start|>`, `<bbox>`, `<region>`, `<quad>`.
@@ -61,7 +63,7 @@ fn patterns() -> &'static Patterns {
             patch_tokens: r(r"<patch_index_\d{4}>"),
             point_tag: r(r"<point[ >]|<points[ >]"),
             bracket: r(r"[\[(]\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*[\])]"),
-            frame: r(r"(?i)<frame_?(\d+)>|\bframes? #?(\d+)\b|第\s*(\d+)\s*帧"),
+            frame: r(r"(?i)<frame_?(\d+)>|(?-u:\b)frames? #?(\d+)(?-u:\b)|第\s*(\d+)\s*帧"),
             image_token: r(r"<image>|<img>|<\|image_pad\|>|<image_\d+>"),
             video_token: r(r"<video>|<\|video_pad\|>"),
             word: r(r"[A-Za-z]+(?:-[A-Za-z]+)?"),

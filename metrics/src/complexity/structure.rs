@@ -42,21 +42,23 @@ struct Patterns {
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {
+        // ASCII word boundaries (?-u:\b): a Unicode \b makes the regex engine fall back to
+        // its slowest matcher on any text with a non-ASCII character.
         let r = |s: &str| Regex::new(s).expect("structure pattern compiles");
         Patterns {
-            cot_request: r(r"(?i)step[- ]by[- ]step|\bthink (it )?through\b|\blet'?s think\b|explain your reasoning|show (your|the) (work|steps|reasoning)|\bjustify\b|reasoning process|一步一步|逐步|解题过程|推理过程|思考过程|写出过程|详细步骤|说明理由"),
-            cot_explicit: r(r"(?i)<think>|step[- ]by[- ]step|\blet'?s think\b|\blet us think\b|\bstep \d+\s*[:.)]|^#### |\n#### |<<[^<>]*=[^<>]*>>|一步一步|第[一二三四五1-5]步"),
-            cot_connective: r(r"(?i)\b(first(ly)?|second(ly)?|next|then|therefore|thus|hence|so the answer|finally|consequently)\b|首先|其次|然后|接着|因此|所以|综上|最后"),
-            format: r(r"(?i)\b(json|yaml|csv|xml|markdown|table|bullet(ed)?( points?| list)?|numbered list|a list of|as a list|in the format|template|outline form|key-value)\b|表格|列表|json|格式|分点|要点|编号"),
-            length: r(r"(?i)\b\d+\s*(words?|sentences?|paragraphs?|characters?|lines?|bullet points?|points|tokens)\b|\b(one|two|three|four|five|a single|a few) (words?|sentences?|paragraphs?|lines?)\b|\b(briefly|brief|concise(ly)?|short|succinct(ly)?|in detail|detailed|at most|at least|no more than|fewer than|less than|under \d+|word limit|tl;?dr)\b|\d+\s*字|字以内|不超过|一句话|两句话|三句话|简要|简短|简洁|详细|以内|左右"),
-            language: r(r"(?i)\b(in|into|to) (english|chinese|mandarin|french|spanish|german|italian|portuguese|russian|japanese|korean|arabic|hindi|dutch|turkish|vietnamese)\b|\btranslat(e|ion|ing)\b|\b(respond|reply|answer|write) in [a-z]+\b|用(英文|中文|英语|汉语|日语|法语)|翻译|(英文|中文|英语)(回答|回复|写)"),
+            cot_request: r(r"(?i)step[- ]by[- ]step|(?-u:\b)think (it )?through(?-u:\b)|(?-u:\b)let'?s think(?-u:\b)|explain your reasoning|show (your|the) (work|steps|reasoning)|(?-u:\b)justify(?-u:\b)|reasoning process|一步一步|逐步|解题过程|推理过程|思考过程|写出过程|详细步骤|说明理由"),
+            cot_explicit: r(r"(?i)<think>|step[- ]by[- ]step|(?-u:\b)let'?s think(?-u:\b)|(?-u:\b)let us think(?-u:\b)|(?-u:\b)step \d+\s*[:.)]|^#### |\n#### |<<[^<>]*=[^<>]*>>|一步一步|第[一二三四五1-5]步"),
+            cot_connective: r(r"(?i)(?-u:\b)(first(ly)?|second(ly)?|next|then|therefore|thus|hence|so the answer|finally|consequently)(?-u:\b)|首先|其次|然后|接着|因此|所以|综上|最后"),
+            format: r(r"(?i)(?-u:\b)(json|yaml|csv|xml|markdown|table|bullet(ed)?( points?| list)?|numbered list|a list of|as a list|in the format|template|outline form|key-value)(?-u:\b)|表格|列表|json|格式|分点|要点|编号"),
+            length: r(r"(?i)(?-u:\b)\d+\s*(words?|sentences?|paragraphs?|characters?|lines?|bullet points?|points|tokens)(?-u:\b)|(?-u:\b)(one|two|three|four|five|a single|a few) (words?|sentences?|paragraphs?|lines?)(?-u:\b)|(?-u:\b)(briefly|brief|concise(ly)?|short|succinct(ly)?|in detail|detailed|at most|at least|no more than|fewer than|less than|under \d+|word limit|tl;?dr)(?-u:\b)|\d+\s*字|字以内|不超过|一句话|两句话|三句话|简要|简短|简洁|详细|以内|左右"),
+            language: r(r"(?i)(?-u:\b)(in|into|to) (english|chinese|mandarin|french|spanish|german|italian|portuguese|russian|japanese|korean|arabic|hindi|dutch|turkish|vietnamese)(?-u:\b)|(?-u:\b)translat(e|ion|ing)(?-u:\b)|(?-u:\b)(respond|reply|answer|write) in [a-z]+(?-u:\b)|用(英文|中文|英语|汉语|日语|法语)|翻译|(英文|中文|英语)(回答|回复|写)"),
             code_line: r(r"(?m)^\s*(def |class |import |from \S+ import|#include|public |private |function |return |for \(|if \(|while \(|var |let |const |SELECT |INSERT |UPDATE |CREATE TABLE|\}|</?[a-zA-Z][a-zA-Z0-9]*[ >/]|.*[;{]\s*$)"),
-            code_inline: r(r"\bdef \w+\(|\bfunction \w*\s*\(|console\.log\(|System\.out\.|#include\s*<|\bprint\(|\bSELECT\b[^\n]{1,80}\bFROM\b|=>\s*\{|\bfn \w+\(|\bpublic static void\b"),
+            code_inline: r(r"(?-u:\b)def \w+\(|(?-u:\b)function \w*\s*\(|console\.log\(|System\.out\.|#include\s*<|(?-u:\b)print\(|(?-u:\b)SELECT(?-u:\b)[^\n]{1,80}(?-u:\b)FROM(?-u:\b)|=>\s*\{|(?-u:\b)fn \w+\(|(?-u:\b)public static void(?-u:\b)"),
             latex: r(r"\\(frac|sqrt|sum|int|prod|lim|alpha|beta|theta|pi|cdot|times|leq|geq|neq|begin\{(equation|align))|\$[^$\n]{1,80}[\^_=][^$\n]{0,80}\$"),
-            arithmetic: r(r"\d\s*[-+*/×÷^]\s*\(?\d[\d.]*\)?\s*=\s*-?\d|<<[^<>]*=[^<>]*>>|\b[xyzn]\s*[\^²³]|\b\d*[xy]\s*[-+]\s*\d+\s*=|\bsolve for\b"),
-            math_words: r(r"(?i)\b(equation|integral|derivative|probability|calculate|compute the (sum|product|value)|how many|how much|percent(age)?|average|ratio|theorem|prove that|polynomial|matrix|modulo)\b|方程|积分|导数|概率|计算|求解|多少|百分之|平均|比例|定理|证明"),
-            followup_start: r(r"(?i)^\s*(and|but|so|also|then|now|ok(ay)?|great|thanks|thank you|what about|how about|why|what if|can you also|could you also|please also|continue|go on|more|another|again|same|instead)\b|^\s*(那|那么|为什么|继续|再|还有|另外|然后|好的|谢谢|可以再|能再|换)"),
-            anaphor: r(r"(?i)\b(it|its|this|that|these|those|they|them|their|he|she|him|her|above|previous|earlier|again|same|instead|another|the answer|your answer|your response|the first|the second|the last|the one)\b|它|这个|那个|这些|那些|上面|刚才|之前|前面|其中|这样|呢[？?]?$"),
+            arithmetic: r(r"\d\s*[-+*/×÷^]\s*\(?\d[\d.]*\)?\s*=\s*-?\d|<<[^<>]*=[^<>]*>>|(?-u:\b)[xyzn]\s*[\^²³]|(?-u:\b)\d*[xy]\s*[-+]\s*\d+\s*=|(?-u:\b)solve for(?-u:\b)"),
+            math_words: r(r"(?i)(?-u:\b)(equation|integral|derivative|probability|calculate|compute the (sum|product|value)|how many|how much|percent(age)?|average|ratio|theorem|prove that|polynomial|matrix|modulo)(?-u:\b)|方程|积分|导数|概率|计算|求解|多少|百分之|平均|比例|定理|证明"),
+            followup_start: r(r"(?i)^\s*(and|but|so|also|then|now|ok(ay)?|great|thanks|thank you|what about|how about|why|what if|can you also|could you also|please also|continue|go on|more|another|again|same|instead)(?-u:\b)|^\s*(那|那么|为什么|继续|再|还有|另外|然后|好的|谢谢|可以再|能再|换)"),
+            anaphor: r(r"(?i)(?-u:\b)(it|its|this|that|these|those|they|them|their|he|she|him|her|above|previous|earlier|again|same|instead|another|the answer|your answer|your response|the first|the second|the last|the one)(?-u:\b)|它|这个|那个|这些|那些|上面|刚才|之前|前面|其中|这样|呢[？?]?$"),
         }
     })
 }

@@ -163,6 +163,20 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Hints the CPU to load `row` into cache; a no-op off x86-64.
+#[inline(always)]
+fn prefetch(row: &[i8]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in row.chunks(64) {
+        // SAFETY: prefetching is a hint that never faults; the pointer is in bounds anyway.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.as_ptr())
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = row;
+}
+
 #[derive(Clone)]
 pub struct StaticEmbedder {
     model: Arc<StaticModel>,
@@ -205,14 +219,24 @@ impl StaticEmbedder {
         let dim = self.model.header.dim;
         out.iter_mut().for_each(|v| *v = 0.0);
         let (q, scales) = (&self.model.quantized, &self.model.scales);
-        // The mean and the sum of token vectors normalise to the same unit vector.
-        self.model.wordpiece.tokenize(text, MAX_TOKENS, |id| {
+        let mut ids = Vec::with_capacity(256);
+        self.model
+            .wordpiece
+            .tokenize(text, MAX_TOKENS, |id| ids.push(id));
+        // Row loads miss the cache (a text touches ~100 random rows of a 3.9 MB table) and
+        // were most of the time: fetch a few rows ahead so the misses overlap.
+        const AHEAD: usize = 6;
+        for (k, &id) in ids.iter().enumerate() {
+            if let Some(&next) = ids.get(k + AHEAD) {
+                prefetch(&q[next as usize * dim..(next as usize + 1) * dim]);
+            }
             let row = &q[id as usize * dim..(id as usize + 1) * dim];
             let s = scales[id as usize];
+            // The mean and the sum of token vectors normalise to the same unit vector.
             for (o, v) in out.iter_mut().zip(row) {
                 *o += s * *v as f32;
             }
-        });
+        }
         normalize(out);
     }
 }

@@ -79,14 +79,16 @@ struct Patterns {
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {
+        // ASCII word boundaries (?-u:\b): a Unicode \b makes the regex engine fall back to
+        // its slowest matcher on any text with a non-ASCII character.
         let r = |s: &str| Regex::new(s).expect("pii pattern compiles");
         Patterns {
             email: r(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"),
-            phone: r(r"\(\d{3}\)\s?\d{3}[\s.-]\d{4}|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b|\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}|\b(?:\+?86[\s-]?)?1[3-9]\d{9}\b"),
-            ipv4: r(r"\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b"),
-            ipv6: r(r"(?i)\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4}\b"),
-            card: r(r"\b\d(?:[ -]?\d){12,18}\b"),
-            secret: r(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}|\bxox[abprs]-[A-Za-z0-9-]{10,}|\bAIza[0-9A-Za-z_-]{35}|\bsk_live_[0-9A-Za-z]{24,}|\bhf_[A-Za-z]{34}\b|-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----"),
+            phone: r(r"\(\d{3}\)\s?\d{3}[\s.-]\d{4}|(?-u:\b)\d{3}[\s.-]\d{3}[\s.-]\d{4}(?-u:\b)|\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}|(?-u:\b)(?:\+?86[\s-]?)?1[3-9]\d{9}(?-u:\b)"),
+            ipv4: r(r"(?-u:\b)(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?-u:\b)"),
+            ipv6: r(r"(?i)(?-u:\b)(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?-u:\b)|(?-u:\b)(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4}(?-u:\b)"),
+            card: r(r"(?-u:\b)\d(?:[ -]?\d){12,18}(?-u:\b)"),
+            secret: r(r"(?-u:\b)sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|(?-u:\b)(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)|(?-u:\b)gh[pousr]_[A-Za-z0-9]{36,}(?-u:\b)|(?-u:\b)github_pat_[A-Za-z0-9_]{22,}|(?-u:\b)xox[abprs]-[A-Za-z0-9-]{10,}|(?-u:\b)AIza[0-9A-Za-z_-]{35}|(?-u:\b)sk_live_[0-9A-Za-z]{24,}|(?-u:\b)hf_[A-Za-z]{34}(?-u:\b)|-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----"),
         }
     })
 }
