@@ -264,6 +264,26 @@ impl Metric for ResponseDiversity {
             })
             .collect();
         let map = embedding_map(rows, &map_rows, &clustering.labels);
+        if let Some(m) = &map {
+            // Colour by size rank, so the largest cluster has the first colour in every report.
+            let mut rank = vec![0i32; k];
+            for (r, &c) in by_size.iter().enumerate() {
+                rank[c] = r as i32;
+            }
+            out.distributions.push(Distribution::Scatter {
+                id: "diversity.response.map".into(),
+                title: "Responses by semantic cluster (PCA map)".into(),
+                x_label: "first principal component".into(),
+                y_label: "second principal component".into(),
+                x: m.x.clone(),
+                y: m.y.clone(),
+                group: m
+                    .cluster
+                    .iter()
+                    .map(|&c| if c < 0 { -1 } else { rank[c as usize] })
+                    .collect(),
+            });
+        }
 
         let search = match self.search {
             Search::Brute => "brute-force blocked matrix products".to_string(),
@@ -285,7 +305,11 @@ impl Metric for ResponseDiversity {
                 es = self.embed_seconds,
                 cs = cluster_seconds,
                 skipped = if self.unembeddable > 0 { format!("; {} responses had no token the embedder knows and were left out", self.unembeddable) } else { String::new() },
-                map = map.map_or(String::new(), |m| format!(" {m}")),
+                map = map.as_ref().map_or(String::new(), |m| format!(
+                    " The first two principal components of {} sampled responses show {:.1}% of their variance.",
+                    m.x.len(),
+                    100.0 * m.variance_shown
+                )),
             ),
         );
     }
@@ -318,31 +342,72 @@ fn size_plot(out: &mut Outputs, by_size: &[usize], sizes: &[usize], noise: usize
     });
 }
 
-/// PCA of the sampled responses to two dimensions, for the map. Returns a sentence for the
-/// methods section about the share of variance the two axes show.
-fn embedding_map(rows: Rows, sample: &[u32], labels: &[i32]) -> Option<String> {
+/// The 2-D map of the embeddings: sampled responses projected on their first two
+/// principal components, with their cluster (`-1` noise).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EmbeddingMap {
+    pub x: Vec<f32>,
+    pub y: Vec<f32>,
+    pub cluster: Vec<i32>,
+    /// Share of the sample's variance the two axes show.
+    pub variance_shown: f64,
+}
+
+/// Projects the rows `sample` of `rows` (labelled by `labels`) to two dimensions.
+pub fn embedding_map(rows: Rows, sample: &[u32], labels: &[i32]) -> Option<EmbeddingMap> {
     if sample.len() < 3 {
         return None;
     }
     let mut buf = Vec::new();
     rows.gather(sample, &mut buf);
     let pca = Pca::fit(&buf, rows.dim, 2);
-    let _ = (labels, &pca);
-    let total: f64 = {
-        let n = sample.len() as f64;
-        let mut var = 0.0;
-        for (d, m) in pca.mean.iter().enumerate() {
-            var += buf
-                .chunks_exact(rows.dim)
-                .map(|r| ((r[d] - m) as f64).powi(2))
+    let n = sample.len() as f64;
+    let total: f64 = (0..rows.dim)
+        .map(|d| {
+            buf.chunks_exact(rows.dim)
+                .map(|r| ((r[d] - pca.mean[d]) as f64).powi(2))
                 .sum::<f64>()
-                / n;
+                / n
+        })
+        .sum();
+    let (mut x, mut y) = (
+        Vec::with_capacity(sample.len()),
+        Vec::with_capacity(sample.len()),
+    );
+    let mut p = [0f32; 2];
+    for r in buf.chunks_exact(rows.dim) {
+        pca.project(r, &mut p);
+        x.push(p[0]);
+        y.push(p[1]);
+    }
+    Some(EmbeddingMap {
+        x,
+        y,
+        cluster: sample.iter().map(|&i| labels[i as usize]).collect(),
+        variance_shown: pca.variance.iter().sum::<f64>() / total.max(f64::MIN_POSITIVE),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_projects_every_sampled_row_with_its_cluster() {
+        // Two tight groups along different axes: the first component separates them.
+        let mut data = Vec::new();
+        for i in 0..10 {
+            let e = 0.01 * i as f32;
+            data.extend_from_slice(&[1.0, e, 0.0]);
+            data.extend_from_slice(&[0.0, e, 1.0]);
         }
-        var
-    };
-    Some(format!(
-        "The map plots {} sampled responses on their first two principal components ({:.1}% of the variance).",
-        sample.len(),
-        100.0 * pca.variance.iter().sum::<f64>() / total.max(f64::MIN_POSITIVE)
-    ))
+        crate::cluster::matrix::normalize_rows(&mut data, 3);
+        let labels: Vec<i32> = (0..20).map(|i| i % 2).collect();
+        let sample: Vec<u32> = (0..20).collect();
+        let m = embedding_map(Rows::new(&data, 3), &sample, &labels).unwrap();
+        assert_eq!((m.x.len(), m.y.len()), (20, 20));
+        assert_eq!(m.cluster, labels);
+        assert!(m.x[0].signum() != m.x[1].signum(), "{:?}", &m.x[..2]);
+        assert!(m.variance_shown > 0.9);
+    }
 }

@@ -28,19 +28,43 @@ pub enum Distribution {
         labels: Vec<String>,
         counts: Vec<u64>,
     },
+    /// Points on a plane, each in a group (`-1`: in none, e.g. DBSCAN noise). Used for the
+    /// 2-D map of response embeddings.
+    Scatter {
+        id: String,
+        title: String,
+        x_label: String,
+        y_label: String,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        group: Vec<i32>,
+    },
+    /// Parts of a whole by size, each with a short note (e.g. a task's top keywords), drawn
+    /// as a treemap. Parts in display order, largest first.
+    Treemap {
+        id: String,
+        title: String,
+        labels: Vec<String>,
+        counts: Vec<u64>,
+        notes: Vec<String>,
+    },
 }
 
 impl Distribution {
     pub fn id(&self) -> &str {
         match self {
-            Distribution::Histogram { id, .. } | Distribution::Categorical { id, .. } => id,
+            Distribution::Histogram { id, .. }
+            | Distribution::Categorical { id, .. }
+            | Distribution::Scatter { id, .. }
+            | Distribution::Treemap { id, .. } => id,
         }
     }
     pub fn title(&self) -> &str {
         match self {
-            Distribution::Histogram { title, .. } | Distribution::Categorical { title, .. } => {
-                title
-            }
+            Distribution::Histogram { title, .. }
+            | Distribution::Categorical { title, .. }
+            | Distribution::Scatter { title, .. }
+            | Distribution::Treemap { title, .. } => title,
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Task labels found in the data: how many and how large.
 
+use crate::instruction_diversity::tokenize::{is_stopword, words};
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Distribution, Outputs};
 use crate::stats::rate;
+use crate::task_inference::naming::distinctive_words;
 use std::collections::HashMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -14,6 +16,13 @@ pub const SPEC: MetricSpec = MetricSpec {
 
 /// Bars shown in the task-size plot; the rest are summed into one "other" bar.
 const PLOTTED_TASKS: usize = 30;
+/// Instructions per task (its first ones) whose words feed the task's keywords.
+const KEYWORD_SAMPLE: u64 = 300;
+/// Tasks (the first seen) that keep word counts for keywords; bounds memory when a label
+/// column holds many thousands of distinct values.
+const KEYWORD_TASKS: usize = 2000;
+/// Keywords shown per task in the treemap.
+const KEYWORDS: usize = 3;
 
 fn docs() -> Vec<MetricDoc> {
     vec![
@@ -66,6 +75,28 @@ struct Tasks {
     labelled: u64,
     /// Label -> (count, first position) so ties sort by first appearance.
     counts: HashMap<String, (u64, u64)>,
+    /// Task -> word counts of its first [`KEYWORD_SAMPLE`] instructions (stop words removed).
+    words: HashMap<String, HashMap<String, f64>>,
+    scratch: Vec<String>,
+}
+
+impl Tasks {
+    fn count_words(&mut self, task: &str, r: &Record) {
+        let Some(text) = r.instruction() else { return };
+        if !self.words.contains_key(task) {
+            if self.words.len() >= KEYWORD_TASKS {
+                return;
+            }
+            self.words.insert(task.to_string(), HashMap::new());
+        }
+        let Some(tf) = self.words.get_mut(task) else {
+            return;
+        };
+        words(text, &mut self.scratch);
+        for w in self.scratch.drain(..).filter(|w| !is_stopword(w)) {
+            *tf.entry(w).or_insert(0.0) += 1.0;
+        }
+    }
 }
 
 impl Metric for Tasks {
@@ -75,11 +106,18 @@ impl Metric for Tasks {
             return;
         };
         self.labelled += 1;
-        match self.counts.get_mut(task) {
-            Some(e) => e.0 += 1,
+        let seen = match self.counts.get_mut(task) {
+            Some(e) => {
+                e.0 += 1;
+                e.0
+            }
             None => {
                 self.counts.insert(task.to_string(), (1, self.n));
+                1
             }
+        };
+        if seen <= KEYWORD_SAMPLE {
+            self.count_words(task, r);
         }
     }
 
@@ -97,17 +135,103 @@ impl Metric for Tasks {
             labels.push(name.clone());
             counts.push(*c);
         }
+        // c-TF-IDF across every task that kept words, so a keyword is what sets a task apart.
+        let mut with_words: Vec<(String, HashMap<String, f64>)> = self.words.into_iter().collect();
+        with_words.sort_by(|a, b| a.0.cmp(&b.0));
+        let keywords = distinctive_words(
+            &with_words.iter().map(|w| w.1.clone()).collect::<Vec<_>>(),
+            KEYWORDS,
+        );
+        let mut notes: Vec<String> = labels
+            .iter()
+            .map(|l| {
+                with_words
+                    .binary_search_by(|w| w.0.as_str().cmp(l))
+                    .map(|i| keywords[i].join(", "))
+                    .unwrap_or_default()
+            })
+            .collect();
         let rest: u64 = sizes.iter().skip(PLOTTED_TASKS).map(|(_, (c, _))| c).sum();
         if rest > 0 {
             labels.push(format!("{} other tasks", sizes.len() - PLOTTED_TASKS));
             counts.push(rest);
+            notes.push(String::new());
         }
         out.distributions.push(Distribution::Categorical {
             id: "tasks.sizes".into(),
             title: "Samples per task".into(),
             x_label: "task".into(),
+            labels: labels.clone(),
+            counts: counts.clone(),
+        });
+        out.distributions.push(Distribution::Treemap {
+            id: "tasks.treemap".into(),
+            title: "Tasks by size, with their top keywords".into(),
             labels,
             counts,
+            notes,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Role, Turn};
+
+    fn rec(i: u64, task: &str, instruction: &str) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "t.jsonl".into(),
+                line: Some(i + 1),
+                index: i,
+            },
+        );
+        r.task = Some(task.into());
+        r.turns = vec![
+            Turn::new(Role::User, instruction),
+            Turn::new(Role::Assistant, "ok"),
+        ];
+        r
+    }
+
+    #[test]
+    fn treemap_lists_tasks_by_size_with_their_distinctive_words() {
+        let mut m: Box<dyn Metric> = Box::new(Tasks::default());
+        let mut i = 0;
+        for _ in 0..6 {
+            m.observe(&rec(
+                i,
+                "math",
+                "Solve the quadratic equation by formula and simplify",
+            ));
+            i += 1;
+        }
+        for _ in 0..3 {
+            m.observe(&rec(
+                i,
+                "poems",
+                "Write a poem about the sea and moon and simplify",
+            ));
+            i += 1;
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        let Some(Distribution::Treemap {
+            labels,
+            counts,
+            notes,
+            ..
+        }) = out.distributions.iter().find(|d| d.id() == "tasks.treemap")
+        else {
+            panic!("no treemap");
+        };
+        assert_eq!(labels, &["math", "poems"]);
+        assert_eq!(counts, &[6, 3]);
+        // "simplify" is in both tasks, so it is never among the distinctive words.
+        assert!(!notes[0].contains("simplify") && !notes[1].contains("simplify"));
+        // Words unique to a task score alike, so they come in alphabetical order.
+        assert_eq!(notes, &["equation, formula, quadratic", "moon, poem, sea"]);
     }
 }

@@ -371,15 +371,28 @@ pub(crate) fn plot_figure(h: &mut String, d: &Distribution) {
             );
         }
     }
+    let (first, extra) = match d {
+        Distribution::Histogram { x_label, .. } | Distribution::Categorical { x_label, .. } => {
+            (x_label.as_str(), None)
+        }
+        Distribution::Scatter { .. } => ("group", None),
+        Distribution::Treemap { .. } => ("part", Some("notes")),
+    };
     let _ = write!(
         h,
-        "<details><summary>Data: {}</summary>\n<table>\n<thead><tr><th>{}</th><th class=\"num\">Count</th></tr></thead>\n<tbody>\n",
+        "<details><summary>Data: {}</summary>\n<table>\n<thead><tr><th>{}</th><th class=\"num\">Count</th>{}</tr></thead>\n<tbody>\n",
         e(d.title()),
-        e(match d {
-            Distribution::Histogram { x_label, .. } | Distribution::Categorical { x_label, .. } =>
-                x_label,
-        })
+        e(first),
+        extra.map_or(String::new(), |x| format!("<th>{}</th>", e(x)))
     );
+    let row = |h: &mut String, label: &str, count: u64| {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
+            e(label),
+            format_count(count)
+        );
+    };
     match d {
         Distribution::Histogram { edges, counts, .. } => {
             for (i, c) in counts.iter().enumerate() {
@@ -387,21 +400,32 @@ pub(crate) fn plot_figure(h: &mut String, d: &Distribution) {
                     (Some(lo), Some(hi)) => bin_label(*lo, *hi),
                     _ => format!("bin {}", i + 1),
                 };
-                let _ = writeln!(
-                    h,
-                    "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
-                    e(&bin),
-                    format_count(*c)
-                );
+                row(h, &bin, *c);
             }
         }
         Distribution::Categorical { labels, counts, .. } => {
             for (l, c) in labels.iter().zip(counts) {
+                row(h, l, *c);
+            }
+        }
+        Distribution::Scatter { group, .. } => {
+            for (name, c) in crate::plots::scatter::legend_counts(group) {
+                row(h, &name, c);
+            }
+        }
+        Distribution::Treemap {
+            labels,
+            counts,
+            notes,
+            ..
+        } => {
+            for (i, (l, c)) in labels.iter().zip(counts).enumerate() {
                 let _ = writeln!(
                     h,
-                    "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                     e(l),
-                    format_count(*c)
+                    format_count(*c),
+                    e(notes.get(i).map_or("", String::as_str))
                 );
             }
         }

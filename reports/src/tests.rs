@@ -104,6 +104,22 @@ pub(crate) fn sample_report() -> Report {
             ],
             counts: vec![400, 300, 250, 150, 100],
         },
+        Distribution::Treemap {
+            id: "tasks.treemap".into(),
+            title: "Tasks by size, with their top keywords".into(),
+            labels: vec![XSS[0].into(), "open_qa".into(), XSS[3].into()],
+            counts: vec![400, 300, 150],
+            notes: vec![XSS[1].into(), "question, answer".into(), String::new()],
+        },
+        Distribution::Scatter {
+            id: "diversity.response.map".into(),
+            title: "Responses by semantic cluster (PCA map)".into(),
+            x_label: "first principal component".into(),
+            y_label: "second principal component".into(),
+            x: vec![0.1, 0.2, -0.3, 0.5, 0.0],
+            y: vec![0.0, 0.1, 0.2, -0.4, 0.3],
+            group: vec![0, 0, 1, -1, 12],
+        },
         Distribution::Categorical {
             id: "turns.per_sample".into(),
             title: "Turns per sample".into(),
@@ -236,6 +252,11 @@ fn html_escapes_every_payload() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
     assert!(html.contains("&quot;&gt;&lt;svg onload=alert(1)&gt;"));
+    // The treemap's data table carries the notes column, escaped.
+    assert!(html.contains("<td>&lt;img src=x onerror=alert(1)&gt;</td>"));
+    // The map's legend table counts points per group; noise and the 11th+ clusters pooled.
+    assert!(html.contains("<tr><td>clusters 11+</td><td class=\"num\">1</td></tr>"));
+    assert!(html.contains("<tr><td>noise</td><td class=\"num\">1</td></tr>"));
     // Multi-line example text is kept in a pre-wrapped block.
     assert!(html.contains("<pre class=\"text\">line one\nline two | pipe\n"));
 }

@@ -89,6 +89,13 @@ pub enum ModelCommand {
         /// Responses of --corpus used for the agreement.
         #[arg(long, default_value_t = 1000)]
         texts: usize,
+        /// A dataset whose instructions and responses the table is fitted on (repeatable).
+        /// Without it the table is the untrained model2vec distillation.
+        #[arg(long)]
+        train: Vec<String>,
+        /// Texts drawn from each --train dataset.
+        #[arg(long, default_value_t = 700)]
+        train_texts: usize,
     },
 }
 
@@ -122,7 +129,9 @@ pub fn run(cmd: ModelCommand) -> Result<i32> {
             dim,
             corpus,
             texts,
-        } => distill(model_dir, out, dim, corpus, texts),
+            train,
+            train_texts,
+        } => distill(model_dir, out, dim, corpus, texts, train, train_texts),
     }
 }
 
@@ -133,6 +142,8 @@ fn distill(
     dim: usize,
     corpus: Option<String>,
     texts: usize,
+    train: Vec<String>,
+    train_texts: usize,
 ) -> Result<i32> {
     use super::distill::{distill, DistillOptions};
     let dir = super::locate::find_model(model_dir.as_deref())?;
@@ -144,12 +155,23 @@ fn distill(
             .map_or(c.clone(), |n| n.to_string_lossy().into_owned());
         command.push_str(&format!(" --corpus {name} --texts {texts}"));
     }
+    for t in &train {
+        let name = std::path::Path::new(t)
+            .file_name()
+            .map_or(t.clone(), |n| n.to_string_lossy().into_owned());
+        command.push_str(&format!(" --train {name}"));
+    }
+    if !train.is_empty() {
+        command.push_str(&format!(" --train-texts {train_texts}"));
+    }
     let model = distill(
         &encoder,
         &DistillOptions {
             dim,
             corpus: corpus.as_deref(),
             texts,
+            train,
+            train_texts,
             command,
         },
     )?;
@@ -160,6 +182,14 @@ fn distill(
 }
 
 #[cfg(not(feature = "transformer"))]
-fn distill(_: Option<PathBuf>, _: PathBuf, _: usize, _: Option<String>, _: usize) -> Result<i32> {
+fn distill(
+    _: Option<PathBuf>,
+    _: PathBuf,
+    _: usize,
+    _: Option<String>,
+    _: usize,
+    _: Vec<String>,
+    _: usize,
+) -> Result<i32> {
     bail!("this ftqa was built without the `transformer` feature, which distillation needs")
 }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod locate;
 pub mod pull;
+pub mod tokenlearn;
 
 #[cfg(feature = "transformer")]
 pub mod distill;

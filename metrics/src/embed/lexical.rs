@@ -102,7 +102,7 @@ impl Embedder for LexicalEmbedder {
     }
     fn describe(&self) -> String {
         format!(
-            "lexical: character 3-5-gram TF-IDF (sublinear TF, smoothed IDF from {} sampled responses), hashed to 2^{BUCKET_BITS} buckets and \
+            "lexical: character 3-5-gram TF-IDF (sublinear TF, smoothed IDF from {} sampled texts), hashed to 2^{BUCKET_BITS} buckets and \
              projected to {DIM} dimensions by a seeded sparse random projection. It measures surface (spelling) similarity, not meaning.",
             self.fitted_on
         )

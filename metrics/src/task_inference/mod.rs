@@ -20,7 +20,9 @@ pub const FIT_SAMPLE: usize = 4_000;
 /// Points on which the silhouette of each candidate k is measured (it is quadratic).
 const SILHOUETTE_SAMPLE: usize = 1_500;
 /// Candidate task counts, capped by the sample size.
-const CANDIDATE_K: &[usize] = &[2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 50];
+const CANDIDATE_K: &[usize] = &[
+    2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 125, 150, 200, 250, 300,
+];
 const SEED: u64 = 0x7A5C_0FF1_CE00_0004;
 
 pub struct TaskModel {

@@ -63,6 +63,9 @@ pub fn overlay_groups(c: &Comparison) -> Vec<OverlayGroup<'_>> {
             .map(|d| d.label.clone())
             .unwrap_or_default();
         for d in &r.distributions {
+            if !overlayable(d) {
+                continue;
+            }
             match out.iter_mut().find(|g| g.id == d.id()) {
                 Some(g) => {
                     if std::mem::discriminant(g.members[0].1) == std::mem::discriminant(d) {
@@ -78,6 +81,14 @@ pub fn overlay_groups(c: &Comparison) -> Vec<OverlayGroup<'_>> {
         }
     }
     out
+}
+
+/// Counts per bin or category overlay as shares; point maps and treemaps do not.
+pub(crate) fn overlayable(d: &Distribution) -> bool {
+    matches!(
+        d,
+        Distribution::Histogram { .. } | Distribution::Categorical { .. }
+    )
 }
 
 /// Creates `dir` and writes `compare.json`, `compare.md`, `compare.html` and

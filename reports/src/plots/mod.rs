@@ -3,7 +3,9 @@
 mod bars;
 mod histogram;
 pub mod overlay;
+pub mod scatter;
 mod style;
+pub mod treemap;
 
 use crate::font::ensure_font;
 use ftqa_metrics::result::Distribution;
@@ -60,6 +62,8 @@ pub fn plot_png(d: &Distribution, path: &Path) -> Result<(), String> {
 pub fn plot_size(d: &Distribution) -> (u32, u32) {
     match d {
         Distribution::Histogram { .. } => (style::WIDTH, style::HEIGHT),
+        Distribution::Scatter { .. } => (style::WIDTH, 440),
+        Distribution::Treemap { .. } => (style::WIDTH, 420),
         Distribution::Categorical { labels, counts, .. } => {
             let shown = bars::prepare(labels, counts);
             if bars::is_vertical(&shown) {
@@ -96,6 +100,22 @@ fn draw<DB: DrawingBackend>(d: &Distribution, root: &DrawingArea<DB, Shift>) -> 
             &bars::prepare(labels, counts),
             bars::hidden(labels, counts),
         ),
+        Distribution::Scatter {
+            title,
+            x_label,
+            y_label,
+            x,
+            y,
+            group,
+            ..
+        } => scatter::draw(root, title, x_label, y_label, (x, y, group)),
+        Distribution::Treemap {
+            title,
+            labels,
+            counts,
+            notes,
+            ..
+        } => treemap::draw(root, title, labels, counts, notes),
     }
 }
 

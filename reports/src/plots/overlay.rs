@@ -74,6 +74,9 @@ fn draw<DB: DrawingBackend>(
     match first.dist {
         Distribution::Histogram { .. } => histograms(series, root),
         Distribution::Categorical { .. } => categories(series, root),
+        Distribution::Scatter { .. } | Distribution::Treemap { .. } => {
+            Err("maps and treemaps are shown per dataset, not overlaid".into())
+        }
     }
 }
 
@@ -248,7 +251,7 @@ pub fn share_of(d: &Distribution, label: &str) -> f64 {
                 .map(|i| sh[i])
                 .unwrap_or(0.0)
         }
-        Distribution::Histogram { .. } => 0.0,
+        _ => 0.0,
     }
 }
 
