@@ -5,7 +5,8 @@
 //!   cargo bench --bench diversity -- lexical [N]           lexical embedder, sentences/s
 //!   cargo bench --bench diversity -- minilm [N] [CORPUS] [--dump FILE]
 //!                                                          candle MiniLM on CPU, sentences/s
-//!   cargo bench --bench diversity -- dbscan N [DIM] [--exact] [--budget B]
+//!   cargo bench --bench diversity -- dbscan N [DIM] [--exact] [--linfa] [--budget B]
+//!                          (--linfa: linfa-clustering's DBSCAN on the same vectors, timed)
 //!
 //! Synthetic texts are ~100-word responses drawn from the static model's vocabulary; with a
 //! CORPUS (any dataset ftqa reads) its responses are used instead. DBSCAN data: 50 Gaussian
@@ -151,7 +152,7 @@ pub fn blob_data(n: usize, dim: usize) -> Vec<f32> {
     data
 }
 
-fn bench_dbscan(n: usize, dim: usize, exact: bool, budget: Option<usize>) {
+fn bench_dbscan(n: usize, dim: usize, exact: bool, linfa: bool, budget: Option<usize>) {
     let t0 = Instant::now();
     let data = blob_data(n, dim);
     let gen_s = t0.elapsed().as_secs_f64();
@@ -191,6 +192,25 @@ fn bench_dbscan(n: usize, dim: usize, exact: bool, budget: Option<usize>) {
             t3.elapsed().as_secs_f64(),
             adjusted_rand_index(&reference.labels, &c.labels),
             reference == c
+        );
+    }
+    if linfa {
+        use linfa::traits::Transformer;
+        // Euclidean on unit rows: |a - b| = sqrt(2 (1 - cos)).
+        let obs =
+            ndarray::Array2::from_shape_vec((n, dim), data.iter().map(|&v| v as f64).collect())
+                .unwrap();
+        let t4 = Instant::now();
+        let theirs = linfa_clustering::Dbscan::params(DEFAULT_MIN_SAMPLES)
+            .tolerance((2.0 * choice.eps as f64).sqrt())
+            .transform(&obs)
+            .unwrap();
+        let linfa_s = t4.elapsed().as_secs_f64();
+        let labels: Vec<i32> = theirs.iter().map(|l| l.map_or(-1, |c| c as i32)).collect();
+        println!(
+            "dbscan n={n}: linfa-clustering 0.8 (kd-tree, exact) {linfa_s:.1} s = {:.1}x ftqa's {db_s:.1} s; ARI(ftqa, linfa) = {:.6}",
+            linfa_s / db_s,
+            adjusted_rand_index(&labels, &c.labels)
         );
     }
 }
@@ -234,8 +254,9 @@ fn main() {
         }
         Some("dbscan") => {
             let budget = args.iter().position(|a| a == "--budget").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok());
-            bench_dbscan(num(1, 10_000), num(2, 384), args.iter().any(|a| a == "--exact"), budget)
+            let flag = |f: &str| args.iter().any(|a| a == f);
+            bench_dbscan(num(1, 10_000), num(2, 384), flag("--exact"), flag("--linfa"), budget)
         }
-        _ => eprintln!("usage: diversity static|lexical|minilm [N] [CORPUS] | dbscan N [DIM] [--exact] [--budget B]"),
+        _ => eprintln!("usage: diversity static|lexical|minilm [N] [CORPUS] | dbscan N [DIM] [--exact] [--linfa] [--budget B]"),
     }
 }

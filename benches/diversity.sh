@@ -45,7 +45,7 @@ else
 fi
 
 echo "== DBSCAN, 384 dimensions, 50 blobs + 5% noise, eps by the elbow rule, min_samples 5"
-B dbscan 10000 384 --exact
+B dbscan 10000 384 --exact --linfa
 B dbscan 50000 384 --exact
 if [ "$BIG" = 1 ]; then B dbscan 100000 384 --exact; else B dbscan 100000 384; fi
 B dbscan 1000000 384

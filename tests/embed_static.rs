@@ -64,8 +64,9 @@ fn static_model_is_unit_norm_deterministic_and_documents_its_agreement() {
     // Nothing embeddable: an all-zero row the metric leaves out.
     assert!(v[3 * d..].iter().all(|x| *x == 0.0));
     let h = &e.model().header;
-    // Measured 0.43 on alpaca_en_demo at distillation; well above chance, far from 1.
-    assert!(h.agreement_spearman.is_some_and(|r| r > 0.3), "{h:?}");
+    // Measured 0.59 on alpaca_en_demo's responses (held out of the fit) at distillation;
+    // the untrained distillation gave 0.435.
+    assert!(h.agreement_spearman.is_some_and(|r| r > 0.5), "{h:?}");
     assert!(h.agreement_texts >= 500);
     assert!(e.describe().contains("Spearman"));
     // A few MB, as committed.

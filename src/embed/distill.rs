@@ -10,7 +10,8 @@
 //!    order (BERT's vocabulary is roughly frequency-ordered; model2vec makes the same
 //!    assumption). `a = 3e-6` rather than model2vec's 1e-4: it weights frequent tokens down
 //!    harder, which raised the agreement below from 0.31 to 0.44 on alpaca_en_demo (the two
-//!    settings were chosen on that same corpus).
+//!    settings were chosen on that same corpus). The shipped table is trained (below), which
+//!    raised it to 0.59 on the same, held-out, responses.
 //! 4. Agreement: Spearman correlation of all pairwise cosines of the first `texts`
 //!    non-empty responses of a corpus, static table vs the transformer.
 //!
