@@ -62,7 +62,7 @@ pub fn plot_png(d: &Distribution, path: &Path) -> Result<(), String> {
 pub fn plot_size(d: &Distribution) -> (u32, u32) {
     match d {
         Distribution::Histogram { .. } => (style::WIDTH, style::HEIGHT),
-        Distribution::Scatter { .. } => (style::WIDTH, 440),
+        Distribution::Scatter { .. } => (style::WIDTH + 150, 440),
         Distribution::Treemap { .. } => (style::WIDTH, 420),
         Distribution::Categorical { labels, counts, .. } => {
             let shown = bars::prepare(labels, counts);

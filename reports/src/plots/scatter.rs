@@ -5,6 +5,7 @@ use super::style::{self, AXIS, GRID};
 use crate::format::format_count;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Groups that get their own colour; groups are size ranks, so these are the largest.
 pub const COLOURED_GROUPS: usize = 10;
@@ -22,6 +23,8 @@ const PALETTE: [RGBColor; COLOURED_GROUPS] = [
     RGBColor(156, 117, 95),
     RGBColor(186, 176, 172),
 ];
+/// Pixels of the legend column at the right of the plot.
+const LEGEND_WIDTH: u32 = 150;
 const OTHER: RGBColor = RGBColor(120, 130, 150);
 const NOISE: RGBColor = RGBColor(205, 208, 214);
 
@@ -99,10 +102,14 @@ pub fn draw<DB: DrawingBackend>(
         y0 = y0.min(y[i]);
         y1 = y1.max(y[i]);
     }
-    let mut chart = ChartBuilder::on(root)
-        .caption(style::title_text(title), style::title_style())
-        .margin(12)
-        .margin_right(24)
+    // The legend gets its own column at the right, so it never hides points.
+    let root = root
+        .titled(&style::title_text(title), style::title_style())
+        .map_err(|e| e.to_string())?;
+    let (w, _) = root.dim_in_pixel();
+    let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin(8)
         .x_label_area_size(40)
         .y_label_area_size(48)
         .build_cartesian_2d(padded(x0, x1), padded(y0, y1))
@@ -127,30 +134,33 @@ pub fn draw<DB: DrawingBackend>(
     let mut order = finite;
     order.sort_by_key(|&i| std::cmp::Reverse(if group[i] < 0 { i32::MAX } else { group[i] }));
     let legend = legend_counts(group);
-    for (name, count) in &legend {
+    let text = style::value_style().pos(Pos::new(HPos::Left, VPos::Center));
+    for (row, (name, count)) in legend.iter().enumerate() {
         let pts: Vec<usize> = order
             .iter()
             .copied()
             .filter(|&i| &group_name(group[i]) == name)
             .collect();
-        let c = colour(group[pts[0]]);
-        let radius = if group[pts[0]] < 0 { 2 } else { 3 };
+        let Some(&first) = pts.first() else { continue };
+        let c = colour(group[first]);
+        let radius = if group[first] < 0 { 2 } else { 3 };
         chart
             .draw_series(
                 pts.iter()
                     .map(|&i| Circle::new((x[i], y[i]), radius, c.mix(0.8).filled())),
             )
-            .map_err(|e| e.to_string())?
-            .label(format!("{name} ({})", format_count(*count)))
-            .legend(move |(lx, ly)| Circle::new((lx + 6, ly), 4, c.filled()));
+            .map_err(|e| e.to_string())?;
+        let ly = 24 + 18 * row as i32;
+        legend_area
+            .draw(&Circle::new((12, ly), 4, c.filled()))
+            .map_err(|e| e.to_string())?;
+        legend_area
+            .draw(&Text::new(
+                format!("{name} ({})", format_count(*count)),
+                (22, ly),
+                text.clone(),
+            ))
+            .map_err(|e| e.to_string())?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font(style::value_style())
-        .draw()
-        .map_err(|e| e.to_string())?;
     Ok(())
 }
