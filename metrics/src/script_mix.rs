@@ -128,16 +128,57 @@ impl Metric for ScriptMix {
             }
         }
         let total = sample.len() as u64;
+        // Shares are of the identified responses, as documented: on data with one-word
+        // answers (T0) most are undetermined, and a share of all would read as "18% English".
+        let identified = total - undetermined;
         for (lang, c) in &langs {
-            out.set(format!("language.{lang}.share"), rate(*c, total));
+            out.set(format!("language.{lang}.share"), rate(*c, identified));
         }
         out.set("language.undetermined_rate", rate(undetermined, total));
         out.methods.insert(
             "language".into(),
             format!(
-                "Response language identified by whatlang (trigram model) on the first {LANGUAGE_CHARS} characters of a uniform deterministic sample of {total} of {} samples.",
+                "Response language identified by whatlang (trigram model) on the first {LANGUAGE_CHARS} characters of a uniform deterministic sample of {total} of {} samples; {identified} were identified reliably, and language.<lang>.share is a share of those.",
                 self.n
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Role, Turn};
+
+    fn rec(i: u64, response: &str) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "t.jsonl".into(),
+                line: Some(i + 1),
+                index: i,
+            },
+        );
+        r.turns = vec![
+            Turn::new(Role::User, "Please answer the question below."),
+            Turn::new(Role::Assistant, response),
+        ];
+        r
+    }
+
+    #[test]
+    fn language_shares_are_of_identified_responses() {
+        let mut m = make(&AnalysisConfig::default());
+        let english = "The quick brown fox jumps over the lazy dog while the farmer watches from the old wooden fence near the river.";
+        for i in 0..3 {
+            m.observe(&rec(i, english));
+        }
+        for i in 3..5 {
+            m.observe(&rec(i, "42"));
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.metrics.get("language.eng.share"), Some(&1.0));
+        assert_eq!(out.metrics.get("language.undetermined_rate"), Some(&0.4));
     }
 }
