@@ -20,6 +20,8 @@ use std::sync::{Arc, OnceLock};
 const MAGIC: &[u8; 8] = b"FTQASTA1";
 /// Tokens read per text; longer texts are truncated (about 1,500 words).
 pub const MAX_TOKENS: usize = 2048;
+/// Texts per thread below which a batch is embedded on the calling thread alone.
+const PARALLEL_MIN_TEXTS: usize = 512;
 
 /// The compiled-in model (see `metrics/assets/README.md`).
 static BUILTIN: &[u8] = include_bytes!("../../assets/static-minilm-l6.bin");
@@ -248,12 +250,35 @@ impl Embedder for StaticEmbedder {
     fn dim(&self) -> usize {
         self.model.header.dim
     }
+    /// Large enough to split across cores; the vectors of a batch are 2 MB.
+    fn batch_size(&self) -> usize {
+        4096
+    }
     fn embed(&self, texts: &[&str]) -> Result<Vec<f32>, EmbedError> {
         let dim = self.dim();
         let mut out = vec![0f32; texts.len() * dim];
-        for (t, o) in texts.iter().zip(out.chunks_exact_mut(dim)) {
-            self.embed_one(t, o);
+        // Each text is embedded on its own, so splitting a batch across cores changes no
+        // number; small batches are not worth a thread.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(texts.len() / PARALLEL_MIN_TEXTS)
+            .max(1);
+        if threads == 1 {
+            for (t, o) in texts.iter().zip(out.chunks_exact_mut(dim)) {
+                self.embed_one(t, o);
+            }
+            return Ok(out);
         }
+        let per = texts.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            for (ts, os) in texts.chunks(per).zip(out.chunks_mut(per * dim)) {
+                scope.spawn(move || {
+                    for (t, o) in ts.iter().zip(os.chunks_exact_mut(dim)) {
+                        self.embed_one(t, o);
+                    }
+                });
+            }
+        });
         Ok(out)
     }
     fn describe(&self) -> String {
@@ -336,5 +361,23 @@ mod tests {
         let d = e.dim();
         let cos = |a: usize, b: usize| (0..d).map(|k| v[a * d + k] * v[b * d + k]).sum::<f32>();
         assert!(cos(0, 1) > cos(0, 2), "{} vs {}", cos(0, 1), cos(0, 2));
+    }
+
+    #[test]
+    fn threaded_batches_equal_one_text_at_a_time() {
+        let e = StaticEmbedder::builtin();
+        let texts: Vec<String> = (0..3000)
+            .map(|i| format!("response number {i} about cats, dogs and {} rivers", i % 17))
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let batch = e.embed(&refs).unwrap();
+        let dim = e.dim();
+        for i in [0, 1, 1499, 1500, 2999] {
+            assert_eq!(
+                &batch[i * dim..(i + 1) * dim],
+                &e.embed(&refs[i..i + 1]).unwrap()[..]
+            );
+        }
+        assert!(e.embed(&[]).unwrap().is_empty());
     }
 }
