@@ -11,32 +11,13 @@
 //! unambiguous border point agrees.
 
 use ftqa_metrics::cluster::{dbscan, DbscanParams, Rows, Search};
+mod common;
+
+use common::dbscan_reference as reference;
 use linfa::traits::Transformer;
 use linfa_clustering::Dbscan;
 use ndarray::Array2;
-use serde_json::Value;
 use std::collections::BTreeSet;
-
-fn reference() -> (Vec<f32>, usize, Vec<Value>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/reference/dbscan_reference.json"
-    );
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let dim = v["dim"].as_u64().unwrap() as usize;
-    let data = v["vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| {
-            r.as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap() as f32)
-        })
-        .collect();
-    (data, dim, v["cases"].as_array().unwrap().clone())
-}
 
 #[test]
 fn dbscan_matches_linfa() {

@@ -5,30 +5,11 @@
 //! such bridges), scikit-learn takes the cluster whose expansion reaches the point first and
 //! ftqa the cluster of the nearest core point; the test checks ftqa's choice is that one.
 
-use ftqa_metrics::cluster::{ari::adjusted_rand_index, dbscan, DbscanParams, Rows, Search};
-use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+mod common;
 
-fn reference() -> (Vec<f32>, usize, Vec<Value>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/reference/dbscan_reference.json"
-    );
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let dim = v["dim"].as_u64().unwrap() as usize;
-    let data = v["vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| {
-            r.as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap() as f32)
-        })
-        .collect();
-    (data, dim, v["cases"].as_array().unwrap().clone())
-}
+use common::dbscan_reference as reference;
+use ftqa_metrics::cluster::{ari::adjusted_rand_index, dbscan, DbscanParams, Rows, Search};
+use std::collections::{BTreeSet, HashMap};
 
 fn dot(rows: Rows, i: usize, j: usize) -> f32 {
     rows.row(i)

@@ -264,7 +264,14 @@ impl Metric for ResponseDiversity {
             })
             .collect();
         let map = embedding_map(rows, &map_rows, &clustering.labels);
-        if let Some(m) = &map {
+        let map_note = map.as_ref().map_or(String::new(), |m| {
+            format!(
+                " The first two principal components of {} sampled responses show {:.1}% of their variance.",
+                m.x.len(),
+                100.0 * m.variance_shown
+            )
+        });
+        if let Some(m) = map {
             // Colour by size rank, so the largest cluster has the first colour in every report.
             let mut rank = vec![0i32; k];
             for (r, &c) in by_size.iter().enumerate() {
@@ -275,8 +282,8 @@ impl Metric for ResponseDiversity {
                 title: "Responses by semantic cluster (PCA map)".into(),
                 x_label: "first principal component".into(),
                 y_label: "second principal component".into(),
-                x: m.x.clone(),
-                y: m.y.clone(),
+                x: m.x,
+                y: m.y,
                 group: m
                     .cluster
                     .iter()
@@ -305,11 +312,7 @@ impl Metric for ResponseDiversity {
                 es = self.embed_seconds,
                 cs = cluster_seconds,
                 skipped = if self.unembeddable > 0 { format!("; {} responses had no token the embedder knows and were left out", self.unembeddable) } else { String::new() },
-                map = map.as_ref().map_or(String::new(), |m| format!(
-                    " The first two principal components of {} sampled responses show {:.1}% of their variance.",
-                    m.x.len(),
-                    100.0 * m.variance_shown
-                )),
+                map = map_note,
             ),
         );
     }

@@ -138,15 +138,13 @@ impl Metric for Tasks {
         // c-TF-IDF across every task that kept words, so a keyword is what sets a task apart.
         let mut with_words: Vec<(String, HashMap<String, f64>)> = self.words.into_iter().collect();
         with_words.sort_by(|a, b| a.0.cmp(&b.0));
-        let keywords = distinctive_words(
-            &with_words.iter().map(|w| w.1.clone()).collect::<Vec<_>>(),
-            KEYWORDS,
-        );
+        let (names, tf): (Vec<String>, Vec<HashMap<String, f64>>) = with_words.into_iter().unzip();
+        let keywords = distinctive_words(&tf, KEYWORDS);
         let mut notes: Vec<String> = labels
             .iter()
             .map(|l| {
-                with_words
-                    .binary_search_by(|w| w.0.as_str().cmp(l))
+                names
+                    .binary_search_by(|n| n.as_str().cmp(l))
                     .map(|i| keywords[i].join(", "))
                     .unwrap_or_default()
             })

@@ -168,12 +168,7 @@ fn untrained_table(
     let pca = Pca::fit(raw, dim_in, opts.dim + DROP_COMPONENTS);
     let total_var: f64 = {
         let n = keep.len() as f64;
-        let mut mean = vec![0f64; dim_in];
-        raw.chunks_exact(dim_in).for_each(|r| {
-            r.iter()
-                .zip(mean.iter_mut())
-                .for_each(|(v, m)| *m += *v as f64 / n)
-        });
+        let mean = row_mean(raw, dim_in);
         raw.chunks_exact(dim_in)
             .map(|r| {
                 r.iter()
@@ -237,11 +232,7 @@ fn trained_table(
     let targets: Vec<f64> = encoder.embed(&refs)?.iter().map(|&v| v as f64).collect();
 
     // Centred token vectors with SIF weights by Zipf rank; special tokens stay zero.
-    let mut mean = vec![0f64; dim_in];
-    for r in raw.chunks_exact(dim_in) {
-        mean.iter_mut().zip(r).for_each(|(m, v)| *m += *v as f64);
-    }
-    mean.iter_mut().for_each(|m| *m /= keep.len().max(1) as f64);
+    let mean = row_mean(raw, dim_in);
     let harmonic: f64 = (1..=keep.len()).map(|r| 1.0 / r as f64).sum();
     let mut base = vec![0f64; size * dim_in];
     for (rank, (&id, row)) in keep.iter().zip(raw.chunks_exact(dim_in)).enumerate() {
@@ -365,4 +356,15 @@ pub fn training_texts(
         }
     }
     Ok(out)
+}
+
+/// The mean of the rows of `raw` (`n × dim`).
+fn row_mean(raw: &[f32], dim: usize) -> Vec<f64> {
+    let mut mean = vec![0f64; dim];
+    for r in raw.chunks_exact(dim) {
+        mean.iter_mut().zip(r).for_each(|(m, v)| *m += *v as f64);
+    }
+    let n = (raw.len() / dim).max(1) as f64;
+    mean.iter_mut().for_each(|m| *m /= n);
+    mean
 }

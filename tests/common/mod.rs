@@ -51,3 +51,26 @@ pub fn report(input: &Path, out: &Path, extra: &[&str]) -> Value {
 pub fn metric(report: &Value, id: &str) -> Option<f64> {
     report["metrics"][id].as_f64()
 }
+
+/// The committed DBSCAN reference (tests/reference/make_reference.py): vectors, their
+/// dimension, and the cases with scikit-learn's labels.
+pub fn dbscan_reference() -> (Vec<f32>, usize, Vec<Value>) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/dbscan_reference.json"
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let dim = v["dim"].as_u64().unwrap() as usize;
+    let data = v["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+        })
+        .collect();
+    (data, dim, v["cases"].as_array().unwrap().clone())
+}
