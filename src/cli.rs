@@ -119,6 +119,18 @@ pub struct ReportArgs {
     /// Hub words keep at most this many heaviest neighbours in their ego-net (0 = no cap).
     #[arg(long, default_value_t = 5_000)]
     pub max_ego_net: usize,
+    /// Records in the seeded uniform sample that size-dependent indices (response and
+    /// instruction clusters, task inference, lexical diversity) are computed on, so datasets
+    /// of different sizes compare at one size. 0 uses every record.
+    #[arg(long, default_value_t = ftqa_metrics::sample::DEFAULT_SAMPLE_SIZE)]
+    pub sample_size: usize,
+    /// Seed of the sample's per-record keys.
+    #[arg(long, default_value_t = ftqa_metrics::sample::DEFAULT_SAMPLE_SEED)]
+    pub sample_seed: u64,
+    /// Instructions of the sample per task that each task's element graph is built from
+    /// (instruction diversity), so a task's cluster count does not grow with its row count.
+    #[arg(long, default_value_t = ftqa_metrics::instruction_diversity::DEFAULT_INSTRUCTIONS_PER_TASK)]
+    pub instructions_per_task: usize,
     /// Run only these metric families (comma-separated prefixes, e.g. `length,dedup`).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
@@ -289,6 +301,13 @@ pub fn analyze_report_args(args: &ReportArgs, out: &Path) -> Result<ftqa_metrics
                 min_cluster_size: args.min_cluster_size,
                 max_ego_net: args.max_ego_net,
                 skip: args.skip.clone(),
+                sample_size: if args.sample_size == 0 {
+                    usize::MAX
+                } else {
+                    args.sample_size
+                },
+                sample_seed: args.sample_seed,
+                instructions_per_task: args.instructions_per_task.max(1),
                 ..AnalysisConfig::default()
             };
             args.embed.apply(&mut a)?;

@@ -6,7 +6,9 @@ use anyhow::{bail, Result};
 use ftqa_metrics::complexity::difficulty::write_judge;
 use ftqa_metrics::hygiene::image_files::ImageFiles;
 use ftqa_metrics::registry::{AnalysisConfig, Engine};
-use ftqa_metrics::result::{RecordCounts, Report, SkippedRecord, REPORT_LAYOUT_VERSION};
+use ftqa_metrics::result::{
+    RecordCounts, Report, SampleInfo, SkippedRecord, REPORT_LAYOUT_VERSION,
+};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -149,6 +151,13 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
         write_judge(&run, &mut outputs);
     }
 
+    let sample = SampleInfo {
+        requested: opts.analysis.sample_size as u64,
+        size: (opts.analysis.sample_size as u64).min(records.analyzed),
+        population: records.analyzed,
+        seed: opts.analysis.sample_seed,
+        ids: std::mem::take(&mut outputs.sampled_ids),
+    };
     let mut run = opts.run_facts;
     run.insert(
         "seconds".into(),
@@ -164,6 +173,9 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
         distributions: outputs.distributions,
         examples: outputs.examples,
         methods: outputs.methods,
+        intervals: outputs.intervals,
+        not_measured: outputs.not_measured,
+        sample,
         run,
     })
 }

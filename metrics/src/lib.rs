@@ -9,6 +9,7 @@ pub mod fasthash;
 pub mod sample;
 pub mod stats;
 pub mod text;
+pub mod uncertainty;
 
 pub mod balance;
 pub mod complexity;

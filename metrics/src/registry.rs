@@ -77,6 +77,13 @@ pub struct AnalysisConfig {
     pub dedup: crate::dedup::DedupConfig,
     /// Benchmarks to check for contamination (`--benchmark`); `None` = no check.
     pub benchmarks: Option<std::sync::Arc<crate::contamination::BenchmarkIndex>>,
+    /// `--sample-size`: records in the seeded sample that size-dependent indices use.
+    pub sample_size: usize,
+    /// `--sample-seed`: seeds the sample's record keys (crate::sample::record_key).
+    pub sample_seed: u64,
+    /// `--instructions-per-task`: instructions of the sample per task that the element graph
+    /// of instruction diversity is built from.
+    pub instructions_per_task: usize,
 }
 
 impl Default for AnalysisConfig {
@@ -95,6 +102,9 @@ impl Default for AnalysisConfig {
             dbscan_search: crate::cluster::Search::Auto,
             dedup: crate::dedup::DedupConfig::default(),
             benchmarks: None,
+            sample_size: crate::sample::DEFAULT_SAMPLE_SIZE,
+            sample_seed: crate::sample::DEFAULT_SAMPLE_SEED,
+            instructions_per_task: crate::instruction_diversity::DEFAULT_INSTRUCTIONS_PER_TASK,
         }
     }
 }
@@ -122,6 +132,69 @@ pub struct MetricSpec {
     pub docs: fn() -> Vec<MetricDoc>,
     pub make: fn(&AnalysisConfig) -> Box<dyn Metric>,
 }
+
+/// One of the indices of the VLIT review's Table 4 (paper 004, section 4.2), in the
+/// paper's order: reports lead with these.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct PaperIndex {
+    /// The paper's name for it.
+    pub name: &'static str,
+    /// The metric id that carries it.
+    pub id: &'static str,
+    /// Why ftqa cannot report it at all yet, if so (it is then always "not measured").
+    pub unavailable: Option<&'static str>,
+}
+
+/// Table 4's indices: the one list renderers, `compare` and `check` read.
+pub const PAPER_INDICES: &[PaperIndex] = &[
+    PaperIndex {
+        name: "Task diversity",
+        id: "diversity.task.count",
+        unavailable: None,
+    },
+    PaperIndex {
+        name: "Instruction diversity",
+        id: "diversity.instruction.clusters_mean",
+        unavailable: None,
+    },
+    PaperIndex {
+        name: "Response diversity",
+        id: "diversity.response.log_clusters",
+        unavailable: None,
+    },
+    PaperIndex {
+        name: "Object/granularity complexity",
+        id: "complexity.object.count_mean",
+        unavailable: None,
+    },
+    PaperIndex {
+        name: "Instruction complexity (elements)",
+        id: "complexity.instruction.elements_mean",
+        unavailable: None,
+    },
+    PaperIndex {
+        name: "Instruction complexity (difficulty)",
+        id: "complexity.instruction.difficulty_mean",
+        unavailable: None,
+    },
+    PaperIndex {
+        name: "Balance",
+        id: "balance.task.variance",
+        unavailable: None,
+    },
+    PaperIndex {
+        name: "Matching degree",
+        id: "matching.clip_score_mean",
+        unavailable: Some("needs a CLIP model over the images, which ftqa does not run yet"),
+    },
+    PaperIndex {
+        name: "Correctness",
+        id: "correctness.judge_mean",
+        unavailable: Some(
+            "needs an LLM judge of response correctness, which ftqa does not run yet",
+        ),
+    },
+];
 
 /// Every metric ftqa computes. One line per metric family.
 pub fn registry() -> Vec<MetricSpec> {

@@ -4,7 +4,45 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Bumped whenever a field of `report.json` changes meaning or moves.
-pub const REPORT_LAYOUT_VERSION: u32 = 1;
+/// 2: `intervals`, `not_measured` and `sample` added; size-dependent indices are computed on
+/// the seeded sample of `sample.size` records (issue 11).
+pub const REPORT_LAYOUT_VERSION: u32 = 2;
+
+/// A 95% interval around a metric's value: `report.json` → `intervals.<metric id>`.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+    /// Coverage the method aims at (0.95).
+    pub level: f64,
+    /// How it was computed: `half_sample`, `wilson`, `normal_mean`.
+    pub method: String,
+    /// Items the value and its interval were measured on (records, responses, tasks).
+    pub n: u64,
+}
+
+impl Interval {
+    /// Whether two intervals do not overlap: the only case `compare` calls a difference.
+    pub fn separated_from(&self, other: &Interval) -> bool {
+        self.high < other.low || other.high < self.low
+    }
+}
+
+/// The seeded uniform sample that size-dependent indices are computed on:
+/// `report.json` → `sample`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct SampleInfo {
+    /// `--sample-size`: the records the sample aims at.
+    pub requested: u64,
+    /// Records in the sample: `min(requested, population)`.
+    pub size: u64,
+    /// Records analysed, the population the sample is drawn from.
+    pub population: u64,
+    /// `--sample-seed`.
+    pub seed: u64,
+    /// Metric ids computed on the sample rather than on every record.
+    pub ids: Vec<String>,
+}
 
 /// A plotted distribution. Renderers draw these; they never compute them.
 #[derive(Clone, Debug, Serialize)]
@@ -97,9 +135,44 @@ pub struct Outputs {
     pub examples: Vec<ExampleGroup>,
     /// Method notes (settings used, how something was measured), keyed by area.
     pub methods: BTreeMap<String, String>,
+    /// 95% intervals by metric id (a subset of `metrics`).
+    pub intervals: BTreeMap<String, Interval>,
+    /// Metric ids that could not be measured honestly, with the reason.
+    pub not_measured: BTreeMap<String, String>,
+    /// Ids computed on the seeded sample (the pipeline adds the sample's size).
+    pub sampled_ids: Vec<String>,
 }
 
 impl Outputs {
+    /// Sets a value with its interval.
+    pub fn set_with_interval(
+        &mut self,
+        id: impl Into<String>,
+        value: f64,
+        interval: Option<Interval>,
+    ) {
+        let id = id.into();
+        if !value.is_finite() {
+            return;
+        }
+        if let Some(i) = interval.filter(|i| i.low.is_finite() && i.high.is_finite()) {
+            self.intervals.insert(id.clone(), i);
+        }
+        self.metrics.insert(id, value);
+    }
+    /// Records that `id` was computed on the seeded sample.
+    pub fn mark_sampled(&mut self, id: &str) {
+        if !self.sampled_ids.iter().any(|s| s == id) {
+            self.sampled_ids.push(id.to_string());
+        }
+    }
+    /// Records that `id` was not measured, and why (shown instead of a value).
+    pub fn not_measured(&mut self, id: impl Into<String>, why: impl Into<String>) {
+        let id = id.into();
+        self.metrics.remove(&id);
+        self.intervals.remove(&id);
+        self.not_measured.insert(id, why.into());
+    }
     pub fn set(&mut self, id: impl Into<String>, value: f64) {
         if value.is_finite() {
             self.metrics.insert(id.into(), value);
@@ -158,6 +231,12 @@ pub struct Report {
     pub distributions: Vec<Distribution>,
     pub examples: Vec<ExampleGroup>,
     pub methods: BTreeMap<String, String>,
+    /// 95% intervals of the paper's indices and the main rates, by metric id.
+    pub intervals: BTreeMap<String, Interval>,
+    /// Metric ids that were not measured, with the reason.
+    pub not_measured: BTreeMap<String, String>,
+    /// The seeded sample size-dependent indices were computed on.
+    pub sample: SampleInfo,
     /// Command-line flags and run facts (not part of the metric contract).
     pub run: BTreeMap<String, String>,
 }

@@ -1,6 +1,28 @@
 //! Deterministic uniform sampling from a stream of unknown length.
+//!
+//! The sample that size-dependent indices use (`--sample-size`, issue 11) is a bottom-k
+//! sample over stable per-record keys: a record is in it when its key is among the `N`
+//! smallest. The key depends only on the record's file name, its position in that file and
+//! the seed, never on the order records arrive in or on how the input is split, so a
+//! chunked, parallel or sharded run draws the identical sample, and two bottom-k states
+//! merge by keeping the smallest keys of both.
 
+use crate::record::Record;
 use std::collections::BinaryHeap;
+
+/// Default `--sample-size`: see `DEFAULT_SAMPLE_SIZE` in the docs (docs/METRICS.md,
+/// "Equal-size comparison").
+pub const DEFAULT_SAMPLE_SIZE: usize = 10_000;
+/// Default `--sample-seed`.
+pub const DEFAULT_SAMPLE_SEED: u64 = 0x5EED_F7_0A;
+
+/// The stable sampling key of a record: a hash of its file's name (not its folder, so a
+/// moved dataset samples the same), its 0-based index in that file, and the seed.
+pub fn record_key(record: &Record, seed: u64) -> u64 {
+    let file = record.origin.file.rsplit(['/', '\\']).next().unwrap_or("");
+    let h = xxhash_rust::xxh3::xxh3_64_with_seed(file.as_bytes(), seed);
+    mix64(h ^ mix64(record.origin.index ^ seed.rotate_left(17)))
+}
 
 /// Keeps the `k` items with the smallest keys. With keys from a hash of the record's
 /// position, that is a uniform sample that is the same on every run.
@@ -51,6 +73,31 @@ impl<T> BottomK<T> {
         }
     }
 
+    /// Adds another sample's items: the result is the bottom-k of the union, the same as
+    /// one pass over both inputs.
+    pub fn merge(&mut self, other: BottomK<T>) {
+        for Keyed(k, t) in other.heap {
+            self.offer(k, t);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// The kept items with their keys, in key order.
+    pub fn into_sorted_keyed(self) -> Vec<(u64, T)> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Keyed(k, t)| (k, t))
+            .collect()
+    }
+
     /// The kept items in key order.
     pub fn into_sorted(self) -> Vec<T> {
         self.heap
@@ -80,5 +127,59 @@ mod tests {
             s.offer(k, v);
         }
         assert_eq!(s.into_sorted(), vec!['b', 'e', 'd']);
+    }
+
+    #[test]
+    fn merged_parts_equal_one_pass() {
+        let items: Vec<(u64, u32)> = (0..500u32).map(|i| (mix64(i as u64), i)).collect();
+        let mut one = BottomK::new(37);
+        for &(k, v) in &items {
+            one.offer(k, v);
+        }
+        for parts in [2, 3, 7] {
+            let mut merged = BottomK::new(37);
+            for p in (0..parts).rev() {
+                let mut part = BottomK::new(37);
+                for &(k, v) in items.iter().skip(p).step_by(parts) {
+                    part.offer(k, v);
+                }
+                merged.merge(part);
+            }
+            assert_eq!(merged.into_sorted(), {
+                let mut o = BottomK::new(37);
+                for &(k, v) in &items {
+                    o.offer(k, v);
+                }
+                o.into_sorted()
+            });
+        }
+        assert_eq!(one.len(), 37);
+    }
+
+    #[test]
+    fn record_keys_are_stable_and_seeded() {
+        use crate::record::Origin;
+        let r = |file: &str, index| {
+            Record::new(
+                "x",
+                Origin {
+                    file: file.into(),
+                    line: None,
+                    index,
+                },
+            )
+        };
+        assert_eq!(
+            record_key(&r("a/data.jsonl", 3), 1),
+            record_key(&r("b/data.jsonl", 3), 1)
+        );
+        assert_ne!(
+            record_key(&r("data.jsonl", 3), 1),
+            record_key(&r("data.jsonl", 4), 1)
+        );
+        assert_ne!(
+            record_key(&r("data.jsonl", 3), 1),
+            record_key(&r("data.jsonl", 3), 2)
+        );
     }
 }

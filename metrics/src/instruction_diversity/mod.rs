@@ -25,6 +25,10 @@ pub const SPEC: MetricSpec = MetricSpec {
 /// Instructions sampled (uniformly, deterministically) for distinct-n and MTLD. A fixed
 /// size keeps them comparable between datasets of different sizes.
 pub const LEXICAL_SAMPLE: usize = 10_000;
+/// Default `--instructions-per-task`: each task's element graph is built from at most this
+/// many of its sampled instructions (smallest sample keys first), so that a task's cluster
+/// count measures the variety of its instructions, not its row count.
+pub const DEFAULT_INSTRUCTIONS_PER_TASK: usize = 500;
 /// The task name used when the data carries no task labels.
 pub const UNLABELLED_TASK: &str = "(all)";
 
