@@ -2,14 +2,21 @@
 //! measures how much of each appears in the others, and writes a comparison folder:
 //! `compare.json`, `compare.md`, `compare.html`, overlaid `plots/`, and each dataset's own
 //! report under `reports/<label>/`.
+//!
+//! Size-dependent indices (cluster counts, task inference, lexical diversity) grow with the
+//! number of records, so every dataset is analysed on a seeded sample of one common size N:
+//! the smaller of `--sample-size` and the smallest dataset's analysable record count (the
+//! smallest count when `--sample-size 0`). A counting pass over each dataset finds it, and
+//! every output states it.
 
 use crate::cli::{analyze_report_args, ReportArgs};
 use crate::dedup::{overlap, OverlapConfig};
+use crate::load::{LoadEvent, Loader};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use ftqa_metrics::registry::AnalysisConfig;
 use ftqa_metrics::result::OverlapMatrix;
-use ftqa_reports::compare::model::label;
+use ftqa_reports::compare::model::{label, CommonSample};
 use ftqa_reports::compare::{render_compare_terminal, write_compare_dir, Comparison};
 use std::path::PathBuf;
 
@@ -44,6 +51,8 @@ pub fn run(mut args: CompareArgs) -> Result<i32> {
     if paths.len() > 26 * 4 {
         bail!("{} datasets: compare at most 104 at once", paths.len());
     }
+    let common = common_sample(&args.report, &paths)?;
+    args.report.sample_size = usize::try_from(common.size).unwrap_or(usize::MAX);
     let mut reports = Vec::with_capacity(paths.len());
     for (i, p) in paths.iter().enumerate() {
         args.report.path = p.clone();
@@ -60,7 +69,7 @@ pub fn run(mut args: CompareArgs) -> Result<i32> {
     } else {
         (Some(overlap_matrix(&args, &paths)?), None)
     };
-    let comparison = Comparison::new(reports, matrix, note);
+    let comparison = Comparison::new(reports, matrix, note).with_common_sample(common);
     write_compare_dir(&comparison, &out)
         .with_context(|| format!("writing the comparison to {}", out.display()))?;
     if !args.report.quiet {
@@ -68,6 +77,23 @@ pub fn run(mut args: CompareArgs) -> Result<i32> {
         println!("compare: {}", out.join("compare.html").display());
     }
     Ok(0)
+}
+
+/// Counts each dataset's analysable records (a load pass, no analysis) and picks the common
+/// sample size from them and `--sample-size`.
+fn common_sample(args: &ReportArgs, paths: &[String]) -> Result<CommonSample> {
+    let mut counts = Vec::with_capacity(paths.len());
+    for (i, p) in paths.iter().enumerate() {
+        let loader = Loader::open(&args.input.load_options(p))
+            .with_context(|| format!("counting the records of {} ({p})", label(i)))?;
+        let n = loader.filter(|e| matches!(e, LoadEvent::Record(_))).count();
+        counts.push(n as u64);
+    }
+    Ok(CommonSample::choose(
+        args.sample_size as u64,
+        args.sample_seed,
+        &counts,
+    ))
 }
 
 /// Exact, near and (with an embedder) semantic overlap, with the same MinHash and semantic

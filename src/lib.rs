@@ -17,3 +17,4 @@ pub mod metric_docs;
 pub mod pipeline;
 pub mod progress;
 pub mod task_labels;
+pub mod truth;

@@ -69,6 +69,8 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
         &opts.load,
         &dataset,
         opts.task_embedder.clone(),
+        &opts.analysis,
+        opts.judge.as_ref(),
     )?;
     let mut engine = Engine::new(&opts.analysis);
     let mut records = RecordCounts::default();
@@ -132,7 +134,7 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     records.total = records.analyzed + records.skipped;
     let mut warnings = loader.take_warnings();
     let mut outputs = engine.finish();
-    labeler.finish(&mut outputs, &mut dataset);
+    warnings.extend(labeler.finish(&mut outputs, &mut dataset));
     if let Some((_, agg)) = image_files {
         agg.finish(&mut outputs);
     }

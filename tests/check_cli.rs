@@ -323,3 +323,80 @@ fn report_with_config_shows_traffic_lights_and_exits_zero() {
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("**Thresholds**") && md.contains("🔴"), "{md}");
 }
+
+#[test]
+fn bound_low_checks_the_low_end_of_the_interval() {
+    let t = tempfile::tempdir().unwrap();
+    // A hand-written layout-2 report: response diversity 2.4 with interval 1.9–2.9.
+    let report = write(
+        t.path(),
+        "report.json",
+        r#"{
+  "report_layout_version": 2,
+  "ftqa_version": "0.1.0",
+  "dataset": {"path": "data.jsonl"},
+  "metrics": {"diversity.response.log_clusters": 2.4, "dedup.exact.sample_rate": 0.01},
+  "intervals": {
+    "diversity.response.log_clusters": {"low": 1.9, "high": 2.9, "level": 0.95, "method": "half_sample", "n": 1000},
+    "dedup.exact.sample_rate": {"low": 0.005, "high": 0.018, "level": 0.95, "method": "wilson", "n": 1000}
+  },
+  "examples": [],
+  "run": {}
+}
+"#,
+    );
+    let report = report.to_str().unwrap();
+    let cfg = |name: &str, body: &str| write(t.path(), name, body);
+    // The value (2.4) clears 2.0; the low end (1.9) does not.
+    let on_value = cfg(
+        "value.toml",
+        "[thresholds]\n\"diversity.response.log_clusters\" = { min = 2.0 }\n",
+    );
+    let (code, out, _) = check(&[report, "--config", on_value.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let low_fails = cfg(
+        "low.toml",
+        "[thresholds]\n\"diversity.response.log_clusters\" = { min = 2.0, bound = \"low\" }\n",
+    );
+    let (code, out, _) = check(&[report, "--config", low_fails.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL diversity.response.log_clusters = 2.4  [95% interval low ≥ 2]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("its low end 1.9 is below the minimum"),
+        "{out}"
+    );
+    let low_passes = cfg(
+        "low-pass.toml",
+        "[thresholds]\n\"diversity.response.log_clusters\" = { min = 1.8, bound = \"low\" }\n\
+         \"dedup.exact.sample_rate\" = { max = 0.02, bound = \"high\" }\n",
+    );
+    let (code, out, _) = check(&[
+        report,
+        "--config",
+        low_passes.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["findings"][0]["value"], 2.4);
+    assert_eq!(v["findings"][0]["checked"], 1.9);
+    assert_eq!(v["findings"][1]["checked"], 0.018);
+
+    // A layout-1 report has no intervals: a bound threshold fails as missing and says why.
+    let old = write(
+        t.path(),
+        "old.json",
+        r#"{"report_layout_version": 1, "metrics": {"diversity.response.log_clusters": 2.4}}"#,
+    );
+    let (code, out, _) = check(&[
+        old.to_str().unwrap(),
+        "--config",
+        low_passes.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no interval"), "{out}");
+}

@@ -107,19 +107,33 @@ fn planted_clusters_are_found_with_the_lexical_embedder() {
 }
 
 #[test]
-fn default_embedder_and_eps_rule_are_reported() {
+fn default_embedder_and_calibrated_eps_are_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let data = planted(tmp.path());
     let r = report(&data, &tmp.path().join("out"), &[]);
     let k = metric(&r, "diversity.response.clusters").expect("clusters reported");
     assert!(k >= 1.0);
     let eps = metric(&r, "diversity.response.eps").unwrap();
-    assert!(eps > 0.0 && eps <= 0.5);
+    assert!(
+        (eps - 0.35).abs() < 1e-6,
+        "the static embedder's calibrated eps, got {eps}"
+    );
+    assert_eq!(metric(&r, "diversity.response.distinct"), Some(35.0));
+    assert_eq!(metric(&r, "diversity.response.duplicate_share"), Some(0.0));
     let m = methods(&r);
     assert!(
-        m.contains("k-distance rule") && m.contains("min_samples = 5"),
+        m.contains("calibrated for the static embedder") && m.contains("min_samples = 5"),
         "{m}"
     );
+    // The paper index carries its interval and is marked as computed on the sample.
+    let i = &r["intervals"]["diversity.response.log_clusters"];
+    assert_eq!(i["method"], "half_sample", "{i}");
+    assert_eq!(i["n"], 35, "{i}");
+    assert!(r["sample"]["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x == "diversity.response.log_clusters"));
     assert!(m.contains("static:") && m.contains("Spearman"), "{m}");
     // Identical input, identical result.
     let again = report(&data, &tmp.path().join("out2"), &[]);
@@ -130,6 +144,53 @@ fn default_embedder_and_eps_rule_are_reported() {
     assert_eq!(
         r["metrics"]["diversity.response.eps"],
         again["metrics"]["diversity.response.eps"]
+    );
+}
+
+/// A block of identical one-word answers neither becomes clusters of its own nor changes
+/// eps: each distinct response is one point, and the duplicate mass is reported apart.
+#[test]
+fn identical_answers_are_one_point_and_reported_as_duplicate_mass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = planted(tmp.path());
+    let base = report(
+        &data,
+        &tmp.path().join("base"),
+        &[
+            "--embedder",
+            "lexical",
+            "--eps",
+            "0.3",
+            "--min-samples",
+            "3",
+        ],
+    );
+    let mut text = std::fs::read_to_string(&data).unwrap();
+    for i in 0..30 {
+        let answer = if i % 2 == 0 { "Yes." } else { "No." };
+        text.push_str(&format!("{}\n", serde_json::json!({"instruction": format!("yes or no {i}"), "input": "", "output": answer})));
+    }
+    let with = tmp.path().join("with.jsonl");
+    std::fs::write(&with, text).unwrap();
+    let r = report(
+        &with,
+        &tmp.path().join("with"),
+        &[
+            "--embedder",
+            "lexical",
+            "--eps",
+            "0.3",
+            "--min-samples",
+            "3",
+        ],
+    );
+    assert_eq!(metric(&r, "diversity.response.distinct"), Some(37.0));
+    assert!(
+        (metric(&r, "diversity.response.duplicate_share").unwrap() - 28.0 / 65.0).abs() < 1e-12
+    );
+    assert_eq!(
+        metric(&r, "diversity.response.clusters"),
+        metric(&base, "diversity.response.clusters")
     );
 }
 

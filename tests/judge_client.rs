@@ -17,6 +17,7 @@ fn config(url: &str, cache: &Path) -> JudgeConfig {
         endpoint: url.to_string(),
         model: Some("fake-judge".into()),
         sample: 10,
+        task_sample: 0,
         concurrency: 3,
         timeout: Duration::from_millis(2_000),
         retries: 2,

@@ -34,7 +34,7 @@ fn report_folder_has_every_output_and_the_stable_layout() {
         plots.iter().any(|p| p == "length.response.words.png"),
         "{plots:?}"
     );
-    assert_eq!(r["report_layout_version"], 1);
+    assert_eq!(r["report_layout_version"], 2);
     assert_eq!(r["ftqa_version"], env!("CARGO_PKG_VERSION"));
     assert!(r["dataset"]["path"]
         .as_str()

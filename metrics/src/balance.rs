@@ -22,7 +22,7 @@ fn docs() -> Vec<MetricDoc> {
     vec![
         MetricDoc {
             id: "balance.task.variance",
-            definition: "Balance index (paper 004, Table 4): the population variance of the task shares, in percentage points (share_i = 100 * n_i / N). 0 for perfectly balanced tasks. Scale-free, which is how Table 4's values of 10 to 17 read; it shrinks as the number of tasks grows, so compare it only between datasets with similar task counts.",
+            definition: "Balance index (paper 004, Table 4): the population variance of the task shares, in percentage points (share_i = 100 * n_i / N). 0 for perfectly balanced tasks. Scale-free, which is how Table 4's values of 10 to 17 read; it shrinks as the number of tasks grows, so compare it only between datasets with similar task counts. Not measured, with its companions, when no record has a task label (none in the data, and inferred tasks refused because their silhouette is below the structure floor).",
             direction: LowerIsBetter,
             provenance: Provenance::Paper,
         },
@@ -53,17 +53,41 @@ fn docs() -> Vec<MetricDoc> {
     ]
 }
 
+/// Every balance id: all are skipped together when there is nothing to balance.
+pub const IDS: [&str; 5] = [
+    "balance.task.variance",
+    "balance.task.count_variance",
+    "balance.task.normalized_entropy",
+    "balance.task.gini",
+    "balance.task.max_min_ratio",
+];
+
+/// Why balance is missing when no record carries a task label.
+pub const NO_LABELS: &str = "skipped: no task labels";
+/// Why balance is missing when the data has no labels and inferred tasks were refused
+/// (task inference writes it over [`NO_LABELS`]).
+pub const NO_STRUCTURE: &str = "skipped: no task labels and inferred tasks have no clear structure";
+
+/// Marks every balance id not measured, with `why`.
+pub fn skip_all(out: &mut Outputs, why: &str) {
+    for id in IDS {
+        out.not_measured(id, why);
+    }
+}
+
 fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Balance::default())
 }
 
 #[derive(Default)]
 struct Balance {
+    n: u64,
     counts: HashMap<String, u64>,
 }
 
 impl Metric for Balance {
     fn observe(&mut self, r: &Record) {
+        self.n += 1;
         if let Some(t) = r.task.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             match self.counts.get_mut(t) {
                 Some(c) => *c += 1,
@@ -75,6 +99,13 @@ impl Metric for Balance {
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
+        if self.counts.is_empty() {
+            // Without labels the data is one task: a balance index would describe nothing.
+            if self.n > 0 {
+                skip_all(out, NO_LABELS);
+            }
+            return;
+        }
         let mut counts: Vec<u64> = self.counts.into_values().collect();
         counts.sort_unstable();
         if let Some(b) = BalanceStats::of(&counts) {
@@ -175,6 +206,38 @@ mod tests {
         assert_eq!(b.max_min_ratio, 6.0);
         let h = -(0.1f64 * 0.1f64.ln() + 0.3 * 0.3f64.ln() + 0.6 * 0.6f64.ln()) / 3f64.ln();
         assert!((b.normalized_entropy.unwrap() - h).abs() < 1e-12);
+    }
+
+    #[test]
+    fn unlabelled_records_skip_every_balance_id_with_the_reason() {
+        use crate::record::{Origin, Role, Turn};
+        let mut m = make(&AnalysisConfig::default());
+        let mut r = Record::new(
+            "r0",
+            Origin {
+                file: "t.jsonl".into(),
+                line: Some(1),
+                index: 0,
+            },
+        );
+        r.turns = vec![
+            Turn::new(Role::User, "hi"),
+            Turn::new(Role::Assistant, "ok"),
+        ];
+        m.observe(&r);
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert!(out.metrics.keys().all(|k| !k.starts_with("balance.")));
+        for id in IDS {
+            assert_eq!(
+                out.not_measured.get(id).map(String::as_str),
+                Some(NO_LABELS)
+            );
+        }
+        // An empty dataset measures nothing and has nothing to explain.
+        let mut out = Outputs::default();
+        make(&AnalysisConfig::default()).finish(&mut out);
+        assert!(out.not_measured.is_empty());
     }
 
     #[test]

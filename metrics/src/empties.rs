@@ -4,7 +4,6 @@ use crate::examples::ExampleSink;
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::Outputs;
-use crate::stats::rate;
 use crate::text::is_blank;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -80,9 +79,9 @@ impl Metric for Empties {
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         out.set("empty.instruction.count", self.instruction as f64);
-        out.set("empty.instruction.rate", rate(self.instruction, self.n));
+        out.set_rate("empty.instruction.rate", self.instruction, self.n);
         out.set("empty.response.count", self.response as f64);
-        out.set("empty.response.rate", rate(self.response, self.n));
+        out.set_rate("empty.response.rate", self.response, self.n);
         out.examples.extend(self.inst_examples.into_group());
         out.examples.extend(self.resp_examples.into_group());
     }

@@ -6,7 +6,6 @@
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Example, ExampleGroup, Outputs};
-use crate::stats::rate;
 use crate::text::{normalize_for_dedup, truncate_chars};
 use std::collections::HashMap;
 use xxhash_rust::xxh3::Xxh3;
@@ -197,7 +196,7 @@ impl Metric for ExactDup {
     fn finish(self: Box<Self>, out: &mut Outputs) {
         for p in &self.parts {
             out.set(format!("dedup.exact.{}_count", p.name), p.dups as f64);
-            out.set(format!("dedup.exact.{}_rate", p.name), rate(p.dups, self.n));
+            out.set_rate(format!("dedup.exact.{}_rate", p.name), p.dups, self.n);
             out.examples.extend(p.examples(self.max_examples));
         }
     }

@@ -1,20 +1,36 @@
-//! Response diversity (paper 004, section 4.2 and Table 4): embed every response, cluster
+//! Response diversity (paper 004, section 4.2 and Table 4): embed the responses, cluster
 //! the embeddings with DBSCAN, report the natural log of the number of semantic clusters.
 //!
-//! Responses are embedded in batches as they stream past, so memory holds one vector per
-//! response (`n × dim × 4` bytes: 512 MB for a million responses with the 128-d static model,
-//! 1.5 GB with MiniLM's 384) plus a fixed sample of texts for the examples and the map.
+//! What makes the index comparable between datasets (issue 11):
+//! - **One size.** It is computed on the run's seeded sample (`--sample-size`, default
+//!   10,000 records; `sample::record_key`), as the paper compares datasets sampled to one
+//!   scale. DBSCAN cluster counts grow with n, so only equal-size values compare.
+//! - **Distinct responses.** Responses are grouped by their normalised text
+//!   (`text::normalize_for_dedup`) and each distinct response is one point. Blocks of
+//!   identical answers ("Yes.", "No.") therefore cannot become dense clusters on their own,
+//!   nor pull the eps rule to zero; their mass is reported as
+//!   `diversity.response.duplicate_share`.
+//! - **A fixed eps per embedder** (`Embedder::calibrated_eps`, calibrated once on real data,
+//!   see `cluster::params`) instead of a radius read off each dataset: the k-distance rule
+//!   put maths and code in one cluster and dropped eps to 0.0001 when one-word answers were
+//!   added. Embedders without a calibration fall back to the rule, on distinct responses.
+//! - **An interval** by half-sample replication (`uncertainty`).
+//!
+//! `diversity.response.vendi` is a companion that needs no eps at all.
 
 use crate::cluster::params::{choose_eps, DEFAULT_MIN_SAMPLES};
 use crate::cluster::partition::cells_for;
 use crate::cluster::{dbscan, DbscanParams, Rows, Search, PARTITION_FROM};
 use crate::embed::pca::Pca;
+use crate::embed::vendi::vendi2;
 use crate::embed::{default_embedder, Embedder};
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Distribution, Example, ExampleGroup, Outputs};
-use crate::sample::{mix64, BottomK};
-use crate::text::truncate_chars;
+use crate::sample::{record_key, BottomK};
+use crate::text::{normalize_for_dedup, truncate_chars};
+use crate::uncertainty::half_sample_interval;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,10 +40,10 @@ pub const SPEC: MetricSpec = MetricSpec {
     make,
 };
 
-/// Responses buffered before the first batch: embedders fitted on the corpus (the lexical
-/// IDF) are fitted on these.
-const FIT_SAMPLE: usize = 4096;
-/// Response texts kept for examples and the 2-D map.
+/// Characters of each sampled response kept for embedding: enough for any embedder's
+/// context (MiniLM reads 256 word pieces), and a bound on memory.
+const KEPT_CHARS: usize = 4000;
+/// Response texts of the sample shown in examples and the 2-D map.
 const TEXT_SAMPLE: usize = 2000;
 /// Clusters listed with examples.
 const EXAMPLE_CLUSTERS: usize = 5;
@@ -44,14 +60,17 @@ fn docs() -> Vec<MetricDoc> {
         provenance,
     };
     vec![
-        d("diversity.response.clusters", "Number of DBSCAN clusters of the response embeddings (cosine distance; eps and min_samples in the methods section).", Direction::HigherIsBetter, Provenance::Paper),
-        d("diversity.response.log_clusters", "Natural log of diversity.response.clusters: the paper's response-diversity index (Table 4). Absent when there is no cluster.", Direction::HigherIsBetter, Provenance::Paper),
-        d("diversity.response.noise_fraction", "Share of embedded responses DBSCAN labels noise (in no dense region). High values with few clusters mean eps is small for this data.", Direction::Neutral, Provenance::Companion),
-        d("diversity.response.largest_cluster_share", "Share of embedded responses in the largest cluster; near 1 means most responses say nearly the same thing.", Direction::LowerIsBetter, Provenance::Companion),
-        d("diversity.response.clusters_per_1k", "Clusters per 1,000 embedded responses: the cluster count made comparable across dataset sizes.", Direction::HigherIsBetter, Provenance::Companion),
-        d("diversity.response.embedded", "Responses embedded and clustered (non-empty final assistant turns the embedder could represent).", Direction::Neutral, Provenance::Basic),
-        d("diversity.response.eps", "DBSCAN eps used (cosine distance): the --eps flag, else the k-distance rule (knee of the curve, or its 25th percentile when it has none).", Direction::Neutral, Provenance::Basic),
-        d("diversity.response.min_samples", "DBSCAN min_samples used (neighbours a core point needs, itself included).", Direction::Neutral, Provenance::Basic),
+        d("diversity.response.clusters", "Number of DBSCAN clusters of the embeddings of the distinct responses in the seeded sample (cosine distance; eps fixed per embedder, min_samples 5 distinct responses; settings in the methods section).", Direction::HigherIsBetter, Provenance::Paper),
+        d("diversity.response.log_clusters", "Natural log of diversity.response.clusters: the paper's response-diversity index (Table 4), on the seeded sample (--sample-size) so that datasets compare at one size, with a 95% half-sample interval. Absent when there is no cluster.", Direction::HigherIsBetter, Provenance::Paper),
+        d("diversity.response.vendi", "Order-2 Vendi score of the embeddings of the distinct sampled responses: 1 / ‖K/n‖²_F for the cosine kernel K, the effective number of semantically distinct responses in the Hill-number sense (1 when all say the same, up to the embedding dimension). Needs no eps and does not grow with the sample size; 95% half-sample interval.", Direction::HigherIsBetter, Provenance::Companion),
+        d("diversity.response.duplicate_share", "Share of the sampled responses that repeat an earlier sampled response after normalisation (NFKC, lower case, whitespace collapsed). Clustering counts each distinct response once, so this mass is reported here instead.", Direction::LowerIsBetter, Provenance::Companion),
+        d("diversity.response.distinct", "Distinct sampled responses after normalisation: the points DBSCAN clusters.", Direction::Neutral, Provenance::Basic),
+        d("diversity.response.noise_fraction", "Share of distinct sampled responses DBSCAN labels noise (in no dense region).", Direction::Neutral, Provenance::Companion),
+        d("diversity.response.largest_cluster_share", "Share of distinct sampled responses in the largest cluster; near 1 means most responses say nearly the same thing.", Direction::LowerIsBetter, Provenance::Companion),
+        d("diversity.response.clusters_per_1k", "Clusters per 1,000 distinct sampled responses.", Direction::Neutral, Provenance::Companion),
+        d("diversity.response.embedded", "Sampled responses embedded (non-empty final assistant turns the embedder could represent).", Direction::Neutral, Provenance::Basic),
+        d("diversity.response.eps", "DBSCAN eps used (cosine distance): --eps, else the embedder's calibrated eps, else the k-distance rule on the distinct responses.", Direction::Neutral, Provenance::Basic),
+        d("diversity.response.min_samples", "DBSCAN min_samples used (distinct responses a core point needs, itself included).", Direction::Neutral, Provenance::Basic),
     ]
 }
 
@@ -59,23 +78,17 @@ fn make(config: &AnalysisConfig) -> Box<dyn Metric> {
     let embedder = config.embedder.clone().unwrap_or_else(default_embedder);
     Box::new(ResponseDiversity {
         embedder,
-        fitted: false,
-        pending: Vec::new(),
-        vectors: Vec::new(),
-        row_of: Vec::new(),
-        unembeddable: 0,
-        texts: BottomK::new(TEXT_SAMPLE),
+        sample: BottomK::new(config.sample_size),
+        seed: config.sample_seed,
         eps: config.dbscan_eps,
         min_samples: config.dbscan_min_samples.unwrap_or(DEFAULT_MIN_SAMPLES),
         search: config.dbscan_search,
         example_chars: config.example_chars,
-        error: None,
-        embed_seconds: 0.0,
     })
 }
 
+/// A sampled record's response (`None`: the record has none).
 struct Sampled {
-    ordinal: u32,
     record_id: String,
     origin: String,
     text: String,
@@ -83,112 +96,154 @@ struct Sampled {
 
 pub struct ResponseDiversity {
     embedder: Arc<dyn Embedder>,
-    fitted: bool,
-    pending: Vec<String>,
-    vectors: Vec<f32>,
-    /// Row in `vectors` of each response ordinal, `u32::MAX` for unembeddable ones.
-    row_of: Vec<u32>,
-    unembeddable: u64,
-    texts: BottomK<Sampled>,
+    /// Every analysed record is offered, so the sample is the run's sample; records
+    /// without a response hold `None`.
+    sample: BottomK<Option<Sampled>>,
+    seed: u64,
     eps: Option<f32>,
     min_samples: usize,
     search: Search,
     example_chars: usize,
-    error: Option<String>,
-    embed_seconds: f64,
 }
 
 impl ResponseDiversity {
-    fn flush(&mut self) {
-        if self.pending.is_empty() || self.error.is_some() {
-            self.pending.clear();
-            return;
-        }
-        let started = Instant::now();
-        let refs: Vec<&str> = self.pending.iter().map(String::as_str).collect();
-        if !self.fitted {
-            if let Some(fitted) = self.embedder.fit(&refs) {
-                self.embedder = fitted;
-            }
-            self.fitted = true;
-        }
-        match self.embedder.embed(&refs) {
-            Ok(v) => {
-                let dim = self.embedder.dim();
-                for row in v.chunks_exact(dim) {
-                    if row.iter().all(|x| *x == 0.0) {
-                        self.unembeddable += 1;
-                        self.row_of.push(u32::MAX);
-                    } else {
-                        self.row_of.push((self.vectors.len() / dim) as u32);
-                        self.vectors.extend_from_slice(row);
-                    }
-                }
-            }
-            Err(e) => self.error = Some(e.to_string()),
-        }
-        self.pending.clear();
-        self.embed_seconds += started.elapsed().as_secs_f64();
+    /// Merges another chunk's state (the same settings): the sample is the bottom-k of both.
+    pub fn merge(&mut self, other: ResponseDiversity) {
+        self.sample.merge(other.sample);
     }
+}
+
+/// The distinct responses of a sample: `of[i]` is the distinct id of sampled response i,
+/// `first[d]` the sampled response that first had distinct text d.
+struct Distinct {
+    of: Vec<u32>,
+    first: Vec<u32>,
+}
+
+fn distinct(texts: &[&str]) -> Distinct {
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut d = Distinct {
+        of: Vec::with_capacity(texts.len()),
+        first: Vec::new(),
+    };
+    for (i, t) in texts.iter().enumerate() {
+        let next = ids.len() as u32;
+        let id = *ids.entry(normalize_for_dedup(t)).or_insert(next);
+        if id == next {
+            d.first.push(i as u32);
+        }
+        d.of.push(id);
+    }
+    d
 }
 
 impl Metric for ResponseDiversity {
     fn observe(&mut self, record: &Record) {
-        let Some(text) = record.response().filter(|t| !t.trim().is_empty()) else {
+        let key = record_key(record, self.seed);
+        if !self.sample.accepts(key) {
             return;
-        };
-        let ordinal = (self.row_of.len() + self.pending.len()) as u32;
-        let key = mix64(ordinal as u64 ^ SEED);
-        if self.texts.accepts(key) {
-            let sampled = Sampled {
-                ordinal,
+        }
+        let item = record
+            .response()
+            .filter(|t| !t.trim().is_empty())
+            .map(|text| Sampled {
                 record_id: record.id.clone(),
                 origin: record.origin.to_string(),
-                text: truncate_chars(text, self.example_chars),
-            };
-            self.texts.offer(key, sampled);
-        }
-        self.pending.push(text.to_string());
-        let threshold = if self.fitted {
-            self.embedder.batch_size()
-        } else {
-            FIT_SAMPLE.max(self.embedder.batch_size())
-        };
-        if self.pending.len() >= threshold {
-            self.flush();
-        }
+                text: truncate_chars(text, KEPT_CHARS),
+            });
+        self.sample.offer(key, item);
     }
 
     fn finish(mut self: Box<Self>, out: &mut Outputs) {
-        self.flush();
-        if let Some(e) = &self.error {
+        const AREA: &str = "response_diversity";
+        let sampled: Vec<Sampled> = std::mem::replace(&mut self.sample, BottomK::new(0))
+            .into_sorted()
+            .into_iter()
+            .flatten()
+            .collect();
+        if sampled.is_empty() {
+            let why = "the sample has no non-empty response";
+            out.not_measured("diversity.response.log_clusters", why);
             out.methods.insert(
-                "response_diversity".into(),
-                format!("Response diversity was not computed: the embedder failed: {e}"),
+                AREA.into(),
+                format!("Response diversity was not measured: {why}."),
             );
             return;
         }
-        let dim = self.embedder.dim();
-        let n = self.vectors.len() / dim;
-        if n == 0 {
-            out.methods.insert(
-                "response_diversity".into(),
-                "Response diversity was not computed: no response could be embedded.".into(),
-            );
-            return;
-        }
-        let rows = Rows::new(&self.vectors, dim);
+        let texts: Vec<&str> = sampled.iter().map(|s| s.text.as_str()).collect();
+        let groups = distinct(&texts);
         let started = Instant::now();
-        let (eps, eps_rule) = match self.eps {
-            Some(e) => (e, "set with --eps".to_string()),
-            None => {
+        let distinct_texts: Vec<&str> = groups.first.iter().map(|&i| texts[i as usize]).collect();
+        let embedder = self
+            .embedder
+            .fit(&distinct_texts)
+            .unwrap_or(self.embedder.clone());
+        let dim = embedder.dim();
+        let mut vectors = Vec::with_capacity(distinct_texts.len() * dim);
+        for chunk in distinct_texts.chunks(embedder.batch_size().max(1)) {
+            match embedder.embed(chunk) {
+                Ok(v) => vectors.extend(v),
+                Err(e) => {
+                    let why = format!("the embedder failed: {e}");
+                    out.not_measured("diversity.response.log_clusters", why.clone());
+                    out.methods.insert(
+                        AREA.into(),
+                        format!("Response diversity was not measured: {why}."),
+                    );
+                    return;
+                }
+            }
+        }
+        let embed_seconds = started.elapsed().as_secs_f64();
+        // Distinct responses the embedder cannot represent (no known token) are left out.
+        let mut row_of_distinct = vec![u32::MAX; groups.first.len()];
+        let mut rows_data = Vec::with_capacity(vectors.len());
+        let mut unembeddable = 0usize;
+        for (d, v) in vectors.chunks_exact(dim).enumerate() {
+            if v.iter().all(|x| *x == 0.0) {
+                unembeddable += 1;
+            } else {
+                row_of_distinct[d] = (rows_data.len() / dim) as u32;
+                rows_data.extend_from_slice(v);
+            }
+        }
+        drop(vectors);
+        let rows = Rows::new(&rows_data, dim);
+        let n = rows.len();
+        // Sampled response i -> its row, if embedded.
+        let row_of: Vec<u32> = groups
+            .of
+            .iter()
+            .map(|&d| row_of_distinct[d as usize])
+            .collect();
+        let embedded = row_of.iter().filter(|&&r| r != u32::MAX).count();
+        if n == 0 {
+            let why = "no sampled response could be embedded";
+            out.not_measured("diversity.response.log_clusters", why);
+            out.methods.insert(
+                AREA.into(),
+                format!("Response diversity was not measured: {why}."),
+            );
+            return;
+        }
+        let started = Instant::now();
+        let (eps, eps_rule) = match (self.eps, embedder.calibrated_eps()) {
+            (Some(e), _) => (e, "set with --eps".to_string()),
+            (None, Some(e)) => (
+                e,
+                format!(
+                    "calibrated for the {} embedder (cluster::params::CALIBRATION)",
+                    embedder.name()
+                ),
+            ),
+            (None, None) => {
                 let c = choose_eps(rows, self.min_samples);
                 let how = if c.knee {
                     "at the knee of the curve"
                 } else {
                     "the curve has no knee, so at its 25th percentile"
                 };
-                (c.eps, format!("chosen by the k-distance rule: distance to the {}-th neighbour of {} sampled responses, searched against all, {how}", c.k, c.sample))
+                (c.eps, format!("this embedder has no calibrated eps, so the k-distance rule chose it: distance to the {}-th neighbour of {} sampled distinct responses, {how}; values from this rule do not compare across datasets", c.k, c.sample))
             }
         };
         let params = DbscanParams {
@@ -196,13 +251,88 @@ impl Metric for ResponseDiversity {
             min_samples: self.min_samples,
         };
         let clustering = dbscan(rows, params, self.search);
+        let k = clustering.n_clusters;
+
+        // Half-sample replicates: half of the sampled responses, their distinct rows, DBSCAN.
+        let mut seen = vec![false; n];
+        let mut buf = Vec::new();
+        let mut subset_rows = |subset: &[u32]| -> Vec<u32> {
+            let mut idx: Vec<u32> = Vec::new();
+            for &i in subset {
+                let r = row_of[i as usize];
+                if r != u32::MAX && !seen[r as usize] {
+                    seen[r as usize] = true;
+                    idx.push(r);
+                }
+            }
+            for &r in &idx {
+                seen[r as usize] = false;
+            }
+            idx.sort_unstable();
+            idx
+        };
+        let search = self.search;
+        let mut log_reps = Vec::new();
+        let log_interval = if k > 0 {
+            half_sample_interval((k as f64).ln(), sampled.len(), SEED, |subset| {
+                let idx = subset_rows(subset);
+                rows.gather(&idx, &mut buf);
+                let c = dbscan(Rows::new(&buf, dim), params, search).n_clusters;
+                log_reps.push(c);
+                (c > 0).then(|| (c as f64).ln())
+            })
+        } else {
+            None
+        };
+        // Vendi over the distinct responses, like the clusters: duplicate mass is reported
+        // apart, and weighting by it let 30% one-word answers cut the score by 60%.
+        let vendi = vendi2(&rows_data, dim, None);
+        let vendi_interval = vendi.and_then(|v| {
+            half_sample_interval(v, sampled.len(), SEED ^ 0x7E4D, |subset| {
+                let idx = subset_rows(subset);
+                rows.gather(&idx, &mut buf);
+                vendi2(&buf, dim, None)
+            })
+        });
         let cluster_seconds = started.elapsed().as_secs_f64();
 
-        let k = clustering.n_clusters;
-        out.set("diversity.response.embedded", n as f64);
+        out.set("diversity.response.embedded", embedded as f64);
+        out.set("diversity.response.distinct", groups.first.len() as f64);
+        out.set_with_interval(
+            "diversity.response.duplicate_share",
+            1.0 - groups.first.len() as f64 / sampled.len() as f64,
+            None,
+        );
         out.set("diversity.response.clusters", k as f64);
         if k > 0 {
-            out.set("diversity.response.log_clusters", (k as f64).ln());
+            out.set_with_interval(
+                "diversity.response.log_clusters",
+                (k as f64).ln(),
+                log_interval.map(|i| i.within(0.0, f64::INFINITY)),
+            );
+        } else {
+            out.not_measured(
+                "diversity.response.log_clusters",
+                format!("DBSCAN found no cluster among {n} distinct responses (eps {eps:.3}, min_samples {}): ln 0 is undefined", self.min_samples),
+            );
+        }
+        if let Some(v) = vendi {
+            out.set_with_interval(
+                "diversity.response.vendi",
+                v,
+                vendi_interval.map(|i| i.within(1.0, f64::INFINITY)),
+            );
+        }
+        for id in [
+            "diversity.response.clusters",
+            "diversity.response.log_clusters",
+            "diversity.response.vendi",
+            "diversity.response.duplicate_share",
+            "diversity.response.noise_fraction",
+            "diversity.response.largest_cluster_share",
+            "diversity.response.clusters_per_1k",
+        ] {
+            out.mark_sampled(id);
         }
         out.set(
             "diversity.response.noise_fraction",
@@ -224,20 +354,28 @@ impl Metric for ResponseDiversity {
         by_size.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
         size_plot(out, &by_size, &sizes, clustering.noise());
 
-        let sampled = std::mem::replace(&mut self.texts, BottomK::new(0)).into_sorted();
-        let label_of = |s: &Sampled| match self.row_of.get(s.ordinal as usize) {
-            Some(&r) if r != u32::MAX => Some(clustering.labels[r as usize]),
+        let label_of = |i: usize| match row_of[i] {
+            r if r != u32::MAX => Some(clustering.labels[r as usize]),
             _ => None,
         };
+        let shown = sampled.len().min(TEXT_SAMPLE);
         for (rank, &c) in by_size.iter().take(EXAMPLE_CLUSTERS).enumerate() {
-            let examples: Vec<Example> = sampled
-                .iter()
-                .filter(|s| label_of(s) == Some(c as i32))
+            let mut shown_rows = Vec::new();
+            let examples: Vec<Example> = (0..shown)
+                .filter(|&i| label_of(i) == Some(c as i32))
+                .filter(|&i| {
+                    // One example per distinct response.
+                    let r = row_of[i];
+                    !shown_rows.contains(&r) && {
+                        shown_rows.push(r);
+                        true
+                    }
+                })
                 .take(EXAMPLES_PER_CLUSTER)
-                .map(|s| Example {
-                    record_id: s.record_id.clone(),
-                    origin: s.origin.clone(),
-                    text: s.text.clone(),
+                .map(|i| Example {
+                    record_id: sampled[i].record_id.clone(),
+                    origin: sampled[i].origin.clone(),
+                    text: truncate_chars(&sampled[i].text, self.example_chars),
                     note: None,
                 })
                 .collect();
@@ -245,7 +383,7 @@ impl Metric for ResponseDiversity {
                 out.examples.push(ExampleGroup {
                     metric: "diversity.response.clusters".into(),
                     title: format!(
-                        "Response cluster {} of {k} by size: {} responses ({:.1}%)",
+                        "Response cluster {} of {k} by size: {} distinct responses ({:.1}%)",
                         rank + 1,
                         sizes[c],
                         100.0 * sizes[c] as f64 / n as f64
@@ -254,19 +392,16 @@ impl Metric for ResponseDiversity {
                 });
             }
         }
-        let map_rows: Vec<u32> = sampled
-            .iter()
-            .filter_map(|s| {
-                self.row_of
-                    .get(s.ordinal as usize)
-                    .copied()
-                    .filter(|&r| r != u32::MAX)
-            })
+        let mut map_rows: Vec<u32> = (0..shown)
+            .map(|i| row_of[i])
+            .filter(|&r| r != u32::MAX)
             .collect();
+        map_rows.sort_unstable();
+        map_rows.dedup();
         let map = embedding_map(rows, &map_rows, &clustering.labels);
         let map_note = map.as_ref().map_or(String::new(), |m| {
             format!(
-                " The first two principal components of {} sampled responses show {:.1}% of their variance.",
+                " The first two principal components of {} sampled distinct responses show {:.1}% of their variance.",
                 m.x.len(),
                 100.0 * m.variance_shown
             )
@@ -298,20 +433,27 @@ impl Metric for ResponseDiversity {
             _ if n < PARTITION_FROM => "exact, brute-force blocked matrix products".to_string(),
             _ => format!("exact, k-means partition of {} cells pruned by triangle-inequality bounds", cells_for(n)),
         };
+        let reps: Vec<String> = log_reps.iter().map(|c| c.to_string()).collect();
         out.methods.insert(
-            "response_diversity".into(),
+            AREA.into(),
             format!(
-                "Response diversity (paper 004, section 4.2): each non-empty final assistant turn is embedded, and DBSCAN clusters the vectors with \
-                 cosine distance, eps = {eps:.4} ({eps_rule}) and min_samples = {ms}. The index is ln(clusters) = {log}. \
+                "Response diversity (paper 004, section 4.2) on the seeded sample: {m} sampled responses, {d} distinct after normalisation (duplicate share {dup:.1}%, reported apart so that blocks of identical answers neither form clusters of their own nor shrink eps). \
+                 Each distinct response is embedded once and DBSCAN clusters the vectors with cosine distance, eps = {eps:.4} ({eps_rule}) and min_samples = {ms} distinct responses. The index is ln(clusters) = {log}. \
                  Border points join the cluster of their nearest core point; noise is every point with no core point within eps ({noise} of {n}). \
-                 Neighbour search: {search}. Embedder: {desc} Embedding took {es:.1} s, eps choice and clustering {cs:.1} s{skipped}.{map}",
+                 The 95% interval is the value ± 1.96 standard deviations of {r} half-sample replicates (cluster counts on half the sample: {reps}); they read lower than the full sample because cluster counts grow with n, and only their spread is used. \
+                 Neighbour search: {search}. Embedder: {desc} Embedding took {es:.1} s, clustering and intervals {cs:.1} s{skipped}.{map}",
+                m = sampled.len(),
+                d = groups.first.len(),
+                dup = 100.0 * (1.0 - groups.first.len() as f64 / sampled.len() as f64),
                 ms = self.min_samples,
                 log = if k > 0 { format!("{:.3}", (k as f64).ln()) } else { "undefined (no cluster)".into() },
                 noise = clustering.noise(),
-                desc = self.embedder.describe(),
-                es = self.embed_seconds,
+                r = reps.len(),
+                reps = reps.join(", "),
+                desc = embedder.describe(),
+                es = embed_seconds,
                 cs = cluster_seconds,
-                skipped = if self.unembeddable > 0 { format!("; {} responses had no token the embedder knows and were left out", self.unembeddable) } else { String::new() },
+                skipped = if unembeddable > 0 { format!("; {unembeddable} distinct responses had no token the embedder knows and were left out") } else { String::new() },
                 map = map_note,
             ),
         );

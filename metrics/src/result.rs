@@ -22,6 +22,14 @@ pub struct Interval {
 }
 
 impl Interval {
+    /// Keeps the interval inside the values the metric can take (a log of a count is never
+    /// negative, a Vendi score never below 1).
+    pub fn within(mut self, lowest: f64, highest: f64) -> Interval {
+        self.low = self.low.clamp(lowest, highest);
+        self.high = self.high.clamp(lowest, highest);
+        self
+    }
+
     /// Whether two intervals do not overlap: the only case `compare` calls a difference.
     pub fn separated_from(&self, other: &Interval) -> bool {
         self.high < other.low || other.high < self.low
@@ -159,6 +167,12 @@ impl Outputs {
             self.intervals.insert(id.clone(), i);
         }
         self.metrics.insert(id, value);
+    }
+    /// Sets a rate `k / n` with its 95% Wilson interval (nothing when `n` is 0).
+    pub fn set_rate(&mut self, id: impl Into<String>, k: u64, n: u64) {
+        if n > 0 {
+            self.set_with_interval(id, k as f64 / n as f64, crate::uncertainty::wilson(k, n));
+        }
     }
     /// Records that `id` was computed on the seeded sample.
     pub fn mark_sampled(&mut self, id: &str) {

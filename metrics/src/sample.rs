@@ -14,7 +14,7 @@ use std::collections::BinaryHeap;
 /// "Equal-size comparison").
 pub const DEFAULT_SAMPLE_SIZE: usize = 10_000;
 /// Default `--sample-seed`.
-pub const DEFAULT_SAMPLE_SEED: u64 = 0x5EED_F7_0A;
+pub const DEFAULT_SAMPLE_SEED: u64 = 0x5EED_F70A;
 
 /// The stable sampling key of a record: a hash of its file's name (not its folder, so a
 /// moved dataset samples the same), its 0-based index in that file, and the seed.
@@ -54,7 +54,7 @@ impl<T> BottomK<T> {
     pub fn new(k: usize) -> Self {
         BottomK {
             k,
-            heap: BinaryHeap::with_capacity(k + 1),
+            heap: BinaryHeap::with_capacity(k.min(1 << 16) + 1),
         }
     }
 

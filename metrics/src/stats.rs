@@ -35,6 +35,16 @@ impl IntDist {
         (self.n > 0).then(|| self.sum / self.n as f64)
     }
 
+    /// The 95% interval of the mean (mean ± 1.96 standard errors).
+    pub fn mean_interval(&self) -> Option<crate::result::Interval> {
+        let sum_sq: f64 = self
+            .counts
+            .iter()
+            .map(|(&v, &c)| (v as f64).powi(2) * c as f64)
+            .sum();
+        crate::uncertainty::mean_interval(self.sum, sum_sq, self.n)
+    }
+
     pub fn min(&self) -> Option<u64> {
         self.counts.keys().next().copied()
     }

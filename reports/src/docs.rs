@@ -10,6 +10,11 @@ impl Docs {
         Docs(all_docs())
     }
 
+    /// Every doc entry, in registry order.
+    pub fn all(&self) -> &[MetricDoc] {
+        &self.0
+    }
+
     /// The doc entry for a concrete id: an exact entry if there is one, else the matching
     /// pattern with the most literal segments (so `turns.multi_turn_rate` is not taken by
     /// `turns.<stat>`), the earliest registered on ties.

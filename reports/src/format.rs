@@ -1,5 +1,7 @@
 //! Number formatting shared by the Markdown, HTML and terminal renderers and the plots.
 
+use ftqa_metrics::result::Interval;
+
 /// How a metric value should be shown, decided from its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueKind {
@@ -36,6 +38,23 @@ pub fn format_value(id: &str, v: f64) -> String {
         ValueKind::Rate => format_percent(v),
         ValueKind::Count => group_thousands(&format!("{}", v as i64)),
         ValueKind::Number => format_number(v),
+    }
+}
+
+/// A 95% interval in the metric's own format: `[2.61, 3.12]`, `[0.9%, 2.1%]`.
+pub fn format_interval(id: &str, i: &Interval) -> String {
+    format!(
+        "[{}, {}]",
+        format_value(id, i.low),
+        format_value(id, i.high)
+    )
+}
+
+/// A value followed by its interval when it has one: `2.89 [2.61, 3.12]`.
+pub fn format_value_interval(id: &str, v: f64, i: Option<&Interval>) -> String {
+    match i {
+        Some(i) => format!("{} {}", format_value(id, v), format_interval(id, i)),
+        None => format_value(id, v),
     }
 }
 
@@ -155,6 +174,29 @@ mod tests {
         assert_eq!(format_value("turns.mean", 2.5), "2.5");
         assert_eq!(format_value("x.y", 0.012345), "0.0123");
         assert_eq!(format_value("x.y", -1234.6), "-1,235");
+    }
+
+    #[test]
+    fn intervals_in_the_metric_format() {
+        let i = Interval {
+            low: 2.61,
+            high: 3.1234,
+            level: 0.95,
+            method: "half_sample".into(),
+            n: 12,
+        };
+        assert_eq!(format_interval("x.mean", &i), "[2.61, 3.12]");
+        assert_eq!(
+            format_value_interval("x.mean", 2.891, Some(&i)),
+            "2.89 [2.61, 3.12]"
+        );
+        assert_eq!(format_value_interval("x.mean", 2.891, None), "2.89");
+        let r = Interval {
+            low: 0.009,
+            high: 0.021,
+            ..i
+        };
+        assert_eq!(format_interval("x.rate", &r), "[0.9%, 2.1%]");
     }
 
     #[test]

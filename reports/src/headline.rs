@@ -1,5 +1,9 @@
-//! The short list of headline metrics shown in the Markdown and terminal summaries.
+//! The short list of headline metrics shown in the Markdown and terminal summaries, after
+//! the paper's Table 4 indices (which [`crate::indices`] renders and this list leaves out).
 
+use crate::docs::Docs;
+use crate::per_task::is_per_task;
+use ftqa_metrics::registry::PAPER_INDICES;
 use std::collections::BTreeMap;
 
 /// Most headline rows shown.
@@ -12,22 +16,46 @@ const FIXED: &[&str] = &[
     "length.response.words.mean",
     "length.response.words.median",
     "turns.mean",
-    "diversity.task.count",
     "system.usage_rate",
     "images.sample_rate",
 ];
 
+/// Near and semantic duplicate rates and contamination, shown when present after the exact
+/// duplicate counts.
+const DUPLICATES_AND_CONTAMINATION: &[&str] = &[
+    "dedup.near.sample_rate",
+    "dedup.semantic.sample_rate",
+    "contamination.any.rate",
+];
+
+/// Hygiene rates shown: the largest non-zero ones.
+const HYGIENE_RATES: usize = 3;
+
 /// Headline metrics present in `metrics`, in display order, at most [`MAX_HEADLINE`]:
-/// `records.*` (per-kind counts only for mixed data), `dedup.exact.*`, `empty.*`, a few lengths, turns, tasks, system prompts,
-/// images, and the top three script and language shares.
-pub fn headline(metrics: &BTreeMap<String, f64>) -> Vec<(&str, f64)> {
+/// `records.*` (per-kind counts only for mixed data), duplicates (`dedup.exact.*`, near and
+/// semantic rates), contamination, hygiene (`empty.*` and the largest hygiene rates), a few
+/// lengths, turns, system prompts, images, and the top three script and language shares.
+/// Table 4's indices and per-task ids are left out (they have their own tables).
+pub fn headline<'a>(metrics: &'a BTreeMap<String, f64>) -> Vec<(&'a str, f64)> {
+    let docs = Docs::load();
+    let shown = |id: &str| !PAPER_INDICES.iter().any(|p| p.id == id) && !is_per_task(&docs, id);
     let mut out: Vec<(&str, f64)> = Vec::new();
     let by_prefix = |p: &str| -> Vec<(&str, f64)> {
         metrics
             .range(p.to_string()..)
             .take_while(|(k, _)| k.starts_with(p))
             .map(|(k, v)| (k.as_str(), *v))
+            .filter(|(k, _)| shown(k))
             .collect()
+    };
+    let fixed = |ids: &[&str], out: &mut Vec<(&'a str, f64)>| {
+        for id in ids {
+            if let Some((k, v)) = metrics.get_key_value(*id) {
+                if shown(k) {
+                    out.push((k.as_str(), *v));
+                }
+            }
+        }
     };
     // records.* with the main counts first; per-kind counts only when kinds are mixed.
     let mut records = by_prefix("records.");
@@ -48,12 +76,15 @@ pub fn headline(metrics: &BTreeMap<String, f64>) -> Vec<(&str, f64)> {
     records.sort_by_key(|(id, _)| rank(id));
     out.extend(records);
     out.extend(by_prefix("dedup.exact."));
+    fixed(DUPLICATES_AND_CONTAMINATION, &mut out);
     out.extend(by_prefix("empty."));
-    for id in FIXED {
-        if let Some((k, v)) = metrics.get_key_value(*id) {
-            out.push((k.as_str(), *v));
-        }
-    }
+    let mut hygiene: Vec<(&str, f64)> = by_prefix("hygiene.")
+        .into_iter()
+        .filter(|(id, v)| id.ends_with(".rate") && *v > 0.0)
+        .collect();
+    hygiene.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    out.extend(hygiene.into_iter().take(HYGIENE_RATES));
+    fixed(FIXED, &mut out);
     for family in ["script.", "language."] {
         let mut shares: Vec<(&str, f64)> = by_prefix(family)
             .into_iter()
@@ -117,6 +148,36 @@ mod tests {
                 "script.latin.share",
                 "script.han.share",
                 "script.arabic.share"
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_contamination_hygiene_before_the_rest_and_no_paper_or_task_rows() {
+        let mut m = BTreeMap::new();
+        for (k, v) in [
+            ("turns.mean", 2.0),
+            ("diversity.task.count", 4.0),
+            ("diversity.instruction.clusters.open_qa", 3.0),
+            ("hygiene.refusal.rate", 0.02),
+            ("hygiene.echo.rate", 0.0),
+            ("contamination.any.rate", 0.01),
+            ("dedup.near.sample_rate", 0.05),
+            ("dedup.exact.sample_rate", 0.03),
+            ("empty.response.rate", 0.0),
+        ] {
+            m.insert(k.to_string(), v);
+        }
+        let ids: Vec<&str> = headline(&m).into_iter().map(|r| r.0).collect();
+        assert_eq!(
+            ids,
+            [
+                "dedup.exact.sample_rate",
+                "dedup.near.sample_rate",
+                "contamination.any.rate",
+                "empty.response.rate",
+                "hygiene.refusal.rate",
+                "turns.mean"
             ]
         );
     }

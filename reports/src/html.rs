@@ -1,15 +1,17 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no external
-//! resources). Every dataset-derived string goes through [`html_escape`].
+//! resources). It leads with the paper's Table 4 indices, then the scores overview. Every dataset-derived string goes through [`html_escape`].
 
 use crate::docs::{arrow, direction_words, provenance_name, Docs};
 use crate::escape::html_escape as e;
-use crate::format::{format_count, format_percent, format_value};
+use crate::format::{format_count, format_interval, format_percent, format_value};
+use crate::per_task::partition;
 use crate::plots::{bin_label, plot_svg};
 use crate::scorecard::{Scorecard, Status};
 use crate::sections::{sections, Section};
 use crate::summary::skip_reasons;
 use ftqa_metrics::registry::Provenance;
-use ftqa_metrics::result::{Distribution, ExampleGroup, Report};
+use ftqa_metrics::result::{Distribution, ExampleGroup, Interval, Report};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 const CSS: &str = include_str!("html_style.css");
@@ -37,14 +39,16 @@ pub fn render_html_with(report: &Report, scorecard: Option<&Scorecard>) -> Strin
     );
     overview(&mut h, report);
     toc(&mut h, report, &secs);
-    crate::html_scores::scores(&mut h, &secs, scorecard, &docs);
+    crate::html_indices::indices(&mut h, report);
+    crate::html_scores::scores(&mut h, &secs, scorecard, &docs, &report.intervals);
     warnings(&mut h, report);
     skipped(&mut h, report);
     if secs.is_empty() {
         h.push_str("<p class=\"muted\">No metrics were computed.</p>\n");
     }
+    let mut tables = 0;
     for s in &secs {
-        section(&mut h, s, &docs, scorecard);
+        section(&mut h, s, &docs, scorecard, &report.intervals, &mut tables);
     }
     methods(&mut h, report);
     let _ = write!(
@@ -147,7 +151,7 @@ fn overview(h: &mut String, r: &Report) {
 }
 
 fn toc(h: &mut String, r: &Report, secs: &[Section]) {
-    h.push_str("<nav class=\"toc\" id=\"contents\"><a href=\"#overview\">Overview</a><a href=\"#scores\">Scores</a>");
+    h.push_str("<nav class=\"toc\" id=\"contents\"><a href=\"#overview\">Overview</a><a href=\"#indices\">Table 4 indices</a><a href=\"#scores\">Scores</a>");
     if !r.warnings.is_empty() {
         let _ = write!(
             h,
@@ -244,14 +248,27 @@ pub fn metric_anchor(id: &str) -> String {
     format!("m-{body}")
 }
 
-fn section(h: &mut String, s: &Section, docs: &Docs, scorecard: Option<&Scorecard>) {
+fn section(
+    h: &mut String,
+    s: &Section,
+    docs: &Docs,
+    scorecard: Option<&Scorecard>,
+    intervals: &BTreeMap<String, Interval>,
+    tables: &mut usize,
+) {
     let _ = write!(h, "<section id=\"{}\">\n<h2>", e(&s.id));
     for alias in &s.aliases {
         let _ = write!(h, "<span id=\"{}\"></span>", e(alias));
     }
     let _ = writeln!(h, "{}</h2>", e(&s.title));
-    if !s.metrics.is_empty() {
-        metric_table(h, s, docs, scorecard);
+    let (plain, per_task) = partition(docs, &s.metrics);
+    if !plain.is_empty() {
+        metric_table(h, plain, docs, scorecard, intervals);
+    }
+    for t in &per_task {
+        let light = |id: &str| light_for(scorecard, id);
+        crate::html_indices::task_table(h, t, intervals, &light, *tables);
+        *tables += 1;
     }
     if !s.distributions.is_empty() {
         h.push_str("<div class=\"plots\">\n");
@@ -266,14 +283,19 @@ fn section(h: &mut String, s: &Section, docs: &Docs, scorecard: Option<&Scorecar
     h.push_str("</section>\n");
 }
 
-fn metric_table(h: &mut String, s: &Section, docs: &Docs, scorecard: Option<&Scorecard>) {
+fn metric_table(
+    h: &mut String,
+    mut rows: Vec<(&str, f64)>,
+    docs: &Docs,
+    scorecard: Option<&Scorecard>,
+    intervals: &BTreeMap<String, Interval>,
+) {
     h.push_str(
         "<table class=\"metrics\">\n<thead><tr><th>Metric</th><th class=\"num\">Value</th>\
          <th class=\"dir\">Better</th><th>Source</th></tr></thead>\n<tbody>\n",
     );
     // A definition shared by several ids (a pattern) is printed once, then only as tooltip.
     let mut explained: Vec<&str> = Vec::new();
-    let mut rows = s.metrics.clone();
     rows.sort_by_cached_key(|(id, _)| docs.rank(id));
     for (id, v) in &rows {
         let doc = docs.get(id);
@@ -316,12 +338,26 @@ fn metric_table(h: &mut String, s: &Section, docs: &Docs, scorecard: Option<&Sco
             tooltip,
             e(id),
             def_text,
-            light_for(scorecard, id) + &e(&format_value(id, *v)),
+            light_for(scorecard, id) + &value_cell(id, *v, intervals.get(*id)),
             dir,
             prov
         );
     }
     h.push_str("</tbody>\n</table>\n");
+}
+
+/// A value with its interval beside it when it has one.
+pub(crate) fn value_cell(id: &str, v: f64, interval: Option<&Interval>) -> String {
+    match interval {
+        Some(i) => format!(
+            "{} <span class=\"ci\" title=\"95% interval ({}, n = {})\">{}</span>",
+            e(&format_value(id, v)),
+            e(&i.method),
+            format_count(i.n),
+            e(&format_interval(id, i))
+        ),
+        None => e(&format_value(id, v)),
+    }
 }
 
 /// A traffic light for a metric that has a threshold, with the rule as tooltip.

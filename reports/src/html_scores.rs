@@ -4,16 +4,25 @@
 use crate::docs::{arrow, Docs};
 use crate::escape::html_escape as e;
 use crate::format::format_value;
-use crate::html::{light, metric_anchor};
+use crate::html::{light, metric_anchor, value_cell};
+use crate::per_task::is_per_task;
 use crate::scorecard::{Scorecard, Status};
 use crate::sections::{family, section_key, Section, AREAS, KNOWN};
 use ftqa_metrics::registry::{Direction, Provenance};
+use ftqa_metrics::result::Interval;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Metrics shown on an area card.
 const CARD_METRICS: usize = 3;
 
-pub(crate) fn scores(h: &mut String, secs: &[Section], card: Option<&Scorecard>, docs: &Docs) {
+pub(crate) fn scores(
+    h: &mut String,
+    secs: &[Section],
+    card: Option<&Scorecard>,
+    docs: &Docs,
+    intervals: &BTreeMap<String, Interval>,
+) {
     h.push_str("<section id=\"scores\">\n<h2>Scores</h2>\n");
     if let Some(c) = card {
         thresholds(h, c);
@@ -26,7 +35,8 @@ pub(crate) fn scores(h: &mut String, secs: &[Section], card: Option<&Scorecard>,
     }
     h.push_str("<div class=\"areas\">\n");
     for (id, title, _) in &KNOWN[..AREAS] {
-        area_card(h, id, title, secs.iter().find(|s| s.id == *id), card, docs);
+        let sec = secs.iter().find(|s| s.id == *id);
+        area_card(h, id, title, sec, card, docs, intervals);
     }
     h.push_str("</div>\n</section>\n");
 }
@@ -96,6 +106,7 @@ fn area_card(
     sec: Option<&Section>,
     card: Option<&Scorecard>,
     docs: &Docs,
+    intervals: &BTreeMap<String, Interval>,
 ) {
     let status = area_status(id, card);
     let class = status.map(|s| s.name()).unwrap_or("none");
@@ -128,7 +139,7 @@ fn area_card(
                 "<li><a href=\"#{}\"><code>{}</code></a> <strong>{}</strong> <span class=\"muted\">{}</span></li>",
                 e(&metric_anchor(mid)),
                 e(mid),
-                e(&format_value(mid, v)),
+                value_cell(mid, v, intervals.get(mid)),
                 dir
             );
         }
@@ -138,10 +149,12 @@ fn area_card(
 }
 
 /// The metrics that best summarise an area: those with a direction first (paper metrics,
-/// then companions, then the rest), size-dependent counts and per-task breakdowns last, in
-/// registry order within each rank.
+/// then companions, then the rest), size-dependent counts and per-instance breakdowns last,
+/// in registry order within each rank. Per-task ids are never picked (they have their own
+/// table).
 pub fn key_metrics<'a>(metrics: &[(&'a str, f64)], docs: &Docs) -> Vec<(&'a str, f64)> {
     let mut rows: Vec<(&str, f64)> = metrics.to_vec();
+    rows.retain(|(id, _)| !is_per_task(docs, id));
     rows.sort_by_cached_key(|(id, _)| {
         let doc = docs.get(id);
         let directional = doc.is_some_and(|d| d.direction != Direction::Neutral);

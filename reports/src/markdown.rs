@@ -2,8 +2,10 @@
 
 use crate::docs::{arrow, Docs};
 use crate::escape::{md_code, md_escape};
-use crate::format::{format_count, format_value};
+use crate::format::{format_count, format_value_interval};
 use crate::headline::headline;
+use crate::indices::{index_rows, other_not_measured, sample_line};
+use crate::per_task::{partition, TaskTable, TASK_PLACEHOLDER};
 use crate::scorecard::Scorecard;
 use crate::summary::{counts_line, dataset_facts, skip_reasons};
 use ftqa_metrics::result::Report;
@@ -38,6 +40,7 @@ pub fn render_markdown_with(report: &Report, scorecard: Option<&Scorecard>) -> S
             .collect();
         let _ = writeln!(md, "**Skipped:** {}  ", list.join(" · "));
     }
+    indices(&mut md, report);
     if !report.warnings.is_empty() {
         md.push('\n');
         let _ = writeln!(md, "**Warnings ({}):**", report.warnings.len());
@@ -59,10 +62,18 @@ pub fn render_markdown_with(report: &Report, scorecard: Option<&Scorecard>) -> S
                 md,
                 "| {} | {} | {} |",
                 md_code(id),
-                format_value(id, v),
+                format_value_interval(id, v, report.intervals.get(id)),
                 dir
             );
         }
+    }
+    let metrics: Vec<(&str, f64)> = report
+        .metrics
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    for table in partition(&docs, &metrics).1 {
+        task_table(&mut md, report, &table);
     }
     md.push('\n');
     let _ = writeln!(
@@ -72,4 +83,67 @@ pub fn render_markdown_with(report: &Report, scorecard: Option<&Scorecard>) -> S
         md_escape(&report.ftqa_version)
     );
     md
+}
+
+/// Table 4's indices in the paper's order, with the sample they were measured on.
+fn indices(md: &mut String, report: &Report) {
+    md.push_str("\n### Table 4 indices (VLIT review)\n\n");
+    if let Some(s) = sample_line(report) {
+        let _ = writeln!(md, "**Sample:** {}\n", md_escape(&s));
+    }
+    md.push_str(
+        "| Index | Metric | Value | 95% interval | Measured on |\n|---|---|---:|---|---|\n",
+    );
+    for r in index_rows(report) {
+        let (value, note) = match r.reason {
+            Some(why) => ("not measured".to_string(), why.to_string()),
+            None => (r.value_text().unwrap_or_default(), r.measured_on.clone()),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            md_escape(r.index.name),
+            md_code(r.index.id),
+            value,
+            r.interval_text().unwrap_or_default(),
+            md_escape(&note)
+        );
+    }
+    let others = other_not_measured(report);
+    if !others.is_empty() {
+        let list: Vec<String> = others
+            .iter()
+            .map(|(id, why)| format!("{} ({})", md_code(id), md_escape(why)))
+            .collect();
+        let _ = writeln!(md, "\n**Also not measured:** {}  ", list.join(" · "));
+    }
+}
+
+/// One per-task pattern as a table of task and value, largest value first.
+fn task_table(md: &mut String, report: &Report, table: &TaskTable) {
+    let _ = writeln!(
+        md,
+        "\n#### {} by task ({} tasks)\n\n| Task | Value |\n|---|---:|",
+        pattern_code(&table.key),
+        format_count(table.rows.len() as u64)
+    );
+    for r in table.by_value_desc() {
+        let _ = writeln!(
+            md,
+            "| {} | {} |",
+            md_escape(&r.task),
+            format_value_interval(r.id, r.value, report.intervals.get(r.id))
+        );
+    }
+}
+
+/// A per-task pattern as a code span (`diversity.instruction.clusters.<task>`), escaped text
+/// when anything besides the placeholder would not be plain in one.
+fn pattern_code(key: &str) -> String {
+    let plain = key.replace(TASK_PLACEHOLDER, "task");
+    if md_code(&plain).starts_with('`') {
+        format!("`{key}`")
+    } else {
+        md_escape(key)
+    }
 }

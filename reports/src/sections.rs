@@ -38,7 +38,7 @@ pub const AREAS: usize = 6;
 
 /// Anchor ids used by the fixed parts of the page.
 pub const RESERVED_IDS: &[&str] = &[
-    "overview", "contents", "scores", "warnings", "skipped", "methods",
+    "overview", "contents", "indices", "scores", "warnings", "skipped", "methods",
 ];
 
 pub struct Section<'a> {

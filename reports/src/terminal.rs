@@ -2,8 +2,10 @@
 
 use crate::docs::{arrow, Docs};
 use crate::escape::{terminal_safe, truncate_chars};
-use crate::format::{format_count, format_value};
+use crate::format::{format_count, format_value, format_value_interval};
 use crate::headline::terminal_headline;
+use crate::indices::{index_rows, sample_line};
+use crate::per_task::{partition, TaskTable};
 use crate::summary::{counts_line, dataset_facts, skip_reasons};
 use ftqa_metrics::result::Report;
 use std::fmt::Write;
@@ -61,7 +63,9 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
             .collect();
         let _ = writeln!(t, "  {}{}", label("skipped"), c.p(RED, &list.join(" · ")));
     }
+    indices(&mut t, report, &c);
     if !report.warnings.is_empty() {
+        t.push('\n');
         let _ = writeln!(
             t,
             "  {}{}",
@@ -79,16 +83,106 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
         .into_iter()
         .map(|(id, v)| {
             let dir = docs.get(id).map(|d| arrow(d.direction)).unwrap_or(" ");
-            (terminal_safe(id), format_value(id, v), dir)
+            let val = format_value_interval(id, v, report.intervals.get(id));
+            (terminal_safe(id), val, dir)
         })
         .collect();
-    if !rows.is_empty() {
+    let metrics: Vec<(&str, f64)> = report
+        .metrics
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    let (_, tables) = partition(&docs, &metrics);
+    if !rows.is_empty() || !tables.is_empty() {
         t.push('\n');
+    }
+    if !rows.is_empty() {
         let w_id = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
         let w_val = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
         for (id, val, dir) in rows {
             let _ = writeln!(t, "  {id:<w_id$}  {val:>w_val$}  {}", c.p(DIM, dir));
         }
     }
+    for table in tables {
+        let _ = writeln!(
+            t,
+            "  {}  {}",
+            terminal_safe(&table.key),
+            c.p(DIM, &task_spread(&table))
+        );
+    }
     t
+}
+
+/// Table 4's indices, one line each in the paper's order: name, value and interval (or
+/// "not measured"), metric id, and what it was measured on (or why it was not).
+fn indices(t: &mut String, report: &Report, c: &Paint) {
+    t.push('\n');
+    let _ = writeln!(t, "  {}", c.p(BOLD, "Table 4 indices (VLIT review)"));
+    if let Some(s) = sample_line(report) {
+        let _ = writeln!(t, "  {}", c.p(DIM, &format!("sample: {s}")));
+    }
+    struct Row {
+        name: &'static str,
+        value: String,
+        interval: String,
+        id: &'static str,
+        note: String,
+        measured: bool,
+    }
+    let rows: Vec<Row> = index_rows(report)
+        .into_iter()
+        .map(|r| Row {
+            name: r.index.name,
+            value: r.value_text().unwrap_or_else(|| "not measured".into()),
+            interval: r.interval_text().unwrap_or_default(),
+            id: r.index.id,
+            note: match r.reason {
+                Some(why) => terminal_safe(why),
+                None => r.measured_on.clone(),
+            },
+            measured: r.value.is_some(),
+        })
+        .collect();
+    let width = |f: fn(&Row) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    let w_name = width(|r| r.name.chars().count());
+    let w_val = width(|r| r.value.chars().count());
+    let w_int = width(|r| r.interval.chars().count());
+    let w_id = width(|r| r.id.chars().count());
+    for r in &rows {
+        let val = format!("{:>w_val$}", r.value);
+        let val = if r.measured { val } else { c.p(YELLOW, &val) };
+        let _ = writeln!(
+            t,
+            "  {:<w_name$}  {val} {:<w_int$}  {:<w_id$}  {}",
+            r.name,
+            r.interval,
+            r.id,
+            c.p(DIM, &r.note)
+        );
+    }
+}
+
+/// `61 tasks · min 1 · median 3 · max 12 (table in report.html)`.
+fn task_spread(table: &TaskTable) -> String {
+    let values: Vec<f64> = table
+        .by_value_desc()
+        .iter()
+        .rev()
+        .map(|r| r.value)
+        .collect();
+    let n = values.len();
+    let id = table.rows.first().map_or("", |r| r.id);
+    let median = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    format!(
+        "{} tasks · min {} · median {} · max {} (table in report.html)",
+        format_count(n as u64),
+        format_value(id, values[0]),
+        format_value(id, median),
+        format_value(id, values[n - 1])
+    )
 }

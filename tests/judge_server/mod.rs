@@ -70,6 +70,29 @@ impl Request {
     pub fn seed(&self) -> u64 {
         self.body["seed"].as_u64().unwrap_or(0)
     }
+    /// Whether this asks for a task label (ftqa's TagGPT-style tagger) rather than a
+    /// difficulty score.
+    pub fn is_task_prompt(&self) -> bool {
+        self.body["messages"][0]["content"]
+            .as_str()
+            .is_some_and(|s| s.contains("type of task"))
+    }
+}
+
+/// Answers a task-label request from a keyword planted in the instruction: the replies of
+/// the first `(keyword, replies)` whose keyword the instruction contains, one of them picked
+/// by a hash of the instruction (so a repeated instruction always gets the same reply, and
+/// the spellings that ftqa must merge are spread over the sample). `Task: other` when no
+/// keyword matches.
+pub fn task_label_reply(r: &Request, table: &[(&str, &[&str])]) -> Reply {
+    let instruction = r.instruction();
+    let hash = instruction.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    match table.iter().find(|(k, _)| instruction.contains(k)) {
+        Some((_, replies)) => Reply::ok(replies[(hash % replies.len() as u64) as usize]),
+        None => Reply::ok("Task: other"),
+    }
 }
 
 pub struct FakeServer {

@@ -1,4 +1,30 @@
-//! The data-driven default for `eps`, from the sorted k-distance curve.
+//! `eps` for response diversity: a value calibrated once per embedder, else the
+//! data-driven k-distance rule.
+//!
+//! ## Calibrated eps (issue 11)
+//! A radius read off each dataset makes the index a property of the heuristic: the
+//! k-distance rule below put maths solutions and Python code in one cluster (eps 0.39) and
+//! fell to 0.0001 when one-word answers were added. So each named embedder gets one eps,
+//! fixed by one rule on real data and then used for every dataset:
+//!
+//! > eps is the 0.01th percentile of cosine distances between responses of *different*
+//! > sources in a reference mix of eight unlike public sources (maths solutions, Python code,
+//! > English and Chinese assistant answers, dialogue replies, news summaries, generated
+//! > questions, tool calls; 250 distinct responses each): two responses from unrelated
+//! > sources are within eps of each other in at most 1 pair in 10,000.
+//!
+//! Figures (`cargo bench --bench metric_truth -- calibrate static|minilm`, the sources in
+//! `src/truth/sources.rs`):
+//!
+//! | embedder | cross-source p0.01 | p0.1 | p1 | same-source p5 | eps |
+//! |---|---|---|---|---|---|
+//! | static (built in) | 0.347 | 0.496 | 0.649 | 0.276 | 0.35 |
+//! | minilm (all-MiniLM-L6-v2) | 0.504 | 0.649 | 0.763 | 0.505 | 0.50 |
+//!
+//! With these values the ladder, size and duplicate properties hold on the real data
+//! (`cargo bench --bench metric_truth -- truth ...`; figures in the issue 11 note).
+//!
+//! ## The k-distance rule (embedders without a calibration)
 //!
 //! Rule (Ester et al. 1996, section 4.2: read the threshold off the sorted k-dist graph,
 //! at its "valley" if it has one, else at a chosen share of noise):
@@ -19,6 +45,18 @@
 
 use super::matrix::{dots, Rows};
 use crate::sample::mix64;
+
+/// Calibrated eps by embedder name (see the module notes). Only the built-in static table
+/// and all-MiniLM-L6-v2 itself claim these (`Embedder::calibrated_eps`).
+pub const CALIBRATED_EPS: &[(&str, f32)] = &[("static", 0.35), ("minilm", 0.50)];
+
+/// The calibrated eps of a named embedder.
+pub fn calibrated_eps(name: &str) -> Option<f32> {
+    CALIBRATED_EPS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, e)| *e)
+}
 
 /// scikit-learn's default, and a common choice for embeddings.
 pub const DEFAULT_MIN_SAMPLES: usize = 5;

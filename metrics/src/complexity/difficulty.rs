@@ -91,7 +91,16 @@ pub fn write_judge(run: &JudgeRun, out: &mut Outputs) {
     out.set("complexity.instruction.difficulty_failed", failed as f64);
     if !scored.is_empty() {
         let mean = scored.iter().map(|&s| f64::from(s)).sum::<f64>() / scored.len() as f64;
-        out.set("complexity.instruction.difficulty_mean", mean);
+        let sum_sq: f64 = scored.iter().map(|&s| f64::from(s).powi(2)).sum();
+        out.set_with_interval(
+            "complexity.instruction.difficulty_mean",
+            mean,
+            crate::uncertainty::mean_interval(
+                mean * scored.len() as f64,
+                sum_sq,
+                scored.len() as u64,
+            ),
+        );
         let mut counts = vec![0u64; 10];
         for &s in &scored {
             counts[usize::from(s.clamp(1, 10)) - 1] += 1;

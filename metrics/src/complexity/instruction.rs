@@ -202,9 +202,10 @@ impl Metric for InstructionComplexity {
         out.set("complexity.instruction.analyzed", analyzed as f64);
         if analyzed > 0 {
             let a = analyzed as f64;
-            out.set(
+            out.set_with_interval(
                 "complexity.instruction.elements_mean",
                 self.elements.mean().unwrap_or(0.0),
+                self.elements.mean_interval(),
             );
             out.set(
                 "complexity.instruction.elements_median",

@@ -85,9 +85,10 @@ impl Metric for ObjectComplexity {
         if n == 0 {
             return;
         }
-        out.set(
+        out.set_with_interval(
             "complexity.object.count_mean",
             self.count.mean().unwrap_or(0.0),
+            self.count.mean_interval(),
         );
         out.set(
             "complexity.object.count_median",

@@ -19,7 +19,6 @@ use crate::fasthash::{FastMap, FastSet};
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Example, ExampleGroup, Outputs};
-use crate::stats::rate;
 use std::sync::Arc;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -201,7 +200,7 @@ impl Metric for Contamination {
         for (b, bench) in index.benchmarks.iter().enumerate() {
             let p = &mut self.per[b];
             let name = &bench.name;
-            out.set(format!("contamination.{name}.rate"), rate(p.count, n));
+            out.set_rate(format!("contamination.{name}.rate"), p.count, n);
             out.set(format!("contamination.{name}.count"), p.count as f64);
             out.set(format!("contamination.{name}.items"), p.items.len() as f64);
             out.set(
@@ -247,7 +246,7 @@ impl Metric for Contamination {
                 });
             }
         }
-        out.set("contamination.any.rate", rate(self.any, n));
+        out.set_rate("contamination.any.rate", self.any, n);
         out.set("contamination.any.count", self.any as f64);
         out.set("contamination.any.ngram_count", self.ngram as f64);
         out.set("contamination.any.near_count", self.near as f64);

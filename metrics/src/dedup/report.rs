@@ -4,7 +4,6 @@ use super::clusters::Clusters;
 use super::parts::Part;
 use super::snippets::Snippets;
 use crate::result::{Distribution, Example, ExampleGroup, Outputs};
-use crate::stats::rate;
 
 /// Clusters listed with their members in the examples.
 const EXAMPLE_CLUSTERS: usize = 3;
@@ -44,10 +43,7 @@ pub fn write_part(out: &mut Outputs, p: PartReport<'_>) {
     } = p;
     let removed = clusters.removed();
     out.set(format!("{family}.{}_count", part.as_str()), removed as f64);
-    out.set(
-        format!("{family}.{}_rate", part.as_str()),
-        rate(removed, records),
-    );
+    out.set_rate(format!("{family}.{}_rate", part.as_str()), removed, records);
     if part != Part::Sample {
         return;
     }

@@ -10,6 +10,7 @@ pub mod agreement;
 pub mod lexical;
 pub mod pca;
 pub mod static_model;
+pub mod vendi;
 pub mod wordpiece;
 
 use std::fmt;
@@ -43,6 +44,12 @@ pub trait Embedder: Send + Sync + fmt::Debug {
     /// Embedders whose weights depend on the corpus (the lexical IDF) return a copy fitted on
     /// `sample`; the others return `None` and are used as they are.
     fn fit(&self, _sample: &[&str]) -> Option<Arc<dyn Embedder>> {
+        None
+    }
+    /// The DBSCAN eps (cosine distance) calibrated for this embedder, if it has one: see
+    /// `cluster::params` for the rule. A fixed eps per embedder keeps the response-diversity
+    /// index a property of the data, not of a heuristic read off each dataset.
+    fn calibrated_eps(&self) -> Option<f32> {
         None
     }
 }

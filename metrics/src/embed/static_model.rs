@@ -182,6 +182,8 @@ fn prefetch(row: &[i8]) {
 #[derive(Clone)]
 pub struct StaticEmbedder {
     model: Arc<StaticModel>,
+    /// The table compiled into the binary: the one the calibrated eps was measured on.
+    builtin: bool,
 }
 
 impl fmt::Debug for StaticEmbedder {
@@ -199,6 +201,7 @@ impl StaticEmbedder {
     pub fn new(model: StaticModel) -> Self {
         StaticEmbedder {
             model: Arc::new(model),
+            builtin: false,
         }
     }
 
@@ -209,6 +212,7 @@ impl StaticEmbedder {
             Arc::new(StaticModel::from_bytes(BUILTIN).expect("the built-in static model is valid"))
         });
         StaticEmbedder {
+            builtin: true,
             model: model.clone(),
         }
     }
@@ -246,6 +250,11 @@ impl StaticEmbedder {
 impl Embedder for StaticEmbedder {
     fn name(&self) -> &str {
         "static"
+    }
+    fn calibrated_eps(&self) -> Option<f32> {
+        self.builtin
+            .then(|| crate::cluster::params::calibrated_eps("static"))
+            .flatten()
     }
     fn dim(&self) -> usize {
         self.model.header.dim

@@ -170,7 +170,7 @@ impl Metric for LanguageMixed {
             return;
         }
         out.set("hygiene.language_mixed.count", self.cross as f64);
-        out.set("hygiene.language_mixed.rate", rate(self.cross, self.both));
+        out.set_rate("hygiene.language_mixed.rate", self.cross, self.both);
         let mut examples = self.cross_examples;
         let sample = self.sample.into_sorted();
         let mut identified = 0u64;

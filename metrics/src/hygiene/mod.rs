@@ -21,7 +21,6 @@ use crate::examples::ExampleSink;
 use crate::record::Record;
 use crate::registry::AnalysisConfig;
 use crate::result::Outputs;
-use crate::stats::rate;
 
 /// One named check: a count of affected samples and a few of them as evidence.
 pub(crate) struct Check {
@@ -63,7 +62,7 @@ impl Check {
             return;
         }
         out.set(self.count_id, self.count as f64);
-        out.set(self.rate_id, rate(self.count, n));
+        out.set_rate(self.rate_id, self.count, n);
         out.examples.extend(self.examples.into_group());
     }
 }

@@ -10,8 +10,9 @@ pub mod tokenize;
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Distribution, Outputs};
-use crate::sample::{mix64, BottomK};
+use crate::sample::{record_key, BottomK};
 use crate::text::dominant_script;
+use crate::uncertainty::half_sample_interval;
 use ego_split::{ego_split, EgoSplitConfig};
 use graph::{ElementGraphBuilder, MAX_WORDS_PER_INSTRUCTION};
 use std::collections::BTreeMap;
@@ -22,9 +23,6 @@ pub const SPEC: MetricSpec = MetricSpec {
     make,
 };
 
-/// Instructions sampled (uniformly, deterministically) for distinct-n and MTLD. A fixed
-/// size keeps them comparable between datasets of different sizes.
-pub const LEXICAL_SAMPLE: usize = 10_000;
 /// Default `--instructions-per-task`: each task's element graph is built from at most this
 /// many of its sampled instructions (smallest sample keys first), so that a task's cluster
 /// count measures the variety of its instructions, not its row count.
@@ -44,96 +42,173 @@ fn docs() -> Vec<MetricDoc> {
         d("diversity.instruction.clusters_mean", "Instruction diversity index (paper 004, Table 4): for each task, the instructions' content words (Unicode words, lower case, Chinese segmented with jieba, English and Chinese stop words removed) form an element graph whose edges join words that co-occur in an instruction (window: the whole instruction, its first 32 distinct content words; edges kept when seen at least --cooccurrence-min-count times). Ego-Splitting with connected components in both phases finds overlapping clusters; the index is the mean number of clusters over tasks, which is how Table 4's fractional values read. Without task labels the whole dataset is one task.", HigherIsBetter, Provenance::Paper),
         d("diversity.instruction.clusters.<task>", "Number of Ego-Splitting clusters in one task's element graph (clusters with fewer than --min-cluster-size words are not counted).", HigherIsBetter, Provenance::Paper),
         d("diversity.instruction.capped_nodes", "Hub words whose ego-net was capped at --max-ego-net heaviest neighbours (the others share one extra persona). 0 means the exact algorithm ran everywhere.", Neutral, Provenance::Basic),
-        d("diversity.instruction.distinct_1", "Distinct unigrams / all unigrams over a uniform sample of up to 10,000 instructions (all words, stop words included). A fixed sample size keeps it comparable across dataset sizes.", HigherIsBetter, Provenance::Companion),
+        d("diversity.instruction.distinct_1", "Distinct unigrams / all unigrams over the instructions of the seeded sample (--sample-size; all words, stop words included). A fixed sample size keeps it comparable across dataset sizes; 95% half-sample interval.", HigherIsBetter, Provenance::Companion),
         d("diversity.instruction.distinct_2", "Distinct bigrams / all bigrams over the same sample, within instructions.", HigherIsBetter, Provenance::Companion),
         d("diversity.instruction.mtld", "MTLD (McCarthy & Jarvis 2010, TTR threshold 0.72, forward/backward mean) of the sampled instructions' words read as one text: the mean length of word runs before vocabulary starts repeating. Length-robust, unlike type-token ratios.", HigherIsBetter, Provenance::Companion),
-        d("diversity.instruction.verb_object_pairs", "Distinct (opening verb, object) pairs among English instructions, the measure of the Self-Instruct analysis. Approximated without a parser: the first listed imperative verb among an instruction's first five words and the next content word that is not a common modifier.", HigherIsBetter, Provenance::Companion),
-        d("diversity.instruction.root_verbs", "Distinct opening verbs among English instructions (see verb_object_pairs).", HigherIsBetter, Provenance::Companion),
+        d("diversity.instruction.verb_object_pairs", "Distinct (opening verb, object) pairs among the English instructions of the seeded sample, the measure of the Self-Instruct analysis. Approximated without a parser: the first listed imperative verb among an instruction's first five words and the next content word that is not a common modifier.", HigherIsBetter, Provenance::Companion),
+        d("diversity.instruction.root_verbs", "Distinct opening verbs among the English instructions of the seeded sample (see verb_object_pairs).", HigherIsBetter, Provenance::Companion),
         d("diversity.instruction.verb_object_coverage", "Share of English instructions where an opening verb and object were found: how much of the data verb_object_pairs describes.", Neutral, Provenance::Basic),
     ]
 }
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(InstructionDiversity {
-        tasks: BTreeMap::new(),
-        sample: BottomK::new(LEXICAL_SAMPLE),
-        verb_objects: lexical::VerbObjects::default(),
-        n: 0,
+        sample: BottomK::new(c.sample_size),
+        seed: c.sample_seed,
+        per_task: c.instructions_per_task,
         min_count: c.cooccurrence_min_count,
         split: EgoSplitConfig {
             min_cluster_size: c.min_cluster_size,
             max_ego_net: c.max_ego_net,
         },
-        scratch: Vec::new(),
-        content: Vec::new(),
     })
 }
 
+/// One sampled instruction: its task, its words, and the English flag for verb-object pairs.
+struct Sampled {
+    task: String,
+    words: Vec<String>,
+    english: bool,
+}
+
 struct InstructionDiversity {
-    tasks: BTreeMap<String, ElementGraphBuilder>,
-    sample: BottomK<Vec<String>>,
-    verb_objects: lexical::VerbObjects,
-    n: u64,
+    /// Every analysed record is offered, so this is the run's sample; `None`: no instruction.
+    sample: BottomK<Option<Sampled>>,
+    seed: u64,
+    per_task: usize,
     min_count: u32,
     split: EgoSplitConfig,
-    scratch: Vec<String>,
-    content: Vec<String>,
+}
+
+impl InstructionDiversity {
+    /// Merges another chunk's state (the same settings).
+    #[allow(dead_code)]
+    fn merge(&mut self, other: InstructionDiversity) {
+        self.sample.merge(other.sample);
+    }
+}
+
+/// Content words: stop words removed, first occurrence kept.
+fn content_words(words: &[String]) -> Vec<String> {
+    let mut content: Vec<String> = Vec::new();
+    for w in words {
+        if !tokenize::is_stopword(w) && !content.contains(w) {
+            content.push(w.clone());
+        }
+    }
+    content
+}
+
+/// Ego-Splitting clusters per task over the instructions `used` (indices into `items`).
+fn clusters_per_task(
+    items: &[(usize, Vec<String>)],
+    used: impl Iterator<Item = usize>,
+    tasks: &[String],
+    min_count: u32,
+    split: &EgoSplitConfig,
+) -> (Vec<(String, usize)>, usize) {
+    let mut builders: BTreeMap<usize, ElementGraphBuilder> = BTreeMap::new();
+    for i in used {
+        let (task, content) = &items[i];
+        builders.entry(*task).or_default().add_instruction(content);
+    }
+    let mut capped = 0;
+    let per_task = builders
+        .iter()
+        .map(|(t, b)| {
+            let (g, _) = b.build(min_count);
+            let r = ego_split(&g, split);
+            capped += r.capped_nodes;
+            (tasks[*t].clone(), r.clusters.len())
+        })
+        .collect();
+    (per_task, capped)
+}
+
+fn mean_clusters(per_task: &[(String, usize)]) -> Option<f64> {
+    (!per_task.is_empty())
+        .then(|| per_task.iter().map(|(_, c)| *c as f64).sum::<f64>() / per_task.len() as f64)
 }
 
 impl Metric for InstructionDiversity {
     fn observe(&mut self, r: &Record) {
-        let Some(inst) = r.instruction().filter(|i| !i.trim().is_empty()) else {
+        let key = record_key(r, self.seed);
+        if !self.sample.accepts(key) {
             return;
-        };
-        self.n += 1;
-        let task = r
-            .task
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .unwrap_or(UNLABELLED_TASK);
-        tokenize::words(inst, &mut self.scratch);
-        if dominant_script(inst) == Some("latin") {
-            self.verb_objects.add(&self.scratch);
         }
-        let key = mix64(self.n ^ 0xD1B5_4A32_D192_ED03);
-        if self.sample.accepts(key) {
-            self.sample.offer(key, self.scratch.clone());
-        }
-        self.content.clear();
-        for w in self.scratch.drain(..) {
-            if !tokenize::is_stopword(&w) && !self.content.contains(&w) {
-                self.content.push(w);
-            }
-        }
-        match self.tasks.get_mut(task) {
-            Some(b) => b.add_instruction(&self.content),
-            None => {
-                let mut b = ElementGraphBuilder::default();
-                b.add_instruction(&self.content);
-                self.tasks.insert(task.to_string(), b);
-            }
-        }
+        let item = r
+            .instruction()
+            .filter(|i| !i.trim().is_empty())
+            .map(|inst| {
+                let mut words = Vec::new();
+                tokenize::words(inst, &mut words);
+                Sampled {
+                    task: r
+                        .task
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .unwrap_or(UNLABELLED_TASK)
+                        .to_string(),
+                    words,
+                    english: dominant_script(inst) == Some("latin"),
+                }
+            });
+        self.sample.offer(key, item);
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
-        if self.tasks.is_empty() {
+        let sample: Vec<Sampled> = self.sample.into_sorted().into_iter().flatten().collect();
+        if sample.is_empty() {
+            out.not_measured(
+                "diversity.instruction.clusters_mean",
+                "the sample has no non-empty instruction",
+            );
             return;
         }
-        let mut per_task: Vec<(String, usize)> = Vec::new();
-        let mut capped = 0usize;
-        for (task, builder) in &self.tasks {
-            let (g, _) = builder.build(self.min_count);
-            let r = ego_split(&g, &self.split);
-            capped += r.capped_nodes;
-            out.set(
-                format!("diversity.instruction.clusters.{task}"),
-                r.clusters.len() as f64,
-            );
-            per_task.push((task.clone(), r.clusters.len()));
+        // Tasks by name; each task's first `per_task` sampled instructions (smallest keys).
+        let mut task_names: Vec<String> = sample.iter().map(|s| s.task.clone()).collect();
+        task_names.sort();
+        task_names.dedup();
+        let task_index = |t: &str| task_names.binary_search_by(|x| x.as_str().cmp(t)).unwrap();
+        let mut taken = vec![0usize; task_names.len()];
+        let mut items: Vec<(usize, Vec<String>)> = Vec::new();
+        for s in &sample {
+            let t = task_index(&s.task);
+            if taken[t] < self.per_task {
+                taken[t] += 1;
+                items.push((t, content_words(&s.words)));
+            }
         }
-        let mean = per_task.iter().map(|(_, c)| *c as f64).sum::<f64>() / per_task.len() as f64;
-        out.set("diversity.instruction.clusters_mean", mean);
+        let capped_tasks = taken.iter().filter(|&&c| c == self.per_task).count();
+        let (per_task, capped) = clusters_per_task(
+            &items,
+            0..items.len(),
+            &task_names,
+            self.min_count,
+            &self.split,
+        );
+        for (task, c) in &per_task {
+            out.set(format!("diversity.instruction.clusters.{task}"), *c as f64);
+        }
+        if let Some(mean) = mean_clusters(&per_task) {
+            let interval = half_sample_interval(mean, items.len(), 0x1D_C1, |subset| {
+                let (p, _) = clusters_per_task(
+                    &items,
+                    subset.iter().map(|&i| i as usize),
+                    &task_names,
+                    self.min_count,
+                    &self.split,
+                );
+                mean_clusters(&p)
+            });
+            out.set_with_interval(
+                "diversity.instruction.clusters_mean",
+                mean,
+                interval.map(|i| i.within(0.0, f64::INFINITY)),
+            );
+            out.mark_sampled("diversity.instruction.clusters_mean");
+        }
         out.set("diversity.instruction.capped_nodes", capped as f64);
         if per_task.len() > 1 {
             let mut bars = per_task.clone();
@@ -148,18 +223,37 @@ impl Metric for InstructionDiversity {
             });
         }
 
-        let sample = self.sample.into_sorted();
-        if let Some(d1) = lexical::distinct_n(&sample, 1) {
-            out.set("diversity.instruction.distinct_1", d1);
+        let words: Vec<Vec<String>> = sample.iter().map(|s| s.words.clone()).collect();
+        for (n, id) in [
+            (1, "diversity.instruction.distinct_1"),
+            (2, "diversity.instruction.distinct_2"),
+        ] {
+            if let Some(v) = lexical::distinct_n(&words, n) {
+                let interval = half_sample_interval(v, words.len(), 0xD15 ^ n as u64, |subset| {
+                    let part: Vec<Vec<String>> =
+                        subset.iter().map(|&i| words[i as usize].clone()).collect();
+                    lexical::distinct_n(&part, n)
+                });
+                out.set_with_interval(id, v, interval);
+                out.mark_sampled(id);
+            }
         }
-        if let Some(d2) = lexical::distinct_n(&sample, 2) {
-            out.set("diversity.instruction.distinct_2", d2);
-        }
-        let stream: Vec<&str> = sample.iter().flatten().map(String::as_str).collect();
+        let stream: Vec<&str> = words.iter().flatten().map(String::as_str).collect();
         if let Some(m) = lexical::mtld(&stream) {
             out.set("diversity.instruction.mtld", m);
+            out.mark_sampled("diversity.instruction.mtld");
         }
-        let vo = &self.verb_objects;
+        let mut verb_objects = lexical::VerbObjects::default();
+        for s in sample.iter().filter(|s| s.english) {
+            verb_objects.add(&s.words);
+        }
+        for id in [
+            "diversity.instruction.verb_object_pairs",
+            "diversity.instruction.root_verbs",
+        ] {
+            out.mark_sampled(id);
+        }
+        let vo = &verb_objects;
         if vo.english_instructions > 0 {
             out.set(
                 "diversity.instruction.verb_object_pairs",
@@ -187,15 +281,16 @@ impl Metric for InstructionDiversity {
         out.methods.insert(
             "instruction diversity".into(),
             format!(
-                "Element graph per task ({} tasks{}): content words of each instruction (stop words removed; Chinese segmented with jieba), window = the whole instruction (first {MAX_WORDS_PER_INSTRUCTION} distinct content words), edges kept at count >= {}. Ego-Splitting with connected components in the ego-net and persona-graph phases; clusters smaller than {} words not counted; ego-nets capped at {} heaviest neighbours ({} hub words capped). distinct-n and MTLD on a uniform sample of {} of {} instructions.",
+                "On the seeded sample ({} instructions). Element graph per task ({} tasks{}), each from at most {} of its sampled instructions ({} tasks reached the cap): content words of each instruction (stop words removed; Chinese segmented with jieba), window = the whole instruction (first {MAX_WORDS_PER_INSTRUCTION} distinct content words), edges kept at count >= {}. Ego-Splitting with connected components in the ego-net and persona-graph phases; clusters smaller than {} words not counted; ego-nets capped at {} heaviest neighbours ({} hub words capped). The 95% interval of clusters_mean is the value ± 1.96 standard deviations of half-sample replicates. distinct-n, MTLD and verb-object pairs on the same sample.",
+                sample.len(),
                 per_task.len(),
-                if self.tasks.contains_key(UNLABELLED_TASK) { ", no task labels: one graph" } else { "" },
+                if task_names.iter().any(|t| t == UNLABELLED_TASK) { ", no task labels: one graph" } else { "" },
+                self.per_task,
+                capped_tasks,
                 self.min_count,
                 self.split.min_cluster_size,
                 self.split.max_ego_net,
                 capped,
-                sample.len(),
-                self.n
             ),
         );
     }

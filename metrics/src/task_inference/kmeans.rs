@@ -1,4 +1,4 @@
-//! Spherical k-means on unit vectors (cosine similarity), seeded k-means++ start.
+//! Spherical k-means on unit vectors (cosine similarity), seeded greedy k-means++ start.
 
 use crate::cluster::matrix::dots;
 use crate::sample::mix64;
@@ -8,11 +8,26 @@ pub struct KMeans {
     pub dim: usize,
     /// `k × dim`, unit rows.
     pub centroids: Vec<f32>,
+    /// Sum over the rows of the cosine to their nearest centroid (higher is tighter).
+    pub cohesion: f64,
 }
 
 const MAX_ITERS: usize = 30;
 
 impl KMeans {
+    /// The tightest of `restarts` fits from different seeds (scikit-learn's `n_init`): one
+    /// unlucky start can split a clear group and merge two others.
+    pub fn fit_best(rows: &[f32], dim: usize, k: usize, seed: u64, restarts: usize) -> KMeans {
+        let mut best = KMeans::fit(rows, dim, k, seed);
+        for r in 1..restarts {
+            let km = KMeans::fit(rows, dim, k, mix64(seed ^ r as u64));
+            if km.cohesion > best.cohesion {
+                best = km;
+            }
+        }
+        best
+    }
+
     /// Fits on `rows` (`n × dim`, unit vectors); deterministic for a given `seed`.
     pub fn fit(rows: &[f32], dim: usize, k: usize, seed: u64) -> KMeans {
         let n = rows.len() / dim;
@@ -50,7 +65,14 @@ impl KMeans {
                 }
             }
         }
-        KMeans { k, dim, centroids }
+        dots(rows, &centroids, dim, &mut sims);
+        let cohesion = sims.chunks(k).map(|row| row[argmax(row)] as f64).sum();
+        KMeans {
+            k,
+            dim,
+            centroids,
+            cohesion,
+        }
     }
 
     /// Nearest centroid of every row.
@@ -79,8 +101,12 @@ fn normalise(v: &mut [f32]) -> bool {
     n > 0.0
 }
 
-/// k-means++: each next centre drawn with probability proportional to its distance
-/// (1 - cosine) from the nearest centre so far, using a seeded hash as the random source.
+/// Greedy k-means++ (as scikit-learn's default): each next centre is the best of
+/// `2 + ln k` candidates, each drawn with probability proportional to its distance
+/// (1 - cosine) from the nearest centre so far, the best being the one that leaves the
+/// smallest total distance. A seeded hash is the random source. Trying several candidates
+/// keeps two centres from landing in one tight group, which plain k-means++ does often
+/// enough to split a clear task in two and merge two others.
 fn plus_plus(rows: &[f32], dim: usize, k: usize, seed: u64) -> Vec<f32> {
     let n = rows.len() / dim;
     let mut rng = seed;
@@ -88,31 +114,62 @@ fn plus_plus(rows: &[f32], dim: usize, k: usize, seed: u64) -> Vec<f32> {
         rng = mix64(rng);
         (rng >> 11) as f64 / (1u64 << 53) as f64
     };
+    let tries = 2 + (k as f64).ln() as usize;
     let first = ((next() * n as f64) as usize).min(n - 1);
     let mut centroids = rows[first * dim..(first + 1) * dim].to_vec();
     let mut best = vec![f32::INFINITY; n];
     let mut sims = Vec::new();
-    for c in 1..k {
-        dots(rows, &centroids[(c - 1) * dim..c * dim], dim, &mut sims);
-        for (b, s) in best.iter_mut().zip(&sims) {
-            *b = b.min((1.0 - s).max(0.0));
-        }
+    dots(rows, &centroids, dim, &mut sims);
+    for (b, s) in best.iter_mut().zip(&sims) {
+        *b = (1.0 - s).max(0.0);
+    }
+    let mut candidates = Vec::with_capacity(tries * dim);
+    let mut picks = Vec::with_capacity(tries);
+    for _ in 1..k {
         let total: f64 = best.iter().map(|d| *d as f64).sum();
-        let pick = if total <= 0.0 {
-            ((next() * n as f64) as usize).min(n - 1)
-        } else {
-            let mut target = next() * total;
-            let mut chosen = n - 1;
-            for (i, d) in best.iter().enumerate() {
-                target -= *d as f64;
-                if target <= 0.0 {
-                    chosen = i;
-                    break;
+        picks.clear();
+        for _ in 0..tries {
+            let pick = if total <= 0.0 {
+                ((next() * n as f64) as usize).min(n - 1)
+            } else {
+                let mut target = next() * total;
+                let mut chosen = n - 1;
+                for (i, d) in best.iter().enumerate() {
+                    target -= *d as f64;
+                    if target <= 0.0 {
+                        chosen = i;
+                        break;
+                    }
                 }
-            }
-            chosen
+                chosen
+            };
+            picks.push(pick);
+        }
+        candidates.clear();
+        for &p in &picks {
+            candidates.extend_from_slice(&rows[p * dim..(p + 1) * dim]);
+        }
+        // sims[i * tries + c]: row i against candidate c.
+        dots(rows, &candidates, dim, &mut sims);
+        let potential = |c: usize| -> f64 {
+            best.iter()
+                .enumerate()
+                .map(|(i, b)| b.min((1.0 - sims[i * tries + c]).max(0.0)) as f64)
+                .sum()
         };
-        centroids.extend_from_slice(&rows[pick * dim..(pick + 1) * dim]);
+        let mut chosen = 0;
+        let mut low = potential(0);
+        for c in 1..tries {
+            let p = potential(c);
+            if p < low {
+                low = p;
+                chosen = c;
+            }
+        }
+        for (i, b) in best.iter_mut().enumerate() {
+            *b = b.min((1.0 - sims[i * tries + chosen]).max(0.0));
+        }
+        centroids.extend_from_slice(&candidates[chosen * dim..(chosen + 1) * dim]);
     }
     centroids
 }

@@ -1,8 +1,9 @@
 //! `compare.html`: one self-contained page (inline CSS and SVG, no scripts, no external
-//! resources) with the datasets, the overlap matrix, every metric side by side with deltas
-//! and verdicts, and overlaid distributions, grouped in the report's sections.
+//! resources) with the datasets and their common sample size, the paper's indices first,
+//! the overlap matrix, every metric side by side with its 95% interval, deltas and
+//! verdicts, and overlaid distributions, grouped in the report's sections.
 
-use super::model::{Comparison, MetricRow, Verdict};
+use super::model::{interval_text, Comparison, MetricRow, Verdict};
 use super::{format_delta, overlay_groups};
 use crate::docs::{arrow, direction_words};
 use crate::escape::html_escape as e;
@@ -27,17 +28,31 @@ pub fn render_compare_html(c: &Comparison) -> String {
     );
     overview(&mut h, c);
     let secs = group_rows(c);
-    h.push_str("<nav class=\"toc\" id=\"contents\"><a href=\"#overview\">Datasets</a><a href=\"#verdicts\">Verdicts</a><a href=\"#overlap\">Overlap</a>");
+    let paper: Vec<&MetricRow> = c
+        .metrics
+        .iter()
+        .filter(|m| m.paper_index.is_some())
+        .collect();
+    h.push_str("<nav class=\"toc\" id=\"contents\"><a href=\"#overview\">Datasets</a><a href=\"#verdicts\">Verdicts</a>");
+    if !paper.is_empty() {
+        h.push_str("<a href=\"#paper\">Paper indices</a>");
+    }
+    h.push_str("<a href=\"#overlap\">Overlap</a>");
     for (id, title, _) in &secs {
         let _ = write!(h, "<a href=\"#{}\">{}</a>", e(id), e(title));
     }
     h.push_str("<a href=\"#methods\">Methods</a></nav>\n");
     verdicts(&mut h, c);
+    if !paper.is_empty() {
+        h.push_str("<section id=\"paper\">\n<h2>Paper indices</h2>\n<p class=\"muted\">The indices of the VLIT review's Table 4 that the datasets have.</p>\n");
+        metric_table(&mut h, c, &paper, true);
+        h.push_str("</section>\n");
+    }
     overlap(&mut h, c);
     let groups = overlay_groups(c);
     for (id, title, rows) in &secs {
         let _ = writeln!(h, "<section id=\"{}\">\n<h2>{}</h2>", e(id), e(title));
-        metric_table(&mut h, c, rows);
+        metric_table(&mut h, c, rows, false);
         let plots: Vec<_> = groups
             .iter()
             .filter(|g| section_key(family(&g.id)) == *id)
@@ -87,20 +102,25 @@ fn swatch(i: usize) -> String {
 
 fn overview(h: &mut String, c: &Comparison) {
     h.push_str("<header id=\"overview\">\n<h1>ftqa compare</h1>\n<p class=\"muted\">Every change is read against <strong>A</strong>, the first dataset. ↑ higher is better, ↓ lower is better, – descriptive.</p>\n");
-    h.push_str("<table>\n<thead><tr><th></th><th>Dataset</th><th>Schema</th><th class=\"num\">Analysed</th><th class=\"num\">Skipped</th></tr></thead>\n<tbody>\n");
+    h.push_str("<table>\n<thead><tr><th></th><th>Dataset</th><th>Schema</th><th class=\"num\">Analysed</th><th class=\"num\">Skipped</th><th class=\"num\">Sample</th></tr></thead>\n<tbody>\n");
     for (i, d) in c.datasets.iter().enumerate() {
         let _ = writeln!(
             h,
-            "<tr><td>{}<strong>{}</strong></td><td class=\"mono\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}<strong>{}</strong></td><td class=\"mono\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             swatch(i),
             e(&d.label),
             e(&d.path),
             e(&d.schema),
             format_count(d.analyzed),
-            format_count(d.skipped)
+            format_count(d.skipped),
+            format_count(d.sample_size)
         );
     }
-    h.push_str("</tbody>\n</table>\n</header>\n");
+    h.push_str("</tbody>\n</table>\n");
+    if let Some(s) = &c.common_sample {
+        let _ = writeln!(h, "<p id=\"common-sample\">{}</p>", e(&s.note));
+    }
+    h.push_str("</header>\n");
 }
 
 fn verdicts(h: &mut String, c: &Comparison) {
@@ -109,15 +129,17 @@ fn verdicts(h: &mut String, c: &Comparison) {
         h.push_str("<p class=\"muted\">Only one dataset.</p>\n</section>\n");
         return;
     }
-    h.push_str("<table>\n<thead><tr><th>Against A</th><th class=\"num\">Better</th><th class=\"num\">Worse</th><th class=\"num\">Same</th><th class=\"num\">Differs (descriptive)</th><th class=\"num\">Missing</th></tr></thead>\n<tbody>\n");
+    h.push_str("<p class=\"muted\">Where both values have a 95% interval (shown under the value), a change is better or worse only when the intervals do not overlap; otherwise it is <em>no clear difference</em>. Changes within 0.5% are the same.</p>\n");
+    h.push_str("<table>\n<thead><tr><th>Against A</th><th class=\"num\">Better</th><th class=\"num\">Worse</th><th class=\"num\">No clear difference</th><th class=\"num\">Same</th><th class=\"num\">Differs (descriptive)</th><th class=\"num\">Missing</th></tr></thead>\n<tbody>\n");
     for i in 1..c.datasets.len() {
         let _ = writeln!(
             h,
-            "<tr><td>{}<strong>{}</strong></td><td class=\"num delta better\">{}</td><td class=\"num delta worse\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}<strong>{}</strong></td><td class=\"num delta better\">{}</td><td class=\"num delta worse\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             swatch(i),
             e(&c.datasets[i].label),
             c.tally(i, Verdict::Better),
             c.tally(i, Verdict::Worse),
+            c.tally(i, Verdict::NoClearDifference),
             c.tally(i, Verdict::Same),
             c.tally(i, Verdict::Differs),
             c.tally(i, Verdict::Missing)
@@ -227,7 +249,9 @@ fn group_rows(c: &Comparison) -> Vec<(String, String, Vec<&MetricRow>)> {
     out
 }
 
-fn metric_table(h: &mut String, c: &Comparison, rows: &[&MetricRow]) {
+/// One table of metric rows. The paper table (`paper`) names each index and holds the
+/// anchors of its rows; section tables repeat those rows without an anchor.
+fn metric_table(h: &mut String, c: &Comparison, rows: &[&MetricRow], paper: bool) {
     if rows.is_empty() {
         return;
     }
@@ -240,16 +264,35 @@ fn metric_table(h: &mut String, c: &Comparison, rows: &[&MetricRow]) {
     }
     h.push_str("<th class=\"dir\">Better</th><th>Verdict</th></tr></thead>\n<tbody>\n");
     for m in rows {
+        let anchor = if paper || m.paper_index.is_none() {
+            format!(" id=\"{}\"", e(&metric_anchor(&m.id)))
+        } else {
+            String::new()
+        };
+        let name = match (&m.paper_index, paper) {
+            (Some(p), true) => format!("<strong>{}</strong><br>", e(p)),
+            _ => String::new(),
+        };
         let _ = write!(
             h,
-            "<tr id=\"{}\"><td class=\"id\"><code>{}</code></td>",
-            e(&metric_anchor(&m.id)),
+            "<tr{anchor}><td class=\"id\">{name}<code>{}</code></td>",
             e(&m.id)
         );
-        for v in &m.values {
+        for (v, iv) in m.values.iter().zip(&m.intervals) {
+            let interval = iv
+                .as_ref()
+                .map(|iv| {
+                    format!(
+                        "<span class=\"def\" title=\"95% interval ({}, n = {})\">{}</span>",
+                        e(&iv.method),
+                        iv.n,
+                        e(interval_text(&m.id, iv).trim())
+                    )
+                })
+                .unwrap_or_default();
             let _ = write!(
                 h,
-                "<td class=\"num\">{}</td>",
+                "<td class=\"num\">{}{interval}</td>",
                 v.map(|v| e(&format_value(&m.id, v)))
                     .unwrap_or_else(|| "<span class=\"muted\">—</span>".into())
             );
