@@ -138,6 +138,12 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     if let Some((_, agg)) = image_files {
         agg.finish(&mut outputs);
     }
+    if opts.judge.is_none() && opts.analysis.wants("complexity.instruction") {
+        outputs.not_measured(
+            "complexity.instruction.difficulty_mean",
+            "needs an LLM judge (--judge URL); the offline complexity.instruction.difficulty_estimate_mean is reported instead",
+        );
+    }
     if let (Some(config), Some(sample)) = (&opts.judge, judge_sample) {
         let run = crate::judge::run(config, sample.into_items(), records.analyzed);
         if let Some(why) = &run.aborted {

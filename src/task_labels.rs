@@ -265,6 +265,22 @@ impl TaskLabeler {
                     });
                 }
                 out.methods.insert("tasks".into(), methods);
+                if model.has_structure() && info.task_source.is_none() {
+                    // The count's uncertainty is the choice of k, not which records hold
+                    // which label: replace the label half-sample interval.
+                    out.intervals
+                        .insert("diversity.task.count".into(), model.count_interval());
+                    // Balance of inferred tasks also depends on k: widen its interval to the
+                    // balance of every plausible k's clusters on the fit sample.
+                    if let (Some((lo, hi)), Some(i)) = (
+                        model.plausible_balance,
+                        out.intervals.get_mut("balance.task.variance"),
+                    ) {
+                        i.low = i.low.min(lo);
+                        i.high = i.high.max(hi);
+                        i.method = "half_sample_and_plausible_k".into();
+                    }
+                }
                 if model.has_structure() {
                     info.task_source = Some(match &info.task_source {
                         Some(given) => format!("inferred (k-means, k={}); the data's own labels ({given}) were used only to score agreement", model.k()),

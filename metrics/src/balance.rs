@@ -9,6 +9,7 @@
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::Outputs;
+use crate::uncertainty::{half_sample_label_counts, interval_from_replicates};
 use std::collections::HashMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -22,7 +23,7 @@ fn docs() -> Vec<MetricDoc> {
     vec![
         MetricDoc {
             id: "balance.task.variance",
-            definition: "Balance index (paper 004, Table 4): the population variance of the task shares, in percentage points (share_i = 100 * n_i / N). 0 for perfectly balanced tasks. Scale-free, which is how Table 4's values of 10 to 17 read; it shrinks as the number of tasks grows, so compare it only between datasets with similar task counts. Not measured, with its companions, when no record has a task label (none in the data, and inferred tasks refused because their silhouette is below the structure floor).",
+            definition: "Balance index (paper 004, Table 4): the population variance of the task shares, in percentage points (share_i = 100 * n_i / N). 0 for perfectly balanced tasks. Scale-free, which is how Table 4's values of 10 to 17 read; it shrinks as the number of tasks grows, so compare it only between datasets with similar task counts. Not measured, with its companions, when no record has a task label (none in the data, and inferred tasks refused because their silhouette is below the structure floor). 95% half-sample interval over the labelled records (for k-means-inferred tasks it does not include the choice of k, so compare such values with care)",
             direction: LowerIsBetter,
             provenance: Provenance::Paper,
         },
@@ -82,19 +83,20 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
 #[derive(Default)]
 struct Balance {
     n: u64,
-    counts: HashMap<String, u64>,
+    /// Task -> (index in order of first appearance, count).
+    counts: HashMap<String, (u32, u64)>,
+    /// Each labelled record's task index, for the half-sample interval.
+    order: Vec<u32>,
 }
 
 impl Metric for Balance {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
         if let Some(t) = r.task.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            match self.counts.get_mut(t) {
-                Some(c) => *c += 1,
-                None => {
-                    self.counts.insert(t.to_string(), 1);
-                }
-            }
+            let next = self.counts.len() as u32;
+            let e = self.counts.entry(t.to_string()).or_insert((next, 0));
+            e.1 += 1;
+            self.order.push(e.0);
         }
     }
 
@@ -106,10 +108,25 @@ impl Metric for Balance {
             }
             return;
         }
-        let mut counts: Vec<u64> = self.counts.into_values().collect();
+        let k = self.counts.len();
+        let mut counts: Vec<u64> = self.counts.into_values().map(|(_, c)| c).collect();
         counts.sort_unstable();
         if let Some(b) = BalanceStats::of(&counts) {
-            out.set("balance.task.variance", b.share_variance_pp);
+            // Half-sample interval: the variance of shares among half the labelled records.
+            let reps: Vec<f64> = half_sample_label_counts(&self.order, k, 0xBA1A)
+                .into_iter()
+                .filter_map(|mut c| {
+                    c.retain(|&x| x > 0);
+                    c.sort_unstable();
+                    BalanceStats::of(&c).map(|s| s.share_variance_pp)
+                })
+                .collect();
+            out.set_with_interval(
+                "balance.task.variance",
+                b.share_variance_pp,
+                interval_from_replicates(b.share_variance_pp, &reps, self.order.len() as u64)
+                    .map(|i| i.within(0.0, f64::INFINITY)),
+            );
             out.set("balance.task.count_variance", b.count_variance);
             if let Some(h) = b.normalized_entropy {
                 out.set("balance.task.normalized_entropy", h);

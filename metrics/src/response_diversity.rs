@@ -29,10 +29,11 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::{Distribution, Example, ExampleGroup, Outputs};
 use crate::sample::{record_key, BottomK};
 use crate::text::{normalize_for_dedup, truncate_chars};
-use crate::uncertainty::half_sample_interval;
+use crate::uncertainty::{
+    half_sample_interval, half_samples, interval_from_replicates, HALF_SAMPLE_REPLICATES,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 pub const SPEC: MetricSpec = MetricSpec {
     family: "diversity.response",
@@ -172,7 +173,6 @@ impl Metric for ResponseDiversity {
         }
         let texts: Vec<&str> = sampled.iter().map(|s| s.text.as_str()).collect();
         let groups = distinct(&texts);
-        let started = Instant::now();
         let distinct_texts: Vec<&str> = groups.first.iter().map(|&i| texts[i as usize]).collect();
         let embedder = self
             .embedder
@@ -194,7 +194,6 @@ impl Metric for ResponseDiversity {
                 }
             }
         }
-        let embed_seconds = started.elapsed().as_secs_f64();
         // Distinct responses the embedder cannot represent (no known token) are left out.
         let mut row_of_distinct = vec![u32::MAX; groups.first.len()];
         let mut rows_data = Vec::with_capacity(vectors.len());
@@ -226,7 +225,6 @@ impl Metric for ResponseDiversity {
             );
             return;
         }
-        let started = Instant::now();
         let (eps, eps_rule) = match (self.eps, embedder.calibrated_eps()) {
             (Some(e), _) => (e, "set with --eps".to_string()),
             (None, Some(e)) => (
@@ -271,19 +269,43 @@ impl Metric for ResponseDiversity {
             idx.sort_unstable();
             idx
         };
+        // Half-sample replicates (uncertainty::half_samples), one DBSCAN each: the cluster
+        // count, noise fraction and largest-cluster share of each.
         let search = self.search;
-        let mut log_reps = Vec::new();
+        let mut reps: Vec<(usize, f64, f64)> = Vec::new();
+        for subset in half_samples(sampled.len(), HALF_SAMPLE_REPLICATES, SEED) {
+            let idx = subset_rows(&subset);
+            if idx.is_empty() {
+                continue;
+            }
+            rows.gather(&idx, &mut buf);
+            let c = dbscan(Rows::new(&buf, dim), params, search);
+            let m = idx.len() as f64;
+            let largest = c.sizes().into_iter().max().unwrap_or(0) as f64 / m;
+            reps.push((c.n_clusters, c.noise() as f64 / m, largest));
+        }
+        let m = sampled.len() as u64;
+        let rep_interval =
+            |point: f64, values: Vec<f64>| interval_from_replicates(point, &values, m);
+        let log_reps: Vec<usize> = reps.iter().map(|r| r.0).collect();
         let log_interval = if k > 0 {
-            half_sample_interval((k as f64).ln(), sampled.len(), SEED, |subset| {
-                let idx = subset_rows(subset);
-                rows.gather(&idx, &mut buf);
-                let c = dbscan(Rows::new(&buf, dim), params, search).n_clusters;
-                log_reps.push(c);
-                (c > 0).then(|| (c as f64).ln())
-            })
+            rep_interval(
+                (k as f64).ln(),
+                reps.iter()
+                    .filter(|r| r.0 > 0)
+                    .map(|r| (r.0 as f64).ln())
+                    .collect(),
+            )
         } else {
             None
         };
+        // The count's interval is the log interval transformed back: the replicates' spread
+        // on the log scale is relative, so it does not shrink with the smaller half-samples.
+        let count_interval = log_interval.clone().map(|mut i| {
+            (i.low, i.high) = (i.low.max(0.0).exp(), i.high.exp());
+            i.method = "half_sample_log".into();
+            i
+        });
         // Vendi over the distinct responses, like the clusters: duplicate mass is reported
         // apart, and weighting by it let 30% one-word answers cut the score by 60%.
         let vendi = vendi2(&rows_data, dim, None);
@@ -294,16 +316,19 @@ impl Metric for ResponseDiversity {
                 vendi2(&buf, dim, None)
             })
         });
-        let cluster_seconds = started.elapsed().as_secs_f64();
 
         out.set("diversity.response.embedded", embedded as f64);
         out.set("diversity.response.distinct", groups.first.len() as f64);
-        out.set_with_interval(
+        out.set_rate(
             "diversity.response.duplicate_share",
-            1.0 - groups.first.len() as f64 / sampled.len() as f64,
-            None,
+            (sampled.len() - groups.first.len()) as u64,
+            sampled.len() as u64,
         );
-        out.set("diversity.response.clusters", k as f64);
+        out.set_with_interval(
+            "diversity.response.clusters",
+            k as f64,
+            count_interval.map(|i| i.within(0.0, f64::INFINITY)),
+        );
         if k > 0 {
             out.set_with_interval(
                 "diversity.response.log_clusters",
@@ -334,20 +359,25 @@ impl Metric for ResponseDiversity {
         ] {
             out.mark_sampled(id);
         }
-        out.set(
+        let noise = clustering.noise() as f64 / n as f64;
+        out.set_with_interval(
             "diversity.response.noise_fraction",
-            clustering.noise() as f64 / n as f64,
+            noise,
+            rep_interval(noise, reps.iter().map(|r| r.1).collect()).map(|i| i.within(0.0, 1.0)),
         );
         let sizes = clustering.sizes();
-        out.set(
+        let largest = sizes.iter().copied().max().unwrap_or(0) as f64 / n as f64;
+        out.set_with_interval(
             "diversity.response.largest_cluster_share",
-            sizes.iter().copied().max().unwrap_or(0) as f64 / n as f64,
+            largest,
+            rep_interval(largest, reps.iter().map(|r| r.2).collect()).map(|i| i.within(0.0, 1.0)),
         );
         out.set(
             "diversity.response.clusters_per_1k",
             k as f64 * 1000.0 / n as f64,
         );
-        out.set("diversity.response.eps", eps as f64);
+        // eps is an f32: round to its meaningful digits so 0.35 reads 0.35, not 0.3499999940.
+        out.set("diversity.response.eps", (eps as f64 * 1e6).round() / 1e6);
         out.set("diversity.response.min_samples", self.min_samples as f64);
 
         let mut by_size: Vec<usize> = (0..k).collect();
@@ -441,7 +471,7 @@ impl Metric for ResponseDiversity {
                  Each distinct response is embedded once and DBSCAN clusters the vectors with cosine distance, eps = {eps:.4} ({eps_rule}) and min_samples = {ms} distinct responses. The index is ln(clusters) = {log}. \
                  Border points join the cluster of their nearest core point; noise is every point with no core point within eps ({noise} of {n}). \
                  The 95% interval is the value ± 1.96 standard deviations of {r} half-sample replicates (cluster counts on half the sample: {reps}); they read lower than the full sample because cluster counts grow with n, and only their spread is used. \
-                 Neighbour search: {search}. Embedder: {desc} Embedding took {es:.1} s, clustering and intervals {cs:.1} s{skipped}.{map}",
+                 Neighbour search: {search}. Embedder: {desc}{skipped}{map}",
                 m = sampled.len(),
                 d = groups.first.len(),
                 dup = 100.0 * (1.0 - groups.first.len() as f64 / sampled.len() as f64),
@@ -451,8 +481,6 @@ impl Metric for ResponseDiversity {
                 r = reps.len(),
                 reps = reps.join(", "),
                 desc = embedder.describe(),
-                es = embed_seconds,
-                cs = cluster_seconds,
                 skipped = if unembeddable > 0 { format!("; {unembeddable} distinct responses had no token the embedder knows and were left out") } else { String::new() },
                 map = map_note,
             ),

@@ -6,6 +6,7 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::{Distribution, Outputs};
 use crate::stats::rate;
 use crate::task_inference::naming::distinctive_words;
+use crate::uncertainty::{half_sample_label_counts, relative_interval_from_replicates};
 use std::collections::HashMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -31,7 +32,7 @@ fn docs() -> Vec<MetricDoc> {
     vec![
         MetricDoc {
             id: "diversity.task.count",
-            definition: "Task diversity (paper 004, Table 4): the number of distinct task labels. Labels come from a task column or shard file names, else from LLM task tags (--judge) or inferred k-means tasks (the report's dataset.task_source says which). Not measured (report.json not_measured says why) when there are no labels, or when the inferred tasks have no clear structure: a best mean silhouette below the structure floor (0.10 with the default lexical task embedder, 0.15 with static or minilm; task_inference::STRUCTURE_FLOOR), where k-means clusters are an artefact of k, not tasks.",
+            definition: "Task diversity (paper 004, Table 4): the number of distinct task labels. Labels come from a task column or shard file names, else from LLM task tags (--judge) or inferred k-means tasks (the report's dataset.task_source says which). Not measured (report.json not_measured says why) when there are no labels, or when the inferred tasks have no clear structure: a best mean silhouette below the structure floor (0.10 with the default lexical task embedder, 0.15 with static or minilm; task_inference::STRUCTURE_FLOOR), where k-means clusters are an artefact of k, not tasks. 95% interval: half-sample replicates of the labelled records; for k-means-inferred tasks, the range of candidate k whose mean silhouette is within 1.96 standard errors of the best (method plausible_k), since the choice of k is the uncertainty there.",
             direction: Direction::HigherIsBetter,
             provenance: Provenance::Paper,
         },
@@ -108,6 +109,8 @@ struct Tasks {
     labelled: u64,
     /// Label -> (count, first position) so ties sort by first appearance.
     counts: HashMap<String, (u64, u64)>,
+    /// Each labelled record's task, as the order of first appearance, for the interval.
+    order: Vec<u32>,
     /// Task -> word counts of its first [`KEYWORD_SAMPLE`] instructions (stop words removed).
     words: HashMap<String, HashMap<String, f64>>,
     scratch: Vec<String>,
@@ -139,16 +142,18 @@ impl Metric for Tasks {
             return;
         };
         self.labelled += 1;
-        let seen = match self.counts.get_mut(task) {
+        let next = self.counts.len() as u32;
+        let (seen, index) = match self.counts.get_mut(task) {
             Some(e) => {
                 e.0 += 1;
-                e.0
+                (e.0, e.1)
             }
             None => {
-                self.counts.insert(task.to_string(), (1, self.n));
-                1
+                self.counts.insert(task.to_string(), (1, next as u64));
+                (1, next as u64)
             }
         };
+        self.order.push(index as u32);
         if seen <= KEYWORD_SAMPLE {
             self.count_words(task, r);
         }
@@ -162,9 +167,21 @@ impl Metric for Tasks {
             }
             return;
         }
-        out.set("diversity.task.count", self.counts.len() as f64);
+        let k = self.counts.len();
+        // Half-sample interval: the distinct labels among half the labelled records.
+        let reps: Vec<f64> = half_sample_label_counts(&self.order, k, 0x007A_5CC0)
+            .iter()
+            .map(|c| c.iter().filter(|&&x| x > 0).count() as f64)
+            .collect();
+        out.set_with_interval(
+            "diversity.task.count",
+            k as f64,
+            relative_interval_from_replicates(k as f64, &reps, self.labelled)
+                .map(|i| i.within(0.0, f64::INFINITY)),
+        );
         let mut sizes: Vec<(String, (u64, u64))> = self.counts.into_iter().collect();
         sizes.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.1 .1.cmp(&b.1 .1)));
+
         let mut labels: Vec<String> = Vec::new();
         let mut counts: Vec<u64> = Vec::new();
         for (name, (c, _)) in sizes.iter().take(PLOTTED_TASKS) {

@@ -26,15 +26,17 @@ pub fn wilson(k: u64, n: u64) -> Option<Interval> {
     if n == 0 {
         return None;
     }
+    let (none, all) = (k == 0, k == n);
     let (k, nf) = (k as f64, n as f64);
     let p = k / nf;
     let z2 = Z95 * Z95;
     let denom = 1.0 + z2 / nf;
     let centre = (p + z2 / (2.0 * nf)) / denom;
     let half = Z95 * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / denom;
+    // At k = 0 (k = n) the bound is 0 (1) exactly; rounding would leave 1e-18.
     Some(Interval {
-        low: (centre - half).max(0.0),
-        high: (centre + half).min(1.0),
+        low: if none { 0.0 } else { (centre - half).max(0.0) },
+        high: if all { 1.0 } else { (centre + half).min(1.0) },
         level: 0.95,
         method: "wilson".into(),
         n,
@@ -94,6 +96,45 @@ pub fn half_sample_interval(
     interval_from_replicates(point, &values, n as u64)
 }
 
+/// Half-sample replicates of per-record labels, for indices computed from label counts
+/// (task count, balance) over every record: replicate `r` keeps each record with
+/// probability ½ (bit `r` of one seeded hash of its position, so this is one pass and no
+/// sort however many records there are). Returns, per replicate, the count of each label
+/// `0..k`; labels `>= k` are ignored.
+pub fn half_sample_label_counts(labels: &[u32], k: usize, seed: u64) -> Vec<Vec<u64>> {
+    let mut counts = vec![vec![0u64; k]; HALF_SAMPLE_REPLICATES];
+    for (i, &l) in labels.iter().enumerate() {
+        if (l as usize) >= k {
+            continue;
+        }
+        let bits = mix64(i as u64 ^ seed);
+        for (r, c) in counts.iter_mut().enumerate() {
+            if bits >> r & 1 == 1 {
+                c[l as usize] += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// For counts that grow with the number of items (clusters, distinct pairs, labels): the
+/// replicates' coefficient of variation applied to the full-sample value,
+/// `point ± 1.96 · point · sd(values) / mean(values)`. Half-samples hold fewer clusters
+/// than the whole, so their absolute spread understates the whole's; their relative spread
+/// does not (it shrinks with n, so this errs wide). Falls back to the absolute spread when
+/// the replicates' mean is 0.
+pub fn relative_interval_from_replicates(point: f64, values: &[f64], n: u64) -> Option<Interval> {
+    let mut i = interval_from_replicates(point, values, n)?;
+    let m = values.iter().sum::<f64>() / values.len() as f64;
+    if m > 0.0 && point > 0.0 {
+        let half = (i.high - i.low) / 2.0 * point / m;
+        i.low = point - half;
+        i.high = point + half;
+        i.method = "half_sample_relative".into();
+    }
+    Some(i)
+}
+
 /// `point ± 1.96 · sd(values)` (see the module notes), or `None` with fewer than 5 values.
 pub fn interval_from_replicates(point: f64, values: &[f64], n: u64) -> Option<Interval> {
     if values.len() < 5 {
@@ -117,10 +158,11 @@ mod tests {
 
     #[test]
     fn wilson_matches_known_values() {
-        // statsmodels proportion_confint(5, 20, method="wilson") = (0.1118617, 0.4687028)
+        // Worked by hand from Wilson's closed form for 5 of 20 at z = 1.95996:
+        // centre 0.290283, half-width 0.178418.
         let i = wilson(5, 20).unwrap();
         assert!((i.low - 0.111_861_7).abs() < 1e-6, "{i:?}");
-        assert!((i.high - 0.468_702_8).abs() < 1e-6, "{i:?}");
+        assert!((i.high - 0.468_700_9).abs() < 1e-6, "{i:?}");
         // No successes still gives a non-zero upper bound.
         let z = wilson(0, 100).unwrap();
         assert_eq!(z.low, 0.0);
@@ -151,6 +193,20 @@ mod tests {
         assert_eq!(half_samples(100, 3, 1), half_samples(100, 3, 1));
         assert_ne!(half_samples(100, 3, 1), half_samples(100, 3, 2));
         assert!(half_samples(101, 1, 1)[0].len() == 50);
+    }
+
+    #[test]
+    fn label_half_samples_keep_about_half_of_each_label() {
+        let labels: Vec<u32> = (0..10_000u32).map(|i| i % 4).collect();
+        let reps = half_sample_label_counts(&labels, 4, 3);
+        assert_eq!(reps.len(), HALF_SAMPLE_REPLICATES);
+        for c in &reps {
+            for &x in c {
+                assert!((1100..1400).contains(&x), "{c:?}");
+            }
+        }
+        assert_ne!(reps[0], reps[1]);
+        assert_eq!(reps, half_sample_label_counts(&labels, 4, 3));
     }
 
     #[test]

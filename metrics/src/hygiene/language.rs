@@ -12,7 +12,6 @@ use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Example, ExampleGroup, Outputs};
 use crate::sample::{mix64, BottomK};
-use crate::stats::rate;
 use crate::text::{is_cjk_char, script_name, truncate_chars};
 use unicode_script::{Script, UnicodeScript};
 
@@ -211,9 +210,10 @@ impl Metric for LanguageMixed {
             "hygiene.language_mixed.same_script_identified",
             identified as f64,
         );
-        out.set(
+        out.set_rate(
             "hygiene.language_mixed.same_script_rate",
-            rate(differ, identified),
+            differ,
+            identified,
         );
         if !examples.is_empty() {
             out.examples.push(ExampleGroup {

@@ -9,7 +9,6 @@ use super::{all_texts, Check};
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::Outputs;
-use crate::stats::rate;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -360,9 +359,10 @@ impl Metric for Pii {
                     format!("hygiene.pii.{}.count", kind.name()),
                     self.per_kind[k] as f64,
                 );
-                out.set(
+                out.set_rate(
                     format!("hygiene.pii.{}.rate", kind.name()),
-                    rate(self.per_kind[k], n),
+                    self.per_kind[k],
+                    n,
                 );
             }
         }

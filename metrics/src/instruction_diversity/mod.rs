@@ -12,7 +12,9 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::{Distribution, Outputs};
 use crate::sample::{record_key, BottomK};
 use crate::text::dominant_script;
-use crate::uncertainty::half_sample_interval;
+use crate::uncertainty::{
+    half_sample_interval, half_samples, relative_interval_from_replicates, HALF_SAMPLE_REPLICATES,
+};
 use ego_split::{ego_split, EgoSplitConfig};
 use graph::{ElementGraphBuilder, MAX_WORDS_PER_INSTRUCTION};
 use std::collections::BTreeMap;
@@ -188,24 +190,49 @@ impl Metric for InstructionDiversity {
             self.min_count,
             &self.split,
         );
+        // Half-sample replicates of the used instructions: each task's graph rebuilt from
+        // its half, for the per-task counts and their mean.
+        let reps: Vec<Vec<(String, usize)>> =
+            half_samples(items.len(), HALF_SAMPLE_REPLICATES, 0x1D_C1)
+                .iter()
+                .map(|subset| {
+                    clusters_per_task(
+                        &items,
+                        subset.iter().map(|&i| i as usize),
+                        &task_names,
+                        self.min_count,
+                        &self.split,
+                    )
+                    .0
+                })
+                .collect();
+        let n_items = items.len() as u64;
         for (task, c) in &per_task {
-            out.set(format!("diversity.instruction.clusters.{task}"), *c as f64);
+            // A task absent from a replicate had no instruction there: 0 clusters.
+            let values: Vec<f64> = reps
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .find(|(t, _)| t == task)
+                        .map_or(0.0, |(_, c)| *c as f64)
+                })
+                .collect();
+            let id = format!("diversity.instruction.clusters.{task}");
+            out.set_with_interval(
+                id.clone(),
+                *c as f64,
+                relative_interval_from_replicates(*c as f64, &values, n_items)
+                    .map(|i| i.within(0.0, f64::INFINITY)),
+            );
+            out.mark_sampled(&id);
         }
         if let Some(mean) = mean_clusters(&per_task) {
-            let interval = half_sample_interval(mean, items.len(), 0x1D_C1, |subset| {
-                let (p, _) = clusters_per_task(
-                    &items,
-                    subset.iter().map(|&i| i as usize),
-                    &task_names,
-                    self.min_count,
-                    &self.split,
-                );
-                mean_clusters(&p)
-            });
+            let values: Vec<f64> = reps.iter().filter_map(|r| mean_clusters(r)).collect();
             out.set_with_interval(
                 "diversity.instruction.clusters_mean",
                 mean,
-                interval.map(|i| i.within(0.0, f64::INFINITY)),
+                relative_interval_from_replicates(mean, &values, n_items)
+                    .map(|i| i.within(0.0, f64::INFINITY)),
             );
             out.mark_sampled("diversity.instruction.clusters_mean");
         }
@@ -240,7 +267,14 @@ impl Metric for InstructionDiversity {
         }
         let stream: Vec<&str> = words.iter().flatten().map(String::as_str).collect();
         if let Some(m) = lexical::mtld(&stream) {
-            out.set("diversity.instruction.mtld", m);
+            let interval = half_sample_interval(m, words.len(), 0x3717, |subset| {
+                let part: Vec<&str> = subset
+                    .iter()
+                    .flat_map(|&i| words[i as usize].iter().map(String::as_str))
+                    .collect();
+                lexical::mtld(&part)
+            });
+            out.set_with_interval("diversity.instruction.mtld", m, interval);
             out.mark_sampled("diversity.instruction.mtld");
         }
         let mut verb_objects = lexical::VerbObjects::default();
@@ -255,13 +289,33 @@ impl Metric for InstructionDiversity {
         }
         let vo = &verb_objects;
         if vo.english_instructions > 0 {
-            out.set(
+            // Half-sample replicates of the English instructions, for both counts.
+            let english: Vec<&Sampled> = sample.iter().filter(|s| s.english).collect();
+            let reps: Vec<(f64, f64)> = half_samples(english.len(), HALF_SAMPLE_REPLICATES, 0x7E2B)
+                .iter()
+                .map(|subset| {
+                    let mut part = lexical::VerbObjects::default();
+                    for &i in subset {
+                        part.add(&english[i as usize].words);
+                    }
+                    (part.distinct_pairs() as f64, part.distinct_verbs() as f64)
+                })
+                .collect();
+            let n_en = english.len() as u64;
+            let (pairs, verbs) = (vo.distinct_pairs() as f64, vo.distinct_verbs() as f64);
+            let pair_reps: Vec<f64> = reps.iter().map(|r| r.0).collect();
+            let verb_reps: Vec<f64> = reps.iter().map(|r| r.1).collect();
+            out.set_with_interval(
                 "diversity.instruction.verb_object_pairs",
-                vo.distinct_pairs() as f64,
+                pairs,
+                relative_interval_from_replicates(pairs, &pair_reps, n_en)
+                    .map(|i| i.within(0.0, f64::INFINITY)),
             );
-            out.set(
+            out.set_with_interval(
                 "diversity.instruction.root_verbs",
-                vo.distinct_verbs() as f64,
+                verbs,
+                relative_interval_from_replicates(verbs, &verb_reps, n_en)
+                    .map(|i| i.within(0.0, f64::INFINITY)),
             );
             out.set(
                 "diversity.instruction.verb_object_coverage",

@@ -183,6 +183,18 @@ pub fn silhouette(
     k: usize,
     sims: &[f32],
 ) -> Option<f64> {
+    silhouette_with_se(rows, dim, labels, k, sims).map(|(mean, _)| mean)
+}
+
+/// The mean silhouette and its standard error over the points (the per-point silhouettes'
+/// standard deviation / √n), to tell candidate k apart from noise.
+pub fn silhouette_with_se(
+    rows: &[f32],
+    dim: usize,
+    labels: &[usize],
+    k: usize,
+    sims: &[f32],
+) -> Option<(f64, f64)> {
     let n = rows.len() / dim;
     let mut sizes = vec![0usize; k];
     labels.iter().for_each(|l| sizes[*l] += 1);
@@ -190,6 +202,7 @@ pub fn silhouette(
         return None;
     }
     let mut total = 0.0;
+    let mut total_sq = 0.0;
     let mut per = vec![0f64; k];
     for i in 0..n {
         per.iter_mut().for_each(|p| *p = 0.0);
@@ -209,8 +222,17 @@ pub fn silhouette(
             .fold(f64::INFINITY, f64::min);
         let m = a.max(b);
         if m > 0.0 {
-            total += (b - a) / m;
+            let s = (b - a) / m;
+            total += s;
+            total_sq += s * s;
         }
     }
-    Some(total / n as f64)
+    let nf = n as f64;
+    let mean = total / nf;
+    let var = if n > 1 {
+        ((total_sq - nf * mean * mean) / (nf - 1.0)).max(0.0)
+    } else {
+        0.0
+    };
+    Some((mean, (var / nf).sqrt()))
 }

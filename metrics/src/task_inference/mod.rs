@@ -11,7 +11,9 @@ use crate::cluster::ari::adjusted_rand_index;
 use crate::cluster::matrix::dots;
 use crate::embed::{EmbedError, Embedder};
 use crate::result::Outputs;
-use kmeans::{silhouette, KMeans};
+#[cfg(test)]
+use kmeans::silhouette;
+use kmeans::{silhouette_with_se, KMeans};
 use naming::{name_clusters, TaskName};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -101,6 +103,27 @@ pub struct TaskModel {
     pub stability: f64,
     /// The structure floor for this embedder ([`structure_floor`]).
     pub floor: f64,
+    /// The smallest and largest candidate k whose mean silhouette is within 1.96 standard
+    /// errors of the best: k values the data cannot tell apart.
+    pub plausible_k: (usize, usize),
+    /// The least and greatest balance.task.variance of those plausible k's clusters on the
+    /// fit sample.
+    pub plausible_balance: Option<(f64, f64)>,
+    /// Points the silhouettes were measured on.
+    pub silhouette_points: usize,
+}
+
+impl TaskModel {
+    /// The 95% interval of the inferred task count: the plausible k (see `plausible_k`).
+    pub fn count_interval(&self) -> crate::result::Interval {
+        crate::result::Interval {
+            low: self.plausible_k.0 as f64,
+            high: self.plausible_k.1 as f64,
+            level: 0.95,
+            method: "plausible_k".into(),
+            n: self.silhouette_points as u64,
+        }
+    }
 }
 
 impl TaskModel {
@@ -123,13 +146,25 @@ impl TaskModel {
         dots(sil_rows, sil_rows, dim, &mut sims);
         let mut best: Option<(f64, KMeans)> = None;
         let mut tried = Vec::new();
+        let mut ses = Vec::new();
+        let mut balances = Vec::new();
         for &k in CANDIDATE_K.iter().filter(|k| **k * 10 <= texts.len()) {
             let km = KMeans::fit_best(&rows, dim, k, SEED ^ k as u64, RESTARTS);
             let labels = km.assign(sil_rows);
-            let Some(s) = silhouette(sil_rows, dim, &labels, k, &sims) else {
+            let Some((s, se)) = silhouette_with_se(sil_rows, dim, &labels, k, &sims) else {
                 continue;
             };
             tried.push((k, s));
+            ses.push(se);
+            // Balance of this candidate's clusters on the fit sample, for the balance
+            // interval when k cannot be told apart from its neighbours.
+            let mut counts = vec![0u64; k];
+            km.assign(&rows).iter().for_each(|&l| counts[l] += 1);
+            counts.retain(|&c| c > 0);
+            counts.sort_unstable();
+            balances.push(
+                crate::balance::BalanceStats::of(&counts).map_or(f64::NAN, |b| b.share_variance_pp),
+            );
             // Strictly better only, so ties keep the smaller k.
             if best.as_ref().is_none_or(|(b, _)| s > *b) {
                 best = Some((s, km));
@@ -138,6 +173,35 @@ impl TaskModel {
         let Some((silhouette, kmeans)) = best else {
             return Ok(None);
         };
+        // Candidates whose silhouette is within 1.96 standard errors of the best (unpaired,
+        // so on the wide side) cannot be told from it: the range of their k is the
+        // interval of the inferred task count.
+        let best_i = tried.iter().position(|(k, _)| *k == kmeans.k).unwrap_or(0);
+        let is_plausible: Vec<bool> = tried
+            .iter()
+            .zip(&ses)
+            .map(|((_, s), se)| {
+                silhouette - s
+                    <= crate::uncertainty::Z95 * (ses[best_i].powi(2) + se.powi(2)).sqrt()
+            })
+            .collect();
+        let plausible: Vec<usize> = tried
+            .iter()
+            .zip(&is_plausible)
+            .filter(|(_, p)| **p)
+            .map(|((k, _), _)| *k)
+            .collect();
+        let plausible_balance = balances
+            .iter()
+            .zip(&is_plausible)
+            .filter(|(b, p)| **p && b.is_finite())
+            .fold(None, |acc: Option<(f64, f64)>, (&b, _)| {
+                Some(acc.map_or((b, b), |(lo, hi)| (lo.min(b), hi.max(b))))
+            });
+        let plausible_k = (
+            plausible.iter().copied().min().unwrap_or(kmeans.k),
+            plausible.iter().copied().max().unwrap_or(kmeans.k),
+        );
         let labels = kmeans.assign(&rows);
         let again = KMeans::fit_best(
             &rows,
@@ -157,6 +221,9 @@ impl TaskModel {
             tried,
             stability,
             floor,
+            plausible_k,
+            plausible_balance,
+            silhouette_points: m,
         }))
     }
 
