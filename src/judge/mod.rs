@@ -180,6 +180,39 @@ struct Counters {
     done: AtomicUsize,
 }
 
+/// The model to ask (`--judge-model`, else the first the endpoint lists) and the reply
+/// cache: what the difficulty judge and the task tagger both need before their first
+/// request. `Err` says why the judge cannot be used at all.
+pub(crate) fn open_session(
+    config: &JudgeConfig,
+    chat_url: &str,
+    models_url: &str,
+) -> std::result::Result<(String, Cache), String> {
+    let model = match &config.model {
+        Some(m) => m.clone(),
+        None => {
+            let probe = Client::new(
+                chat_url.to_string(),
+                String::new(),
+                config.api_key.clone(),
+                config.timeout,
+                0,
+                config.backoff,
+            );
+            probe.first_model(models_url).map_err(|e| {
+                format!("no --judge-model given and {models_url} did not list one ({e})")
+            })?
+        }
+    };
+    let cache = Cache::open(&config.cache).map_err(|e| {
+        format!(
+            "cannot read the judge cache {}: {e}",
+            config.cache.display()
+        )
+    })?;
+    Ok((model, cache))
+}
+
 /// Scores the sampled pairs. Never fails the report: problems end up in the returned
 /// run (failures, `aborted`) and so in the report's methods and warnings.
 pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun {
@@ -194,38 +227,15 @@ pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun 
         scores: vec![None; items.len()],
         ..JudgeRun::default()
     };
-    let probe = Client::new(
-        chat_url.clone(),
-        String::new(),
-        config.api_key.clone(),
-        config.timeout,
-        0,
-        config.backoff,
-    );
-    let model = match &config.model {
-        Some(m) => m.clone(),
-        None => match probe.first_model(&models_url) {
-            Ok(m) => m,
-            Err(e) => {
-                out.aborted = Some(format!(
-                    "no --judge-model given and {models_url} did not list one ({e})"
-                ));
-                out.seconds = started.elapsed().as_secs_f64();
-                return out;
-            }
-        },
-    };
-    out.model = model.clone();
-    let mut cache = match Cache::open(&config.cache) {
-        Ok(c) => c,
-        Err(e) => {
-            out.aborted = Some(format!(
-                "cannot read the judge cache {}: {e}",
-                config.cache.display()
-            ));
+    let (model, mut cache) = match open_session(config, &chat_url, &models_url) {
+        Ok(s) => s,
+        Err(why) => {
+            out.aborted = Some(why);
+            out.seconds = started.elapsed().as_secs_f64();
             return out;
         }
     };
+    out.model = model.clone();
     let client = Client::new(
         chat_url,
         model.clone(),

@@ -5,7 +5,7 @@
 //! spreading them to every record is pure code in
 //! `ftqa_metrics::task_inference::tagging`.
 
-use super::cache::{self, Cache};
+use super::cache;
 use super::client::{self, CallError, Client};
 use super::JudgeConfig;
 use serde_json::{json, Value};
@@ -107,40 +107,15 @@ pub fn tag(config: &JudgeConfig, instructions: &[String]) -> TagRun {
         labels: vec![None; instructions.len()],
         ..TagRun::default()
     };
-    let model = match &config.model {
-        Some(m) => m.clone(),
-        None => {
-            let probe = Client::new(
-                chat_url.clone(),
-                String::new(),
-                config.api_key.clone(),
-                config.timeout,
-                0,
-                config.backoff,
-            );
-            match probe.first_model(&models_url) {
-                Ok(m) => m,
-                Err(e) => {
-                    out.aborted = Some(format!(
-                        "no --judge-model given and {models_url} did not list one ({e})"
-                    ));
-                    out.seconds = started.elapsed().as_secs_f64();
-                    return out;
-                }
-            }
-        }
-    };
-    out.model = model.clone();
-    let mut cache = match Cache::open(&config.cache) {
-        Ok(c) => c,
-        Err(e) => {
-            out.aborted = Some(format!(
-                "cannot read the judge cache {}: {e}",
-                config.cache.display()
-            ));
+    let (model, mut cache) = match super::open_session(config, &chat_url, &models_url) {
+        Ok(s) => s,
+        Err(why) => {
+            out.aborted = Some(why);
+            out.seconds = started.elapsed().as_secs_f64();
             return out;
         }
     };
+    out.model = model.clone();
     let keys: Vec<String> = instructions
         .iter()
         .map(|i| cache::key(TAG_PROMPT_VERSION, &model, i, ""))

@@ -49,6 +49,25 @@ pub fn run_family(
     out
 }
 
+/// Response diversity on `responses` (each under the same stand-in instruction).
+fn run_responses(
+    embedder: &Arc<dyn Embedder>,
+    responses: &[String],
+    file: &str,
+    size: usize,
+) -> Outputs {
+    let pairs: Vec<(String, String)> = responses
+        .iter()
+        .map(|r| ("Answer.".to_string(), r.clone()))
+        .collect();
+    run_family(
+        "diversity.response",
+        &pairs,
+        file,
+        &response_config(embedder.clone(), size),
+    )
+}
+
 /// One measured value with its interval.
 #[derive(Clone, Debug)]
 pub struct Measured {
@@ -107,16 +126,7 @@ fn measure(
     file: &str,
     size: usize,
 ) -> Vec<Measured> {
-    let pairs: Vec<(String, String)> = responses
-        .iter()
-        .map(|r| ("Answer.".to_string(), r.clone()))
-        .collect();
-    let out = run_family(
-        "diversity.response",
-        &pairs,
-        file,
-        &response_config(embedder.clone(), size),
-    );
+    let out = run_responses(embedder, responses, file, size);
     CHECKED.iter().map(|id| Measured::of(&out, id)).collect()
 }
 
@@ -229,16 +239,7 @@ pub fn duplicates(embedder: &Arc<dyn Embedder>, base: &[String]) -> DuplicateRow
     let with = shuffled(&with, 0xD0B);
     let n = with.len();
     let before = measure(embedder, base, "dup_base.jsonl", n);
-    let pairs: Vec<(String, String)> = with
-        .iter()
-        .map(|r| ("Answer.".to_string(), r.clone()))
-        .collect();
-    let out = run_family(
-        "diversity.response",
-        &pairs,
-        "dup_with.jsonl",
-        &response_config(embedder.clone(), n),
-    );
+    let out = run_responses(embedder, &with, "dup_with.jsonl", n);
     let after: Vec<Measured> = CHECKED.iter().map(|id| Measured::of(&out, id)).collect();
     let eps = out.get("diversity.response.eps").unwrap_or(0.0) as f32;
     let min_samples = out.get("diversity.response.min_samples").unwrap_or(5.0) as usize;

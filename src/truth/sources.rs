@@ -9,18 +9,7 @@ const NAMES: &[&str] = &[
 const CITIES: &[&str] = &[
     "Lisbon", "Oslo", "Nairobi", "Lima", "Osaka", "Quebec", "Perth", "Krakow", "Dakar", "Hanoi",
 ];
-const ZH: &[&str] = &[
-    "光合作用",
-    "黑洞",
-    "复利",
-    "水循环",
-    "机器学习",
-    "板块构造",
-    "免疫系统",
-    "可再生能源",
-    "古罗马",
-    "火山",
-];
+use crate::fixtures::text::ZH_TOPICS as ZH;
 
 /// Eight unlike generated sources, `per` responses each (distinct within a source).
 pub fn generated(per: usize, seed: u64) -> Vec<Vec<String>> {
