@@ -181,6 +181,10 @@ pub struct InputArgs {
     /// Stop with exit code 2 at the first record that cannot be read, instead of skipping it.
     #[arg(long)]
     pub strict: bool,
+    /// Report even when more than half of the records were skipped (or all of them);
+    /// without it such a run stops with exit code 2, naming the first reasons.
+    #[arg(long)]
+    pub allow_skips: bool,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -316,6 +320,7 @@ pub fn analyze_report_args(args: &ReportArgs, out: &Path) -> Result<ftqa_metrics
             a
         },
         strict: args.input.strict,
+        allow_skips: args.input.allow_skips,
         progress: !args.input.no_progress,
         run_facts,
         judge: args.judge.config(out)?,

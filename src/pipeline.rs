@@ -15,11 +15,56 @@ use std::time::Instant;
 /// Skipped records listed one by one in the report; all are counted by reason.
 pub const LISTED_SKIPS: usize = 100;
 
+/// Above this share of skipped records a report describes what the loader could read, not
+/// the dataset: the run stops (exit 2) unless `--allow-skips`. A wrong column mapping
+/// skips every record, and a report of 0 analysed records must never pass for a result.
+pub const MAX_SKIPPED_SHARE: f64 = 0.5;
+
+/// More records were skipped than a report can stand for.
+#[derive(Debug)]
+pub struct TooManySkips {
+    pub path: String,
+    pub skipped: u64,
+    pub total: u64,
+    /// The commonest reasons, with counts.
+    pub reasons: Vec<(String, u64)>,
+    /// The first skipped record: location and reason.
+    pub first: Option<(String, String)>,
+}
+
+impl std::fmt::Display for TooManySkips {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reasons: Vec<String> = self
+            .reasons
+            .iter()
+            .map(|(r, n)| format!("{r} ({n})"))
+            .collect();
+        write!(
+            f,
+            "{}: {} of {} records were skipped ({:.1}%, more than the {:.0}% a report can stand for); reasons: {}",
+            self.path,
+            self.skipped,
+            self.total,
+            100.0 * self.skipped as f64 / self.total.max(1) as f64,
+            100.0 * MAX_SKIPPED_SHARE,
+            reasons.join(", ")
+        )?;
+        if let Some((at, why)) = &self.first {
+            write!(f, "; first: {at}: {why}")?;
+        }
+        write!(f, ". Check the column mapping (--instruction-col, --response-col, --messages-col, --schema), or pass --allow-skips to report on the records that were read")
+    }
+}
+
+impl std::error::Error for TooManySkips {}
+
 pub struct RunOptions {
     pub load: LoadOptions,
     pub analysis: AnalysisConfig,
     /// Turn the first skipped record into an error.
     pub strict: bool,
+    /// Report even when more than [`MAX_SKIPPED_SHARE`] of the records were skipped.
+    pub allow_skips: bool,
     pub progress: bool,
     /// When to infer task labels from instruction embeddings.
     pub infer_tasks: crate::task_labels::InferTasks,
@@ -132,6 +177,28 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     }
     progress.finish();
     records.total = records.analyzed + records.skipped;
+    if !opts.allow_skips
+        && records.skipped > 0
+        && records.skipped as f64 > MAX_SKIPPED_SHARE * records.total as f64
+    {
+        let mut reasons: Vec<(String, u64)> = records
+            .skipped_by_reason
+            .iter()
+            .map(|(r, n)| (r.clone(), *n))
+            .collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        reasons.truncate(3);
+        bail!(TooManySkips {
+            path: opts.load.path.clone(),
+            skipped: records.skipped,
+            total: records.total,
+            reasons,
+            first: records
+                .skipped_examples
+                .first()
+                .map(|s| (s.location.clone(), s.reason.clone())),
+        });
+    }
     let mut warnings = loader.take_warnings();
     let mut outputs = engine.finish();
     warnings.extend(labeler.finish(&mut outputs, &mut dataset));

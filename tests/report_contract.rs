@@ -222,3 +222,71 @@ fn metric_reference_is_in_sync_with_the_registry() {
         "docs/METRICS.md is stale: run `ftqa metrics --markdown > docs/METRICS.md`"
     );
 }
+
+/// A run in which most records are skipped (here every record, under a mapping that reads
+/// a list where a string is needed) stops with exit code 2 naming the reasons, instead of
+/// writing a report of what little was read; `--allow-skips` reports anyway.
+#[test]
+fn a_run_that_skips_most_records_stops_unless_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows: Vec<String> = (0..6)
+        .map(|i| {
+            serde_json::json!({"definition": format!("Task {i}"), "target": ["a", "b"]}).to_string()
+        })
+        .collect();
+    let data = write(tmp.path(), "multi.jsonl", &(rows.join("\n") + "\n"));
+    let d = data.to_str().unwrap();
+    let out = tmp.path().join("out");
+    let mapping = [
+        "--instruction-col",
+        "definition",
+        "--response-col",
+        "target",
+    ];
+    let mut args = vec!["report", d, "-o", out.to_str().unwrap(), "--no-progress"];
+    args.extend(mapping);
+    let o = ftqa(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("6 of 6 records were skipped"), "{err}");
+    assert!(
+        err.contains("multi.jsonl") && err.contains("--allow-skips"),
+        "{err}"
+    );
+    assert!(!out.join("report.json").exists(), "no report is written");
+
+    // Mostly good records (1 of 4 malformed) still report.
+    let mixed = write(
+        tmp.path(),
+        "mixed.jsonl",
+        "{\"instruction\": \"a\", \"output\": \"b\"}\n{\"instruction\": \"c\", \"output\": \"d\"}\n{\"instruction\": \"e\", \"output\": \"f\"}\n{not json\n",
+    );
+    let r = report(&mixed, &tmp.path().join("mixed"), &[]);
+    assert_eq!(r["records"]["skipped"], 1);
+
+    args.push("--allow-skips");
+    let o = ftqa(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(r["records"]["skipped"], 6);
+}
+
+/// A JSON line with bytes that are not UTF-8 is kept, decoded lossily, and counted under
+/// hygiene.invalid_utf8, not dropped as malformed JSON.
+#[test]
+fn invalid_utf8_lines_are_kept_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bytes = b"{\"instruction\": \"Name a caf".to_vec();
+    bytes.push(0xE9);
+    bytes.extend(b"\", \"output\": \"Le Procope.\"}\n");
+    bytes.extend(b"{\"instruction\": \"Say hi.\", \"output\": \"Hi.\"}\n");
+    let path = tmp.path().join("latin1.jsonl");
+    std::fs::write(&path, bytes).unwrap();
+    let r = report(&path, &tmp.path().join("out"), &[]);
+    assert_eq!(r["records"]["analyzed"], 2, "{}", r["records"]);
+    assert_eq!(r["records"]["skipped"], 0);
+    assert_eq!(metric(&r, "hygiene.invalid_utf8.count"), Some(1.0));
+    assert_eq!(metric(&r, "hygiene.invalid_utf8.rate"), Some(0.5));
+    assert_eq!(metric(&r, "hygiene.replacement_char.count"), Some(1.0));
+}

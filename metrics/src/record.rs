@@ -108,6 +108,9 @@ pub struct Record {
     pub preference: Option<Preference>,
     /// KTO desirability label.
     pub label: Option<bool>,
+    /// The source bytes were not valid UTF-8 and were decoded lossily (U+FFFD for each
+    /// bad sequence) rather than dropping the record.
+    pub invalid_utf8: bool,
 }
 
 impl Record {
@@ -122,6 +125,7 @@ impl Record {
             videos: Vec::new(),
             preference: None,
             label: None,
+            invalid_utf8: false,
         }
     }
 

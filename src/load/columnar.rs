@@ -78,6 +78,7 @@ impl RowSource for BatchSource {
                     row,
                     line: None,
                     index,
+                    invalid_utf8: false,
                 });
             }
             if self.finished {

@@ -158,6 +158,7 @@ impl RowSource for DelimitedSource {
                     row: self.build_row(),
                     line,
                     index,
+                    invalid_utf8: false,
                 })
             }
             Err(e) => {
@@ -207,7 +208,9 @@ mod tests {
         let items = rows(text, b',');
         assert_eq!(items.len(), 3);
         match &items[0] {
-            RawItem::Row { row, line, index } => {
+            RawItem::Row {
+                row, line, index, ..
+            } => {
                 assert_eq!((*line, *index), (Some(2), 0));
                 assert_eq!(row["messages"][0]["content"], "hi");
                 assert_eq!(row["label"], Value::Bool(true));

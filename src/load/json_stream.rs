@@ -212,6 +212,7 @@ impl JsonStreamSource {
                 row: obj,
                 line: Some(line),
                 index: 0,
+                invalid_utf8: false,
             }),
         }
     }
@@ -405,7 +406,9 @@ mod tests {
         items
             .iter()
             .map(|i| match i {
-                RawItem::Row { row, line, index } => {
+                RawItem::Row {
+                    row, line, index, ..
+                } => {
                     format!("row {index} line {line:?} {}", Value::Object(row.clone()))
                 }
                 RawItem::Bad {

@@ -87,11 +87,27 @@ impl RowSource for JsonlSource {
                         index,
                     }
                 }
-                Err(e) => RawItem::Bad {
-                    reason: "malformed_json",
-                    detail: format!("invalid JSON: {}", json_error_message(&e)),
-                    line,
-                    index,
+                Err(e) => match lossy(bytes) {
+                    // Bytes that are not UTF-8 inside otherwise valid JSON: keep the record,
+                    // decoded lossily (U+FFFD per bad sequence), flagged for
+                    // hygiene.invalid_utf8, rather than dropping it as malformed.
+                    Some(v) => match RawItem::from_value(v, line, index) {
+                        RawItem::Row {
+                            row, line, index, ..
+                        } => RawItem::Row {
+                            row,
+                            line,
+                            index,
+                            invalid_utf8: true,
+                        },
+                        bad => bad,
+                    },
+                    None => RawItem::Bad {
+                        reason: "malformed_json",
+                        detail: format!("invalid JSON: {}", json_error_message(&e)),
+                        line,
+                        index,
+                    },
                 },
             });
         }
@@ -100,6 +116,14 @@ impl RowSource for JsonlSource {
     fn drain_warnings(&mut self, out: &mut Vec<String>) {
         out.append(&mut self.warnings);
     }
+}
+
+/// The JSON value of a line that is not valid UTF-8 but parses once decoded lossily.
+fn lossy(bytes: &[u8]) -> Option<Value> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return None;
+    }
+    serde_json::from_str(&String::from_utf8_lossy(bytes)).ok()
 }
 
 #[cfg(test)]
@@ -117,6 +141,41 @@ mod tests {
         let mut w = Vec::new();
         src.drain_warnings(&mut w);
         (items, w)
+    }
+
+    #[test]
+    fn invalid_utf8_is_decoded_lossily_and_kept() {
+        let mut bytes = b"{\"a\":\"caf".to_vec();
+        bytes.extend([0xE9, b'"', b'}', b'\n']);
+        bytes.extend(b"{\"a\":\"ok\"}\n{bad\xff\n");
+        let reader: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(bytes));
+        let mut src = JsonlSource::new(reader, Arc::from("f.jsonl"));
+        let items: Vec<RawItem> = std::iter::from_fn(|| src.next_item()).collect();
+        assert_eq!(items.len(), 3);
+        match &items[0] {
+            RawItem::Row {
+                row, invalid_utf8, ..
+            } => {
+                assert!(*invalid_utf8);
+                assert_eq!(row["a"], "caf\u{FFFD}");
+            }
+            _ => panic!("the first line is not a row"),
+        }
+        assert!(matches!(
+            items[1],
+            RawItem::Row {
+                invalid_utf8: false,
+                ..
+            }
+        ));
+        // Not JSON even when decoded: still malformed.
+        assert!(matches!(
+            items[2],
+            RawItem::Bad {
+                reason: "malformed_json",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -327,8 +327,13 @@ impl Loader {
 
     fn event(&mut self, fi: usize, item: RawItem) -> LoadEvent {
         let file = &self.files[fi];
-        let (mut row, line, index) = match item {
-            RawItem::Row { row, line, index } => (row, line, index),
+        let (mut row, line, index, invalid_utf8) = match item {
+            RawItem::Row {
+                row,
+                line,
+                index,
+                invalid_utf8,
+            } => (row, line, index, invalid_utf8),
             RawItem::Bad {
                 reason,
                 detail,
@@ -353,6 +358,7 @@ impl Loader {
             })
             .unwrap_or_else(|| format!("{}:{index}", file.stem));
         let mut rec = Record::new(id, origin(file, line, index));
+        rec.invalid_utf8 = invalid_utf8;
         rec.task = match &self.plan.task_key {
             Some(k) => match row.get_mut(k.as_str()).map(Value::take) {
                 Some(Value::String(s)) if !s.is_empty() => Some(s),

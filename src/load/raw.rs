@@ -113,7 +113,9 @@ impl Iterator for RawRows {
     type Item = RawEvent;
     fn next(&mut self) -> Option<RawEvent> {
         Some(match self.src.next_item()? {
-            RawItem::Row { row, line, index } => RawEvent::Row { row, line, index },
+            RawItem::Row {
+                row, line, index, ..
+            } => RawEvent::Row { row, line, index },
             RawItem::Bad {
                 reason,
                 detail,

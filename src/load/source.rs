@@ -10,6 +10,8 @@ pub(crate) enum RawItem {
         row: Row,
         line: Option<u64>,
         index: u64,
+        /// Decoded lossily from bytes that were not valid UTF-8.
+        invalid_utf8: bool,
     },
     /// Something that occupied a record slot but could not be read as an object.
     Bad {
@@ -23,7 +25,12 @@ pub(crate) enum RawItem {
 impl RawItem {
     pub(crate) fn from_value(value: Value, line: Option<u64>, index: u64) -> RawItem {
         match value {
-            Value::Object(row) => RawItem::Row { row, line, index },
+            Value::Object(row) => RawItem::Row {
+                row,
+                line,
+                index,
+                invalid_utf8: false,
+            },
             other => RawItem::Bad {
                 reason: "wrong_type",
                 detail: format!("record is {}, expected an object", describe(&other)),

@@ -30,6 +30,8 @@ fn docs() -> Vec<MetricDoc> {
         d("hygiene.mojibake.rate", "hygiene.mojibake.count / records.analyzed."),
         d("hygiene.replacement_char.count", "Samples containing U+FFFD (�), the mark a decoder leaves where bytes were not valid text."),
         d("hygiene.replacement_char.rate", "hygiene.replacement_char.count / records.analyzed."),
+        d("hygiene.invalid_utf8.count", "Records whose source bytes were not valid UTF-8 (JSON Lines): decoded lossily, each bad sequence as U+FFFD, and kept rather than dropped as malformed."),
+        d("hygiene.invalid_utf8.rate", "hygiene.invalid_utf8.count / records.analyzed."),
     ]
 }
 
@@ -48,6 +50,12 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
             "Replacement characters (U+FFFD)",
             c,
         ),
+        invalid_utf8: Check::new(
+            "hygiene.invalid_utf8.count",
+            "hygiene.invalid_utf8.rate",
+            "Records with bytes that were not valid UTF-8 (decoded lossily)",
+            c,
+        ),
     })
 }
 
@@ -55,11 +63,18 @@ struct Encoding {
     n: u64,
     mojibake: Check,
     replacement: Check,
+    invalid_utf8: Check,
 }
 
 impl Metric for Encoding {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
+        if r.invalid_utf8 {
+            let text: Vec<&str> = super::all_texts(r).collect();
+            self.invalid_utf8.hit(r, &text.join("\n"), || {
+                "not valid UTF-8 in the file; each bad byte sequence now reads U+FFFD".into()
+            });
+        }
         let mut moji = false;
         let mut repl = false;
         for text in super::all_texts(r) {
@@ -93,6 +108,7 @@ impl Metric for Encoding {
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.mojibake.write(self.n, out);
         self.replacement.write(self.n, out);
+        self.invalid_utf8.write(self.n, out);
     }
 }
 
