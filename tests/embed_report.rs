@@ -47,6 +47,16 @@ fn planted(dir: &std::path::Path) -> PathBuf {
     path
 }
 
+/// The lexical embedder at a radius that separates the planted families.
+const LEXICAL_PLANTED: &[&str] = &[
+    "--embedder",
+    "lexical",
+    "--eps",
+    "0.3",
+    "--min-samples",
+    "3",
+];
+
 fn methods(r: &Value) -> String {
     r["methods"]["response_diversity"]
         .as_str()
@@ -58,18 +68,7 @@ fn methods(r: &Value) -> String {
 fn planted_clusters_are_found_with_the_lexical_embedder() {
     let tmp = tempfile::tempdir().unwrap();
     let data = planted(tmp.path());
-    let r = report(
-        &data,
-        &tmp.path().join("out"),
-        &[
-            "--embedder",
-            "lexical",
-            "--eps",
-            "0.3",
-            "--min-samples",
-            "3",
-        ],
-    );
+    let r = report(&data, &tmp.path().join("out"), LEXICAL_PLANTED);
     assert_eq!(metric(&r, "diversity.response.embedded"), Some(35.0));
     assert_eq!(metric(&r, "diversity.response.clusters"), Some(3.0));
     assert!((metric(&r, "diversity.response.log_clusters").unwrap() - 3f64.ln()).abs() < 1e-12);
@@ -153,18 +152,7 @@ fn default_embedder_and_calibrated_eps_are_reported() {
 fn identical_answers_are_one_point_and_reported_as_duplicate_mass() {
     let tmp = tempfile::tempdir().unwrap();
     let data = planted(tmp.path());
-    let base = report(
-        &data,
-        &tmp.path().join("base"),
-        &[
-            "--embedder",
-            "lexical",
-            "--eps",
-            "0.3",
-            "--min-samples",
-            "3",
-        ],
-    );
+    let base = report(&data, &tmp.path().join("base"), LEXICAL_PLANTED);
     let mut text = std::fs::read_to_string(&data).unwrap();
     for i in 0..30 {
         let answer = if i % 2 == 0 { "Yes." } else { "No." };
@@ -172,18 +160,7 @@ fn identical_answers_are_one_point_and_reported_as_duplicate_mass() {
     }
     let with = tmp.path().join("with.jsonl");
     std::fs::write(&with, text).unwrap();
-    let r = report(
-        &with,
-        &tmp.path().join("with"),
-        &[
-            "--embedder",
-            "lexical",
-            "--eps",
-            "0.3",
-            "--min-samples",
-            "3",
-        ],
-    );
+    let r = report(&with, &tmp.path().join("with"), LEXICAL_PLANTED);
     assert_eq!(metric(&r, "diversity.response.distinct"), Some(37.0));
     assert!(
         (metric(&r, "diversity.response.duplicate_share").unwrap() - 28.0 / 65.0).abs() < 1e-12

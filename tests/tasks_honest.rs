@@ -4,23 +4,8 @@
 
 mod common;
 use common::*;
+use ftqa::fixtures::rng::Rng;
 use std::path::{Path, PathBuf};
-
-/// A deterministic stream of pseudo-random numbers (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// Pronounceable nonsense words: 2 to 4 random syllables.
 fn vocabulary(rng: &mut Rng, n: usize) -> Vec<String> {
@@ -68,7 +53,7 @@ fn write_jsonl(path: &Path, rows: &[(String, Option<&str>)]) {
 
 /// 600 instructions of random words: no task structure at all.
 fn word_salad(dir: &Path) -> PathBuf {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let vocab = vocabulary(&mut rng, 3_000);
     let rows: Vec<(String, Option<&str>)> = (0..600)
         .map(|_| (salad(&mut rng, &vocab, 6, 18), None))
@@ -80,7 +65,7 @@ fn word_salad(dir: &Path) -> PathBuf {
 
 /// Four very different request templates around the same kind of random words.
 fn planted_tasks(dir: &Path) -> PathBuf {
-    let mut rng = Rng(12);
+    let mut rng = Rng::new(12);
     let vocab = vocabulary(&mut rng, 3_000);
     let rows: Vec<(String, Option<&str>)> = (0..400)
         .map(|i| {
@@ -162,7 +147,7 @@ fn labelled_data_keeps_its_labels_when_inferred_tasks_have_no_structure() {
     // --infer-tasks always on labelled word salad: the clusters are scored against the
     // labels but do not replace them, so the task count is the data's.
     let tmp = tempfile::tempdir().unwrap();
-    let mut rng = Rng(13);
+    let mut rng = Rng::new(13);
     let vocab = vocabulary(&mut rng, 3_000);
     let names = ["a", "b", "c"];
     let rows: Vec<(String, Option<&str>)> = (0..300)

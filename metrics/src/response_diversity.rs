@@ -107,13 +107,6 @@ pub struct ResponseDiversity {
     example_chars: usize,
 }
 
-impl ResponseDiversity {
-    /// Merges another chunk's state (the same settings): the sample is the bottom-k of both.
-    pub fn merge(&mut self, other: ResponseDiversity) {
-        self.sample.merge(other.sample);
-    }
-}
-
 /// The distinct responses of a sample: `of[i]` is the distinct id of sampled response i,
 /// `first[d]` the sampled response that first had distinct text d.
 struct Distinct {

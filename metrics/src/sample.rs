@@ -89,15 +89,6 @@ impl<T> BottomK<T> {
         self.heap.is_empty()
     }
 
-    /// The kept items with their keys, in key order.
-    pub fn into_sorted_keyed(self) -> Vec<(u64, T)> {
-        self.heap
-            .into_sorted_vec()
-            .into_iter()
-            .map(|Keyed(k, t)| (k, t))
-            .collect()
-    }
-
     /// The kept items in key order.
     pub fn into_sorted(self) -> Vec<T> {
         self.heap

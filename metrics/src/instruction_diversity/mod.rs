@@ -82,14 +82,6 @@ struct InstructionDiversity {
     split: EgoSplitConfig,
 }
 
-impl InstructionDiversity {
-    /// Merges another chunk's state (the same settings).
-    #[allow(dead_code)]
-    fn merge(&mut self, other: InstructionDiversity) {
-        self.sample.merge(other.sample);
-    }
-}
-
 /// Content words: stop words removed, first occurrence kept.
 fn content_words(words: &[String]) -> Vec<String> {
     let mut content: Vec<String> = Vec::new();

@@ -150,8 +150,9 @@ impl TaskModel {
         let mut balances = Vec::new();
         for &k in CANDIDATE_K.iter().filter(|k| **k * 10 <= texts.len()) {
             let km = KMeans::fit_best(&rows, dim, k, SEED ^ k as u64, RESTARTS);
-            let labels = km.assign(sil_rows);
-            let Some((s, se)) = silhouette_with_se(sil_rows, dim, &labels, k, &sims) else {
+            // One assignment of the fit sample: its head is the silhouette sample.
+            let all = km.assign(&rows);
+            let Some((s, se)) = silhouette_with_se(sil_rows, dim, &all[..m], k, &sims) else {
                 continue;
             };
             tried.push((k, s));
@@ -159,7 +160,7 @@ impl TaskModel {
             // Balance of this candidate's clusters on the fit sample, for the balance
             // interval when k cannot be told apart from its neighbours.
             let mut counts = vec![0u64; k];
-            km.assign(&rows).iter().for_each(|&l| counts[l] += 1);
+            all.iter().for_each(|&l| counts[l] += 1);
             counts.retain(|&c| c > 0);
             counts.sort_unstable();
             balances.push(

@@ -10,6 +10,7 @@
 
 use super::task_text;
 use crate::cluster::matrix::dots;
+use crate::dedup::union_find::UnionFind;
 use crate::embed::{EmbedError, Embedder};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -111,30 +112,22 @@ pub fn merge_labels(raw: &[Option<String>]) -> MergedLabels {
     }
     let list: Vec<(&str, usize)> = forms.iter().map(|(f, c)| (*f, *c)).collect();
     let tokens: Vec<Vec<&str>> = list.iter().map(|(f, _)| token_set(f)).collect();
-    // Union-find over forms joined by near-identical token sets.
-    let mut parent: Vec<usize> = (0..list.len()).collect();
-    fn root(p: &mut [usize], mut i: usize) -> usize {
-        while p[i] != i {
-            p[i] = p[p[i]];
-            i = p[i];
-        }
-        i
-    }
+    // Union-find over forms joined by near-identical token sets (the smaller index is
+    // the root, so groups do not depend on the order pairs are joined).
+    let mut sets = UnionFind::new(list.len());
     for i in 0..list.len() {
         for j in i + 1..list.len() {
             if jaccard(&tokens[i], &tokens[j]) >= MERGE_JACCARD {
-                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                if a != b {
-                    parent[a.max(b)] = a.min(b);
-                }
+                sets.union(i as u32, j as u32);
             }
         }
     }
+    let mut root = |i: usize| sets.find(i as u32) as usize;
     // Each group: total count and its best name (most frequent form, then fewest words,
     // then alphabetical).
     let mut groups: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for i in 0..list.len() {
-        let r = root(&mut parent, i);
+        let r = root(i);
         let e = groups.entry(r).or_insert((0, i));
         e.0 += list[i].1;
         let best = e.1;
@@ -162,10 +155,7 @@ pub fn merge_labels(raw: &[Option<String>]) -> MergedLabels {
     let index: HashMap<&str, usize> = list.iter().enumerate().map(|(i, (f, _))| (*f, i)).collect();
     let of = norm
         .iter()
-        .map(|n| {
-            n.as_deref()
-                .map(|f| task_of_root[&root(&mut parent, index[f])])
-        })
+        .map(|n| n.as_deref().map(|f| task_of_root[&root(index[f])]))
         .collect();
     MergedLabels {
         names,
