@@ -188,6 +188,11 @@ pub struct InputArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Read one split: of a `save_to_disk` DatasetDict folder (without it, `report` writes
+    /// one report per split into <out>/<split>/), of an hf://datasets/ORG/NAME path (same
+    /// as @SPLIT; default train), or of a folder whose file or folder names carry splits.
+    #[arg(long, value_name = "NAME")]
+    pub split: Option<String>,
 }
 
 impl InputArgs {
@@ -209,6 +214,7 @@ impl InputArgs {
                 chosen: self.chosen_col.clone(),
                 rejected: self.rejected_col.clone(),
             },
+            split: self.split.clone(),
         }
     }
 }
@@ -258,9 +264,35 @@ fn report(mut args: ReportArgs) -> Result<i32> {
     // --config adds traffic lights (and the config's benchmarks); `report` never fails on
     // them, `ftqa check` is the gate.
     let config = crate::check::prepare(&mut args)?;
-    let report = analyze_report_args(&args, &out)?;
-    let scorecard = config.as_ref().map(|c| crate::check::scorecard(c, &report));
-    ftqa_reports::write_report_dir_with(&report, &out, scorecard.as_ref())
+    let splits = match &args.input.split {
+        None => crate::load::dataset_dict_splits(&args.path),
+        Some(_) => None,
+    };
+    let Some(splits) = splits else {
+        return report_one(&args, &out, config.as_ref());
+    };
+    // A DatasetDict: one report per split, never the splits merged.
+    eprintln!(
+        "{} is a DatasetDict with splits {}: writing one report per split into {}/<split>/",
+        args.path,
+        splits.join(", "),
+        out.display()
+    );
+    for split in splits {
+        args.input.split = Some(split.clone());
+        report_one(&args, &out.join(&split), config.as_ref())?;
+    }
+    Ok(0)
+}
+
+fn report_one(
+    args: &ReportArgs,
+    out: &Path,
+    config: Option<&crate::check::config::Config>,
+) -> Result<i32> {
+    let report = analyze_report_args(args, out)?;
+    let scorecard = config.map(|c| crate::check::scorecard(c, &report));
+    ftqa_reports::write_report_dir_with(&report, out, scorecard.as_ref())
         .with_context(|| format!("writing the report to {}", out.display()))?;
     if !args.quiet {
         print!(
@@ -343,13 +375,18 @@ fn image_root(dir: Option<&Path>) -> Result<Option<PathBuf>> {
 
 /// `ftqa-report-<name>` beside the current directory, named after the dataset.
 pub fn default_out_dir(path: &str) -> PathBuf {
+    // hf://datasets/ORG/NAME/CONFIG@SPLIT: NAME-CONFIG-SPLIT (names may hold dots).
+    let hf_name = crate::load::report_name(path);
     let p = Path::new(path.trim_end_matches('/'));
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("dataset");
-    let stem = name
-        .split('.')
-        .next()
-        .filter(|s| !s.is_empty())
-        .unwrap_or("dataset");
+    let stem = match &hf_name {
+        Some(n) => n.as_str(),
+        None => name
+            .split('.')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("dataset"),
+    };
     let stem: String = stem
         .chars()
         .map(|c| {

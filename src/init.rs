@@ -262,6 +262,7 @@ mod tests {
             run: [("command".to_string(), command.to_string())]
                 .into_iter()
                 .collect(),
+            not_measured: Default::default(),
         }
     }
 

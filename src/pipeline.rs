@@ -7,7 +7,7 @@ use ftqa_metrics::complexity::difficulty::write_judge;
 use ftqa_metrics::hygiene::image_files::ImageFiles;
 use ftqa_metrics::registry::{AnalysisConfig, Engine};
 use ftqa_metrics::result::{
-    RecordCounts, Report, SampleInfo, SkippedRecord, REPORT_LAYOUT_VERSION,
+    RecordCounts, Report, SampleInfo, SkippedRecord, NO_RESPONSES, REPORT_LAYOUT_VERSION,
 };
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -135,6 +135,9 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     });
 
     let mut events = 0u64;
+    // Records with a response: without any, the judge (which rates instruction-response
+    // pairs) has nothing to score.
+    let mut with_response = 0u64;
     while let Some(event) = labeler.next(&mut loader)? {
         events += 1;
         if events.is_multiple_of(4096) {
@@ -143,6 +146,7 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
         match event {
             LoadEvent::Record(r) => {
                 records.analyzed += 1;
+                with_response += u64::from(r.response().is_some());
                 engine.observe(&r);
                 if let Some(s) = &mut judge_sample {
                     s.offer(&r);
@@ -205,13 +209,21 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     if let Some((_, agg)) = image_files {
         agg.finish(&mut outputs);
     }
-    if opts.judge.is_none() && opts.analysis.wants("complexity.instruction") {
+    let no_responses = with_response == 0;
+    if no_responses && opts.analysis.wants("complexity.instruction") {
+        outputs.not_measured("complexity.instruction.difficulty_mean", NO_RESPONSES);
+        if opts.judge.is_some() {
+            warnings.push(format!(
+                "LLM judge: not run, {NO_RESPONSES} (it rates instruction-response pairs)"
+            ));
+        }
+    } else if opts.judge.is_none() && opts.analysis.wants("complexity.instruction") {
         outputs.not_measured(
             "complexity.instruction.difficulty_mean",
             "needs an LLM judge (--judge URL); the offline complexity.instruction.difficulty_estimate_mean is reported instead",
         );
     }
-    if let (Some(config), Some(sample)) = (&opts.judge, judge_sample) {
+    if let (Some(config), Some(sample), false) = (&opts.judge, judge_sample, no_responses) {
         let run = crate::judge::run(config, sample.into_items(), records.analyzed);
         if let Some(why) = &run.aborted {
             warnings.push(format!("LLM judge: {why}"));

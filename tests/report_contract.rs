@@ -231,7 +231,8 @@ fn a_run_that_skips_most_records_stops_unless_allowed() {
     let tmp = tempfile::tempdir().unwrap();
     let rows: Vec<String> = (0..6)
         .map(|i| {
-            serde_json::json!({"definition": format!("Task {i}"), "target": ["a", "b"]}).to_string()
+            serde_json::json!({"definition": format!("Task {i}"), "target": {"score": i}})
+                .to_string()
         })
         .collect();
     let data = write(tmp.path(), "multi.jsonl", &(rows.join("\n") + "\n"));

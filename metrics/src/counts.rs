@@ -24,6 +24,8 @@ fn docs() -> Vec<MetricDoc> {
         d("records.analyzed", "Records that became canonical records and were analysed.", Neutral),
         d("records.skipped", "Records the loader could not use (malformed, wrong type, empty conversation, ...). The report lists each with its location and reason.", LowerIsBetter),
         d("records.skipped_rate", "records.skipped / records.total.", LowerIsBetter),
+        d("records.with_response", "Analysed records with a response: a final assistant turn (the chosen side's for preference data), empty or not. Prompt-only records (user turns only, as in RL prompt sets and evaluation sets) have none. When no record has one, every metric that needs a response is reported as not measured (\"the data has no responses\"); otherwise response metrics are computed over these records.", Neutral),
+        d("records.with_response_rate", "records.with_response / records.analyzed.", Neutral),
         d("records.kind.<kind>.count", "Analysed records of each kind: demonstration (one conversation), preference (chosen/rejected pair) or feedback (KTO: one conversation plus a desirable/undesirable label).", Neutral),
     ]
 }
@@ -36,12 +38,14 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
 struct Counts {
     analyzed: u64,
     skipped: u64,
+    with_response: u64,
     kinds: [u64; 3],
 }
 
 impl Metric for Counts {
     fn observe(&mut self, r: &Record) {
         self.analyzed += 1;
+        self.with_response += u64::from(r.response().is_some());
         self.kinds[match r.kind() {
             Kind::Demonstration => 0,
             Kind::Preference => 1,
@@ -59,6 +63,12 @@ impl Metric for Counts {
         out.set("records.analyzed", self.analyzed as f64);
         out.set("records.skipped", self.skipped as f64);
         out.set("records.skipped_rate", rate(self.skipped, total));
+        out.set("records.with_response", self.with_response as f64);
+        out.set_rate(
+            "records.with_response_rate",
+            self.with_response,
+            self.analyzed,
+        );
         for (name, n) in ["demonstration", "preference", "feedback"]
             .iter()
             .zip(self.kinds)
@@ -67,5 +77,50 @@ impl Metric for Counts {
                 out.set(format!("records.kind.{name}.count"), n as f64);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Role, Turn};
+
+    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: Some(i + 1),
+                index: i,
+            },
+        );
+        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
+        r
+    }
+
+    #[test]
+    fn counts_records_with_a_response() {
+        use Role::*;
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&rec(0, &[(User, "q"), (Assistant, "a")]));
+        m.observe(&rec(1, &[(User, "q"), (User, "and then?")]));
+        m.observe(&rec(2, &[(User, "q"), (Assistant, "")]));
+        m.observe(&rec(3, &[(User, "q")]));
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        // An empty final assistant turn is a response (an empty one, see empty.response).
+        assert_eq!(out.get("records.with_response"), Some(2.0));
+        assert_eq!(out.get("records.with_response_rate"), Some(0.5));
+        assert!(out.intervals.contains_key("records.with_response_rate"));
+    }
+
+    #[test]
+    fn prompt_only_data_has_no_response() {
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&rec(0, &[(Role::User, "q")]));
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.get("records.with_response"), Some(0.0));
+        assert_eq!(out.get("records.with_response_rate"), Some(0.0));
     }
 }

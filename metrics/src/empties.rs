@@ -3,7 +3,7 @@
 use crate::examples::ExampleSink;
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::Outputs;
+use crate::result::{Outputs, NO_RESPONSES};
 use crate::text::is_blank;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -23,14 +23,15 @@ fn docs() -> Vec<MetricDoc> {
     vec![
         d("empty.instruction.count", "Samples with no user turn or whose first user turn is empty or whitespace only."),
         d("empty.instruction.rate", "empty.instruction.count / records.analyzed."),
-        d("empty.response.count", "Samples with no assistant turn or whose final assistant turn (chosen side for preference data) is empty or whitespace only."),
-        d("empty.response.rate", "empty.response.count / records.analyzed."),
+        d("empty.response.count", "Samples with a response whose final assistant turn (chosen side for preference data) is empty or whitespace only. Prompt-only records (no assistant turn, as in RL prompt sets and evaluation sets) are not empty responses: records.with_response counts the records that have one. Not measured when no record has a response (\"the data has no responses\")."),
+        d("empty.response.rate", "empty.response.count / records.with_response."),
     ]
 }
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Empties {
         n: 0,
+        with_response: 0,
         instruction: 0,
         response: 0,
         inst_examples: ExampleSink::new(
@@ -50,6 +51,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 
 struct Empties {
     n: u64,
+    with_response: u64,
     instruction: u64,
     response: u64,
     inst_examples: ExampleSink,
@@ -67,7 +69,10 @@ impl Metric for Empties {
                 Some("response shown; instruction is empty".into()),
             );
         }
-        if is_blank(r.response()) {
+        if r.response().is_some() {
+            self.with_response += 1;
+        }
+        if r.response().is_some_and(|t| t.trim().is_empty()) {
             self.response += 1;
             self.resp_examples.push(
                 r,
@@ -80,9 +85,81 @@ impl Metric for Empties {
     fn finish(self: Box<Self>, out: &mut Outputs) {
         out.set("empty.instruction.count", self.instruction as f64);
         out.set_rate("empty.instruction.rate", self.instruction, self.n);
-        out.set("empty.response.count", self.response as f64);
-        out.set_rate("empty.response.rate", self.response, self.n);
+        if self.with_response == 0 {
+            out.not_measured_all(
+                ["empty.response.count", "empty.response.rate"],
+                NO_RESPONSES,
+            );
+        } else {
+            out.set("empty.response.count", self.response as f64);
+            out.set_rate("empty.response.rate", self.response, self.with_response);
+        }
         out.examples.extend(self.inst_examples.into_group());
         out.examples.extend(self.resp_examples.into_group());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Role, Turn};
+
+    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: None,
+                index: i,
+            },
+        );
+        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
+        r
+    }
+
+    fn run(records: &[Record]) -> Outputs {
+        let mut m = make(&AnalysisConfig::default());
+        for r in records {
+            m.observe(r);
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn empty_responses_are_counted_among_records_with_a_response() {
+        use Role::*;
+        let out = run(&[
+            rec(0, &[(User, "q"), (Assistant, "a")]),
+            rec(1, &[(User, "q"), (Assistant, "  ")]),
+            rec(2, &[(User, "q")]),
+            rec(3, &[(User, " "), (Assistant, "a")]),
+        ]);
+        assert_eq!(out.get("empty.response.count"), Some(1.0));
+        assert_eq!(out.get("empty.response.rate"), Some(1.0 / 3.0));
+        assert_eq!(out.get("empty.instruction.count"), Some(1.0));
+        assert_eq!(out.get("empty.instruction.rate"), Some(0.25));
+        let g = out
+            .examples
+            .iter()
+            .find(|g| g.metric == "empty.response.count")
+            .unwrap();
+        assert_eq!(g.examples.len(), 1);
+        assert_eq!(g.examples[0].record_id, "r1");
+    }
+
+    #[test]
+    fn prompt_only_data_has_no_empty_response_rate() {
+        use Role::*;
+        let out = run(&[
+            rec(0, &[(User, "q")]),
+            rec(1, &[(User, "q"), (User, "more")]),
+        ]);
+        for id in ["empty.response.count", "empty.response.rate"] {
+            assert!(out.get(id).is_none(), "{id}");
+            assert_eq!(out.not_measured[id], NO_RESPONSES);
+        }
+        assert_eq!(out.get("empty.instruction.rate"), Some(0.0));
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::{Example, ExampleGroup, Outputs};
+use crate::result::{Example, ExampleGroup, Outputs, NO_RESPONSES};
 use crate::text::{normalize_for_dedup, truncate_chars};
 use std::collections::HashMap;
 use xxhash_rust::xxh3::Xxh3;
@@ -30,7 +30,7 @@ fn docs() -> Vec<MetricDoc> {
     vec![
         d("dedup.exact.<part>_count", "Samples whose normalised part equals that of an earlier sample (every copy after the first). Part: instruction (first user turn), response (final assistant turn), sample (system prompt, every turn with its role, both preference sides and image references). Normalisation: NFKC, lower case, whitespace runs collapsed, trimmed. Empty parts are not counted here (see empty.*)."),
         d("dedup.exact.instruction_rate", "dedup.exact.instruction_count / records.analyzed."),
-        d("dedup.exact.response_rate", "dedup.exact.response_count / records.analyzed."),
+        d("dedup.exact.response_rate", "dedup.exact.response_count / records.with_response (records without a response, such as prompt-only ones, are left out). dedup.exact.response_count and this rate are not measured when no record has a response (\"the data has no responses\")."),
         d("dedup.exact.sample_rate", "dedup.exact.sample_count / records.analyzed: the share of records an exact dedup would remove."),
     ]
 }
@@ -38,6 +38,7 @@ fn docs() -> Vec<MetricDoc> {
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(ExactDup {
         n: 0,
+        with_response: 0,
         parts: [
             Part::new("instruction"),
             Part::new("response"),
@@ -125,6 +126,8 @@ impl Part {
 
 struct ExactDup {
     n: u64,
+    /// Records with a response: the denominator of the response rate.
+    with_response: u64,
     parts: [Part; 3],
     max_examples: usize,
     chars: usize,
@@ -185,6 +188,7 @@ impl Metric for ExactDup {
             }
         }
         if let Some(resp) = r.response() {
+            self.with_response += 1;
             if let Some(k) = key_of(resp) {
                 self.parts[1].add(k, seq, r, resp, chars);
             }
@@ -195,8 +199,19 @@ impl Metric for ExactDup {
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         for p in &self.parts {
+            let n = match p.name {
+                "response" if self.with_response == 0 => {
+                    out.not_measured_all(
+                        ["dedup.exact.response_count", "dedup.exact.response_rate"],
+                        NO_RESPONSES,
+                    );
+                    continue;
+                }
+                "response" => self.with_response,
+                _ => self.n,
+            };
             out.set(format!("dedup.exact.{}_count", p.name), p.dups as f64);
-            out.set_rate(format!("dedup.exact.{}_rate", p.name), p.dups, self.n);
+            out.set_rate(format!("dedup.exact.{}_rate", p.name), p.dups, n);
             out.examples.extend(p.examples(self.max_examples));
         }
     }
@@ -244,5 +259,42 @@ mod tests {
             .find(|g| g.metric == "dedup.exact.instruction_count")
             .unwrap();
         assert!(g.examples[0].note.as_ref().unwrap().starts_with("3 copies"));
+    }
+
+    fn prompt(i: u64, turns: &[&str]) -> Record {
+        let mut r = rec(i, "", "");
+        r.turns = turns.iter().map(|t| Turn::new(Role::User, *t)).collect();
+        r
+    }
+
+    #[test]
+    fn prompt_only_data_has_no_response_duplicates() {
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&prompt(0, &["Write a poem."]));
+        m.observe(&prompt(1, &["write a POEM."]));
+        m.observe(&prompt(2, &["Write a poem.", "Shorter."]));
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.get("dedup.exact.instruction_count"), Some(2.0));
+        // Records 0 and 1 are the same sample; record 2 has a second user turn.
+        assert_eq!(out.get("dedup.exact.sample_count"), Some(1.0));
+        for id in ["dedup.exact.response_count", "dedup.exact.response_rate"] {
+            assert!(out.get(id).is_none(), "{id}");
+            assert_eq!(out.not_measured[id], NO_RESPONSES);
+        }
+    }
+
+    #[test]
+    fn response_rate_is_over_records_with_a_response() {
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&rec(0, "a", "same"));
+        m.observe(&rec(1, "b", "same"));
+        m.observe(&prompt(2, &["c"]));
+        m.observe(&prompt(3, &["d"]));
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.get("dedup.exact.response_count"), Some(1.0));
+        assert_eq!(out.get("dedup.exact.response_rate"), Some(0.5));
+        assert_eq!(out.get("dedup.exact.instruction_rate"), Some(0.0));
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::Outputs;
+use crate::result::{Outputs, NO_RESPONSES};
 use crate::stats::IntDist;
 use crate::text::{char_count, word_count};
 
@@ -15,7 +15,7 @@ pub const SPEC: MetricSpec = MetricSpec {
 fn docs() -> Vec<MetricDoc> {
     vec![MetricDoc {
         id: "length.<field>.<unit>.<stat>",
-        definition: "Length of each sample's field: instruction (first user turn), response (final assistant turn; the chosen one for preference data), rejected (final rejected turn) or system (system prompt, where present). Unit: chars (Unicode scalar values) or words (UAX #29 word segments containing a letter or digit, with each CJK character counted as one word). Stat: mean, median, p5, p95, min, max. Missing fields are not counted; empty ones count as 0.",
+        definition: "Length of each sample's field: instruction (first user turn), response (final assistant turn; the chosen one for preference data), rejected (final rejected turn) or system (system prompt, where present). Unit: chars (Unicode scalar values) or words (UAX #29 word segments containing a letter or digit, with each CJK character counted as one word). Stat: mean, median, p5, p95, min, max. Missing fields are not counted; empty ones count as 0, so response lengths are over the records with a response (records.with_response). When no record has a response (prompt-only data) every length.response.* id is not measured (\"the data has no responses\"), never a length of 0; length.rejected.* exists only for preference data.",
         direction: Direction::Neutral,
         provenance: Provenance::Basic,
     }]
@@ -24,6 +24,9 @@ fn docs() -> Vec<MetricDoc> {
 fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Lengths::default())
 }
+
+/// The summary statistics `IntDist::write_summary` writes for each field and unit.
+const STATS: [&str; 6] = ["mean", "median", "p5", "p95", "min", "max"];
 
 #[derive(Default)]
 struct FieldLengths {
@@ -63,6 +66,16 @@ impl Metric for Lengths {
             ("rejected", &self.rejected, true),
             ("system", &self.system, false),
         ];
+        if self.response.chars.is_empty() {
+            out.not_measured_all(
+                ["chars", "words"].iter().flat_map(|u| {
+                    STATS
+                        .iter()
+                        .map(move |s| format!("length.response.{u}.{s}"))
+                }),
+                NO_RESPONSES,
+            );
+        }
         for (name, f, plot) in fields {
             f.chars.write_summary(&format!("length.{name}.chars"), out);
             f.words.write_summary(&format!("length.{name}.words"), out);
@@ -82,4 +95,70 @@ fn capitalise(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Role, Turn};
+
+    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: None,
+                index: i,
+            },
+        );
+        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
+        r
+    }
+
+    fn run(records: &[Record]) -> Outputs {
+        let mut m = make(&AnalysisConfig::default());
+        for r in records {
+            m.observe(r);
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn prompt_only_data_has_no_response_lengths() {
+        use Role::*;
+        let out = run(&[
+            rec(0, &[(User, "one two three")]),
+            rec(1, &[(User, "one"), (User, "two words")]),
+        ]);
+        assert_eq!(out.get("length.instruction.words.mean"), Some(2.0));
+        assert_eq!(out.get("length.instruction.words.max"), Some(3.0));
+        for u in ["chars", "words"] {
+            for s in STATS {
+                let id = format!("length.response.{u}.{s}");
+                assert!(out.get(&id).is_none(), "{id}");
+                assert_eq!(out.not_measured[&id], NO_RESPONSES);
+            }
+        }
+        assert!(!out
+            .distributions
+            .iter()
+            .any(|d| d.id() == "length.response.words"));
+    }
+
+    #[test]
+    fn response_lengths_are_over_records_with_a_response() {
+        use Role::*;
+        let out = run(&[
+            rec(0, &[(User, "q"), (Assistant, "a b c d")]),
+            rec(1, &[(User, "q")]),
+            rec(2, &[(User, "q"), (Assistant, "")]),
+        ]);
+        // 4 and 0 words: the prompt-only record is left out, the empty response counts 0.
+        assert_eq!(out.get("length.response.words.mean"), Some(2.0));
+        assert_eq!(out.get("length.response.words.min"), Some(0.0));
+        assert_eq!(out.get("length.instruction.words.mean"), Some(1.0));
+        assert!(out.not_measured.is_empty());
+    }
 }

@@ -23,6 +23,7 @@ pub mod images;
 pub mod instruction_diversity;
 pub mod lengths;
 pub mod preference;
+pub mod references;
 pub mod script_mix;
 pub mod system_prompt;
 pub mod task_inference;

@@ -102,6 +102,9 @@ pub struct Record {
     /// Ordered non-system turns. For preference data, the shared prompt context only.
     pub turns: Vec<Turn>,
     pub task: Option<String>,
+    /// The upper level of a two-level task label (`domain1` when `task` is
+    /// `domain1 / domain2`); `None` for one-level labels.
+    pub task_parent: Option<String>,
     /// Image references (paths, URLs, or `<bytes>` placeholders for embedded images).
     pub images: Vec<String>,
     pub videos: Vec<String>,
@@ -111,6 +114,9 @@ pub struct Record {
     /// The source bytes were not valid UTF-8 and were decoded lossily (U+FFFD for each
     /// bad sequence) rather than dropping the record.
     pub invalid_utf8: bool,
+    /// How many reference answers the source gave when its answer was a list of them (the
+    /// first is the response); 0 when it gave one response or none.
+    pub references: usize,
 }
 
 impl Record {
@@ -126,6 +132,8 @@ impl Record {
             preference: None,
             label: None,
             invalid_utf8: false,
+            task_parent: None,
+            references: 0,
         }
     }
 

@@ -217,6 +217,7 @@ pub fn registry() -> Vec<MetricSpec> {
         crate::complexity::instruction::SPEC,
         crate::complexity::object_metric::SPEC,
         crate::preference::SPEC,
+        crate::references::SPEC,
         crate::hygiene::responses::SPEC,
         crate::hygiene::phrases::SPEC,
         crate::hygiene::encoding::SPEC,

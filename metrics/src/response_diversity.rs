@@ -26,7 +26,7 @@ use crate::embed::vendi::vendi2;
 use crate::embed::{default_embedder, Embedder};
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::{Distribution, Example, ExampleGroup, Outputs};
+use crate::result::{Distribution, Example, ExampleGroup, Outputs, NO_RESPONSES};
 use crate::sample::{record_key, BottomK};
 use crate::text::{normalize_for_dedup, truncate_chars};
 use crate::uncertainty::{
@@ -40,6 +40,21 @@ pub const SPEC: MetricSpec = MetricSpec {
     docs,
     make,
 };
+
+/// Every id of the family: all are "not measured" on data without responses.
+pub const IDS: [&str; 11] = [
+    "diversity.response.clusters",
+    "diversity.response.log_clusters",
+    "diversity.response.vendi",
+    "diversity.response.duplicate_share",
+    "diversity.response.distinct",
+    "diversity.response.noise_fraction",
+    "diversity.response.largest_cluster_share",
+    "diversity.response.clusters_per_1k",
+    "diversity.response.embedded",
+    "diversity.response.eps",
+    "diversity.response.min_samples",
+];
 
 /// Characters of each sampled response kept for embedding: enough for any embedder's
 /// context (MiniLM reads 256 word pieces), and a bound on memory.
@@ -62,7 +77,7 @@ fn docs() -> Vec<MetricDoc> {
     };
     vec![
         d("diversity.response.clusters", "Number of DBSCAN clusters of the embeddings of the distinct responses in the seeded sample (cosine distance; eps fixed per embedder, min_samples 5 distinct responses; settings in the methods section).", Direction::HigherIsBetter, Provenance::Paper),
-        d("diversity.response.log_clusters", "Natural log of diversity.response.clusters: the paper's response-diversity index (Table 4), on the seeded sample (--sample-size) so that datasets compare at one size, with a 95% half-sample interval. Absent when there is no cluster.", Direction::HigherIsBetter, Provenance::Paper),
+        d("diversity.response.log_clusters", "Natural log of diversity.response.clusters: the paper's response-diversity index (Table 4), on the seeded sample (--sample-size) so that datasets compare at one size, with a 95% half-sample interval. Not measured (with the reason) when DBSCAN finds no cluster, and, like every diversity.response.* id, when no record has a response (\"the data has no responses\": prompt-only data), never a count of 0.", Direction::HigherIsBetter, Provenance::Paper),
         d("diversity.response.vendi", "Order-2 Vendi score of the embeddings of the distinct sampled responses: 1 / ‖K/n‖²_F for the cosine kernel K, the effective number of semantically distinct responses in the Hill-number sense (1 when all say the same, up to the embedding dimension). Needs no eps and does not grow with the sample size; 95% half-sample interval.", Direction::HigherIsBetter, Provenance::Companion),
         d("diversity.response.duplicate_share", "Share of the sampled responses that repeat an earlier sampled response after normalisation (NFKC, lower case, whitespace collapsed). Clustering counts each distinct response once, so this mass is reported here instead.", Direction::LowerIsBetter, Provenance::Companion),
         d("diversity.response.distinct", "Distinct sampled responses after normalisation: the points DBSCAN clusters.", Direction::Neutral, Provenance::Basic),
@@ -85,6 +100,7 @@ fn make(config: &AnalysisConfig) -> Box<dyn Metric> {
         min_samples: config.dbscan_min_samples.unwrap_or(DEFAULT_MIN_SAMPLES),
         search: config.dbscan_search,
         example_chars: config.example_chars,
+        with_response: 0,
     })
 }
 
@@ -105,6 +121,8 @@ pub struct ResponseDiversity {
     min_samples: usize,
     search: Search,
     example_chars: usize,
+    /// Analysed records with a response (in the sample or not).
+    with_response: u64,
 }
 
 /// The distinct responses of a sample: `of[i]` is the distinct id of sampled response i,
@@ -133,6 +151,7 @@ fn distinct(texts: &[&str]) -> Distinct {
 
 impl Metric for ResponseDiversity {
     fn observe(&mut self, record: &Record) {
+        self.with_response += u64::from(record.response().is_some());
         let key = record_key(record, self.seed);
         if !self.sample.accepts(key) {
             return;
@@ -150,6 +169,14 @@ impl Metric for ResponseDiversity {
 
     fn finish(mut self: Box<Self>, out: &mut Outputs) {
         const AREA: &str = "response_diversity";
+        if self.with_response == 0 {
+            out.not_measured_all(IDS, NO_RESPONSES);
+            out.methods.insert(
+                AREA.into(),
+                format!("Response diversity was not measured: {NO_RESPONSES}."),
+            );
+            return;
+        }
         let sampled: Vec<Sampled> = std::mem::replace(&mut self.sample, BottomK::new(0))
             .into_sorted()
             .into_iter()
@@ -557,6 +584,67 @@ pub fn embedding_map(rows: Rows, sample: &[u32], labels: &[i32]) -> Option<Embed
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{Origin, Role, Turn};
+
+    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: None,
+                index: i,
+            },
+        );
+        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
+        r
+    }
+
+    #[test]
+    fn prompt_only_data_is_not_measured_never_zero() {
+        use Role::*;
+        let mut m = make(&AnalysisConfig::default());
+        for i in 0..50 {
+            let p = format!("Write a story about topic {i}.");
+            m.observe(&rec(i, &[(User, &p), (User, "Now shorter.")]));
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert!(!out
+            .metrics
+            .keys()
+            .any(|k| k.starts_with("diversity.response")));
+        for id in IDS {
+            assert_eq!(out.not_measured[id], NO_RESPONSES, "{id}");
+        }
+        assert!(out.sampled_ids.is_empty());
+        assert!(out.distributions.is_empty());
+        assert!(out.methods["response_diversity"].contains(NO_RESPONSES));
+        // Every documented id is covered.
+        let documented: Vec<&str> = docs().iter().map(|d| d.id).collect();
+        assert_eq!(documented, IDS.to_vec());
+    }
+
+    #[test]
+    fn responses_outside_the_sample_keep_the_sample_reason() {
+        use Role::*;
+        let config = AnalysisConfig {
+            sample_size: 1,
+            ..AnalysisConfig::default()
+        };
+        // One record with a response and many without, a sample of one record: whether or
+        // not the sample holds it, the data has a response, so the reason is the sample's
+        // (or DBSCAN's), never NO_RESPONSES.
+        let mut m = make(&config);
+        m.observe(&rec(0, &[(User, "q"), (Assistant, "An answer.")]));
+        for i in 1..20 {
+            m.observe(&rec(i, &[(User, "q")]));
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        let why = &out.not_measured["diversity.response.log_clusters"];
+        assert_ne!(why, NO_RESPONSES);
+        assert!(!out.not_measured.contains_key("diversity.response.vendi"));
+    }
 
     #[test]
     fn map_projects_every_sampled_row_with_its_cluster() {

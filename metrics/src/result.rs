@@ -8,6 +8,12 @@ use std::collections::BTreeMap;
 /// the seeded sample of `sample.size` records (issue 11).
 pub const REPORT_LAYOUT_VERSION: u32 = 2;
 
+/// The one reason every metric that needs a response gives on data where no analysed
+/// record has one (prompt-only sets: RL prompts, evaluation prompts). "Has a response" is
+/// [`crate::record::Record::response`] being `Some`: a final assistant turn (the chosen
+/// side's for preference data), even an empty one. `report.json` → `not_measured`.
+pub const NO_RESPONSES: &str = "the data has no responses";
+
 /// A 95% interval around a metric's value: `report.json` → `intervals.<metric id>`.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Interval {
@@ -187,6 +193,16 @@ impl Outputs {
         self.intervals.remove(&id);
         self.not_measured.insert(id, why.into());
     }
+    /// Marks every id in `ids` not measured for the same reason.
+    pub fn not_measured_all<I, S>(&mut self, ids: I, why: &str)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        for id in ids {
+            self.not_measured(id, why);
+        }
+    }
     pub fn set(&mut self, id: impl Into<String>, value: f64) {
         if value.is_finite() {
             self.metrics.insert(id.into(), value);
@@ -207,8 +223,15 @@ pub struct DatasetInfo {
     pub schema: String,
     /// How each canonical field was found: canonical field -> source column/key.
     pub mapping: BTreeMap<String, String>,
-    /// Whether the schema came from auto-detection or explicit flags.
+    /// Whether the schema came from auto-detection (`auto`; schema `inferred` when no
+    /// named schema fitted and columns were given roles) or explicit flags (`flags`).
     pub schema_source: String,
+    /// How sure the loader is of `mapping`: `high`, `medium` or `low`, or `given` when
+    /// flags named the schema or columns.
+    pub mapping_confidence: String,
+    /// How an inferred mapping was chosen, one decision per line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mapping_notes: Vec<String>,
     pub files: Vec<String>,
     pub compression: Option<String>,
     /// Where task labels came from, if anywhere (`column:category`, `shard file names`).

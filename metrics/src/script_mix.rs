@@ -3,7 +3,7 @@
 use crate::examples::ExampleSink;
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::{Distribution, Outputs};
+use crate::result::{Distribution, Outputs, NO_RESPONSES};
 use crate::sample::{mix64, BottomK};
 use crate::stats::rate;
 use crate::text::{truncate_chars, ScriptCounts, SCRIPTS};
@@ -30,16 +30,17 @@ fn docs() -> Vec<MetricDoc> {
         provenance: Provenance::Basic,
     };
     vec![
-        d("script.<script>.share", "Share of samples whose dominant script (most letters across instruction and response) is this one: latin, han, kana (Japanese: any sample whose letters are at least 10% kana), hangul, cyrillic, arabic, devanagari, greek, hebrew, thai, ... Digits, punctuation and emoji count for no script.", Neutral),
-        d("script.mixed_rate", "Share of samples, among those where both have letters, whose instruction and response have different dominant scripts (for example a Chinese question answered in English).", LowerIsBetter),
-        d("language.<lang>.share", "Share of language-identified samples whose response is in this language (ISO 639-3 code, by whatlang's trigram model on the first 200 characters). Runs on a uniform deterministic sample of up to 10,000 samples (standard error of a share at most 0.5 percentage points); identifications whatlang marks unreliable count as undetermined.", Neutral),
-        d("language.undetermined_rate", "Share of the language sample whose response language could not be reliably identified (too short, no letters, or ambiguous).", Neutral),
+        d("script.<script>.share", "Share of samples whose dominant script (most letters across instruction and response; the instruction alone for records without a response) is this one: latin, han, kana (Japanese: any sample whose letters are at least 10% kana), hangul, cyrillic, arabic, devanagari, greek, hebrew, thai, ... Digits, punctuation and emoji count for no script.", Neutral),
+        d("script.mixed_rate", "Share of samples, among those where both have letters, whose instruction and response have different dominant scripts (for example a Chinese question answered in English). Not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
+        d("language.<lang>.share", "Share of language-identified samples whose response is in this language (ISO 639-3 code, by whatlang's trigram model on the first 200 characters). Runs on a uniform deterministic sample of up to 10,000 samples (standard error of a share at most 0.5 percentage points); identifications whatlang marks unreliable count as undetermined. Only records with a response are sampled; when no record has one, the pattern language.<lang>.share itself is listed as not measured (\"the data has no responses\").", Neutral),
+        d("language.undetermined_rate", "Share of the language sample whose response language could not be reliably identified (too short, no letters, or ambiguous). Not measured when no record has a response.", Neutral),
     ]
 }
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(ScriptMix {
         n: 0,
+        with_response: 0,
         dominant: BTreeMap::new(),
         both: 0,
         mixed: 0,
@@ -55,6 +56,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 
 struct ScriptMix {
     n: u64,
+    with_response: u64,
     dominant: BTreeMap<&'static str, u64>,
     both: u64,
     mixed: u64,
@@ -86,6 +88,10 @@ impl Metric for ScriptMix {
                 );
             }
         }
+        if r.response().is_none() {
+            return;
+        }
+        self.with_response += 1;
         let key = mix64(self.n);
         if self.lang_sample.accepts(key) {
             self.lang_sample
@@ -97,7 +103,11 @@ impl Metric for ScriptMix {
         for (script, count) in &self.dominant {
             out.set(format!("script.{script}.share"), rate(*count, self.n));
         }
-        out.set("script.mixed_rate", rate(self.mixed, self.both));
+        if self.with_response == 0 {
+            out.not_measured("script.mixed_rate", NO_RESPONSES);
+        } else {
+            out.set("script.mixed_rate", rate(self.mixed, self.both));
+        }
         let mut ordered: Vec<(&&str, &u64)> = self.dominant.iter().collect();
         ordered.sort_by_key(|(name, c)| {
             (
@@ -115,6 +125,17 @@ impl Metric for ScriptMix {
             });
         }
         out.examples.extend(self.mixed_examples.into_group());
+        if self.with_response == 0 {
+            out.not_measured_all(
+                ["language.<lang>.share", "language.undetermined_rate"],
+                NO_RESPONSES,
+            );
+            out.methods.insert(
+                "language".into(),
+                format!("Response language was not identified: {NO_RESPONSES}."),
+            );
+            return;
+        }
 
         let sample = self.lang_sample.into_sorted();
         let mut langs: BTreeMap<&'static str, u64> = BTreeMap::new();
@@ -138,8 +159,8 @@ impl Metric for ScriptMix {
         out.methods.insert(
             "language".into(),
             format!(
-                "Response language identified by whatlang (trigram model) on the first {LANGUAGE_CHARS} characters of a uniform deterministic sample of {total} of {} samples; {identified} were identified reliably, and language.<lang>.share is a share of those.",
-                self.n
+                "Response language identified by whatlang (trigram model) on the first {LANGUAGE_CHARS} characters of a uniform deterministic sample of {total} of the {} samples with a response; {identified} were identified reliably, and language.<lang>.share is a share of those.",
+                self.with_response
             ),
         );
     }
@@ -180,5 +201,47 @@ mod tests {
         m.finish(&mut out);
         assert_eq!(out.metrics.get("language.eng.share"), Some(&1.0));
         assert_eq!(out.metrics.get("language.undetermined_rate"), Some(&0.4));
+    }
+
+    fn prompt(i: u64, turns: &[&str]) -> Record {
+        let mut r = rec(i, "");
+        r.turns = turns.iter().map(|t| Turn::new(Role::User, *t)).collect();
+        r
+    }
+
+    #[test]
+    fn prompt_only_data_has_scripts_but_no_response_language() {
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&prompt(0, &["Write a poem about the sea."]));
+        m.observe(&prompt(1, &["写一首关于大海的诗。", "再短一点。"]));
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.get("script.latin.share"), Some(0.5));
+        assert_eq!(out.get("script.han.share"), Some(0.5));
+        for id in [
+            "script.mixed_rate",
+            "language.undetermined_rate",
+            "language.<lang>.share",
+        ] {
+            assert!(out.get(id).is_none(), "{id}");
+            assert_eq!(out.not_measured[id], NO_RESPONSES);
+        }
+        assert!(!out.metrics.keys().any(|k| k.starts_with("language.")));
+    }
+
+    #[test]
+    fn language_is_sampled_from_records_with_a_response() {
+        let english = "The quick brown fox jumps over the lazy dog while the farmer watches from the old wooden fence near the river.";
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&rec(0, english));
+        m.observe(&prompt(1, &["Write a poem about the sea."]));
+        m.observe(&prompt(2, &["Write a poem about the moon."]));
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        // The prompt-only records are not undetermined responses.
+        assert_eq!(out.get("language.undetermined_rate"), Some(0.0));
+        assert_eq!(out.get("language.eng.share"), Some(1.0));
+        assert_eq!(out.get("script.mixed_rate"), Some(0.0));
+        assert!(out.not_measured.is_empty());
     }
 }

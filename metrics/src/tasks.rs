@@ -91,6 +91,12 @@ fn docs() -> Vec<MetricDoc> {
             provenance: Provenance::Basic,
         },
         MetricDoc {
+            id: "tasks.parent.count",
+            definition: "Distinct upper-level labels when the task label has two levels (columns such as domain1/domain2 or category/subcategory; the report's dataset.task_source says which). Each task is then named `upper / lower`, and diversity.task.count counts those full names.",
+            direction: Direction::HigherIsBetter,
+            provenance: Provenance::Basic,
+        },
+        MetricDoc {
             id: "tasks.labelled_rate",
             definition: "Share of samples that carry a task label.",
             direction: Direction::Neutral,
@@ -114,6 +120,8 @@ struct Tasks {
     /// Task -> word counts of its first [`KEYWORD_SAMPLE`] instructions (stop words removed).
     words: HashMap<String, HashMap<String, f64>>,
     scratch: Vec<String>,
+    /// Distinct upper-level labels of two-level tasks.
+    parents: std::collections::HashSet<String>,
 }
 
 impl Tasks {
@@ -142,6 +150,16 @@ impl Metric for Tasks {
             return;
         };
         self.labelled += 1;
+        if let Some(p) = r
+            .task_parent
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            if !self.parents.contains(p) {
+                self.parents.insert(p.to_string());
+            }
+        }
         let next = self.counts.len() as u32;
         let (seen, index) = match self.counts.get_mut(task) {
             Some(e) => {
@@ -166,6 +184,9 @@ impl Metric for Tasks {
                 out.not_measured("diversity.task.count", NO_LABELS);
             }
             return;
+        }
+        if !self.parents.is_empty() {
+            out.set("tasks.parent.count", self.parents.len() as f64);
         }
         let k = self.counts.len();
         // Half-sample interval: the distinct labels among half the labelled records.
@@ -245,6 +266,23 @@ mod tests {
             Turn::new(Role::Assistant, "ok"),
         ];
         r
+    }
+
+    #[test]
+    fn two_level_labels_count_their_upper_level() {
+        let mut m = make(&AnalysisConfig::default());
+        for (i, (p, t)) in [("A", "x"), ("A", "y"), ("B", "x"), ("B", "x")]
+            .iter()
+            .enumerate()
+        {
+            let mut r = rec(i as u64, &format!("{p} / {t}"), "do it");
+            r.task_parent = Some(p.to_string());
+            m.observe(&r);
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.metrics["tasks.parent.count"], 2.0);
+        assert_eq!(out.metrics["diversity.task.count"], 3.0);
     }
 
     #[test]

@@ -21,8 +21,8 @@ fn docs() -> Vec<MetricDoc> {
     };
     vec![
         d("turns.<stat>", "Non-system turns per sample (the prompt plus the chosen side for preference data); stat is mean, median, p5, p95, min or max.", Neutral),
-        d("turns.rounds.mean", "Mean number of user turns per sample (dialogue rounds).", Neutral),
-        d("turns.multi_turn_rate", "Share of samples with more than one user turn.", Neutral),
+        d("turns.rounds.mean", "Mean number of user turns per sample (dialogue rounds). Consecutive user turns each count: a prompt-only record with two user turns in a row (an MT-Bench-style list of turns whose answers are not in the data) has 2 rounds. No order of roles is flagged as malformed.", Neutral),
+        d("turns.multi_turn_rate", "Share of samples with more than one user turn, whether or not assistant turns come between them.", Neutral),
     ]
 }
 
@@ -79,5 +79,41 @@ fn turn_bars(d: &IntDist) -> Distribution {
         x_label: "turns".into(),
         labels: labels.split_off(skip),
         counts: counts.split_off(skip),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Turn};
+
+    fn rec(i: u64, roles: &[Role]) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: None,
+                index: i,
+            },
+        );
+        r.turns = roles.iter().map(|role| Turn::new(*role, "text")).collect();
+        r
+    }
+
+    #[test]
+    fn consecutive_user_turns_are_rounds_of_a_prompt_set() {
+        use Role::*;
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&rec(0, &[User]));
+        m.observe(&rec(1, &[User, User]));
+        m.observe(&rec(2, &[User, Assistant, User, Assistant]));
+        m.observe(&rec(3, &[User, User, User]));
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.get("turns.mean"), Some(2.5));
+        assert_eq!(out.get("turns.max"), Some(4.0));
+        assert_eq!(out.get("turns.rounds.mean"), Some(2.0));
+        assert_eq!(out.get("turns.multi_turn_rate"), Some(0.75));
+        assert!(out.not_measured.is_empty());
     }
 }

@@ -90,7 +90,22 @@ fn overview(h: &mut String, r: &Report) {
             .iter()
             .map(|(k, src)| format!("<code>{}</code> ← <code>{}</code>", e(k), e(src)))
             .collect();
-        fact("Fields", v.join(", "));
+        let mut v = v.join(", ");
+        if !d.mapping_confidence.is_empty() {
+            let _ = write!(
+                v,
+                " <span class=\"muted\">(confidence {})</span>",
+                e(&d.mapping_confidence)
+            );
+        }
+        if !d.mapping_notes.is_empty() {
+            v.push_str("<ul class=\"mapping-notes\">");
+            for note in &d.mapping_notes {
+                let _ = write!(v, "<li>{}</li>", e(note));
+            }
+            v.push_str("</ul>");
+        }
+        fact("Fields", v);
     }
     if let Some(t) = &d.task_source {
         fact("Task labels", e(t));

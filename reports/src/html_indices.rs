@@ -63,15 +63,17 @@ pub(crate) fn indices(h: &mut String, r: &Report) {
         }
     }
     h.push_str("</tbody>\n</table>\n");
-    let others = other_not_measured(r);
-    if !others.is_empty() {
-        h.push_str("<p class=\"muted\">Also not measured: ");
-        let list: Vec<String> = others
+    for (why, ids) in other_not_measured(r) {
+        let list: Vec<String> = ids
             .iter()
-            .map(|(id, why)| format!("<code>{}</code> ({})", e(id), e(why)))
+            .map(|id| format!("<code>{}</code>", e(id)))
             .collect();
-        h.push_str(&list.join("; "));
-        h.push_str("</p>\n");
+        let _ = writeln!(
+            h,
+            "<p class=\"muted not-measured\">Also not measured, {}: {}</p>",
+            e(why),
+            list.join(", ")
+        );
     }
     h.push_str("</section>\n");
 }

@@ -138,12 +138,20 @@ pub fn sample_line(report: &Report) -> Option<String> {
     })
 }
 
-/// Ids other than Table 4's that the report marks not measured, with the reason.
-pub fn other_not_measured(report: &Report) -> Vec<(&str, &str)> {
-    report
+/// Ids other than Table 4's that the report marks not measured, grouped by reason: each
+/// reason once (in the order of its first id), with its ids in id order. Prompt-only data
+/// gives one long group, "the data has no responses" (`result::NO_RESPONSES`).
+pub fn other_not_measured(report: &Report) -> Vec<(&str, Vec<&str>)> {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (id, why) in report
         .not_measured
         .iter()
         .filter(|(id, _)| !PAPER_INDICES.iter().any(|p| p.id == id.as_str()))
-        .map(|(id, why)| (id.as_str(), why.as_str()))
-        .collect()
+    {
+        match groups.iter_mut().find(|(w, _)| *w == why.as_str()) {
+            Some((_, ids)) => ids.push(id.as_str()),
+            None => groups.push((why.as_str(), vec![id.as_str()])),
+        }
+    }
+    groups
 }

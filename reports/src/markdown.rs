@@ -7,7 +7,7 @@ use crate::headline::headline;
 use crate::indices::{index_rows, other_not_measured, sample_line};
 use crate::per_task::{partition, TaskTable, TASK_PLACEHOLDER};
 use crate::scorecard::Scorecard;
-use crate::summary::{counts_line, dataset_facts, skip_reasons};
+use crate::summary::{counts_line, dataset_facts, mapping_line, skip_reasons};
 use ftqa_metrics::result::Report;
 use std::fmt::Write;
 
@@ -30,6 +30,15 @@ pub fn render_markdown_with(report: &Report, scorecard: Option<&Scorecard>) -> S
     let facts = dataset_facts(report);
     if !facts.is_empty() {
         let _ = writeln!(md, "**Dataset:** {}  ", md_escape(&facts.join(" · ")));
+    }
+    if let Some(m) = mapping_line(report) {
+        let _ = writeln!(md, "**Fields:** {}  ", md_escape(&m));
+        for note in &report.dataset.mapping_notes {
+            let _ = writeln!(md, "- {}", md_escape(note));
+        }
+        if !report.dataset.mapping_notes.is_empty() {
+            md.push('\n');
+        }
     }
     let _ = writeln!(md, "**Records:** {}  ", counts_line(report));
     let reasons = skip_reasons(report);
@@ -111,11 +120,16 @@ fn indices(md: &mut String, report: &Report) {
     }
     let others = other_not_measured(report);
     if !others.is_empty() {
-        let list: Vec<String> = others
-            .iter()
-            .map(|(id, why)| format!("{} ({})", md_code(id), md_escape(why)))
-            .collect();
-        let _ = writeln!(md, "\n**Also not measured:** {}  ", list.join(" · "));
+        md.push('\n');
+    }
+    for (why, ids) in others {
+        let list: Vec<String> = ids.iter().map(|id| md_code(id)).collect();
+        let _ = writeln!(
+            md,
+            "**Also not measured, {}:** {}  ",
+            md_escape(why),
+            list.join(" · ")
+        );
     }
 }
 

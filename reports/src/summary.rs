@@ -27,6 +27,25 @@ pub fn dataset_facts(report: &Report) -> Vec<String> {
     facts
 }
 
+/// `instruction ← definition+input · response ← target (confidence high)`: the columns
+/// each canonical field came from, and how sure the loader is, unescaped.
+pub fn mapping_line(report: &Report) -> Option<String> {
+    let d = &report.dataset;
+    if d.mapping.is_empty() {
+        return None;
+    }
+    let fields: Vec<String> = d
+        .mapping
+        .iter()
+        .map(|(k, src)| format!("{k} ← {src}"))
+        .collect();
+    let mut s = fields.join(" · ");
+    if !d.mapping_confidence.is_empty() {
+        s.push_str(&format!(" (confidence {})", d.mapping_confidence));
+    }
+    Some(s)
+}
+
 /// `1,000 total · 990 analyzed · 10 skipped (1%)`.
 pub fn counts_line(report: &Report) -> String {
     let r = &report.records;
@@ -41,6 +60,15 @@ pub fn counts_line(report: &Report) -> String {
             " ({})",
             format_percent(r.skipped as f64 / r.total as f64)
         ));
+    }
+    // Prompt-only or partly answered data: say how many records the response metrics saw.
+    if let Some(with) = report.metrics.get("records.with_response") {
+        if (*with as u64) < r.analyzed {
+            s.push_str(&format!(
+                " · {} with a response",
+                format_count(*with as u64)
+            ));
+        }
     }
     s
 }

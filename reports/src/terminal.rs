@@ -4,9 +4,9 @@ use crate::docs::{arrow, Docs};
 use crate::escape::{terminal_safe, truncate_chars};
 use crate::format::{format_count, format_value, format_value_interval};
 use crate::headline::terminal_headline;
-use crate::indices::{index_rows, sample_line};
+use crate::indices::{index_rows, other_not_measured, sample_line};
 use crate::per_task::{partition, TaskTable};
-use crate::summary::{counts_line, dataset_facts, skip_reasons};
+use crate::summary::{counts_line, dataset_facts, mapping_line, skip_reasons};
 use ftqa_metrics::result::Report;
 use std::fmt::Write;
 
@@ -15,6 +15,9 @@ const DIM: &str = "\x1b[2m";
 const YELLOW: &str = "\x1b[33m";
 const RED: &str = "\x1b[31m";
 const RESET: &str = "\x1b[0m";
+
+/// Ids named per not-measured reason on the terminal; report.md lists them all.
+const SHOWN_NOT_MEASURED: usize = 4;
 
 /// Warnings quoted in full (cut to one line); the count is always shown.
 const SHOWN_WARNINGS: usize = 3;
@@ -53,6 +56,13 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
             label("dataset"),
             terminal_safe(&facts.join(" · "))
         );
+    }
+    if let Some(m) = mapping_line(report) {
+        let _ = writeln!(t, "  {}{}", label("fields"), terminal_safe(&m));
+        // An inferred mapping says how it was chosen, so a wrong guess is easy to spot.
+        for note in &report.dataset.mapping_notes {
+            let _ = writeln!(t, "  {}{}", label(""), c.p(DIM, &terminal_safe(note)));
+        }
     }
     let _ = writeln!(t, "  {}{}", label("records"), counts_line(report));
     let reasons = skip_reasons(report);
@@ -109,6 +119,30 @@ pub fn render_terminal(report: &Report, color: bool) -> String {
             "  {}  {}",
             terminal_safe(&table.key),
             c.p(DIM, &task_spread(&table))
+        );
+    }
+    let others = other_not_measured(report);
+    if !others.is_empty() {
+        t.push('\n');
+    }
+    for (why, ids) in others {
+        let mut shown: Vec<String> = ids
+            .iter()
+            .take(SHOWN_NOT_MEASURED)
+            .map(|id| terminal_safe(id))
+            .collect();
+        if ids.len() > SHOWN_NOT_MEASURED {
+            shown.push(format!(
+                "… {} more in report.md",
+                ids.len() - SHOWN_NOT_MEASURED
+            ));
+        }
+        let _ = writeln!(
+            t,
+            "  {} {}: {}",
+            c.p(YELLOW, "not measured"),
+            terminal_safe(why),
+            c.p(DIM, &shown.join(", "))
         );
     }
     t

@@ -207,6 +207,7 @@ pub(crate) fn sample_report() -> Report {
             files: vec!["data/train.jsonl".into()],
             compression: None,
             task_source: Some(format!("column:{}", XSS[0])),
+            ..DatasetInfo::default()
         },
         records: RecordCounts {
             total: 1204,
@@ -436,7 +437,9 @@ fn markdown_table_and_escaping() {
     assert!(md.contains(
         "**Sample:** 1,000 of 1,200 records (seed 7); size-dependent indices are computed on it"
     ));
-    assert!(md.contains("`hygiene.image_missing.rate` (no --image-root given)"));
+    assert!(
+        md.contains("**Also not measured, no --image-root given:** `hygiene.image_missing.rate`")
+    );
 }
 
 #[test]
@@ -685,8 +688,71 @@ fn a_not_measured_index_shows_its_reason_everywhere() {
         "<tr class=\"not-measured\"><td>Object/granularity complexity</td><td><code>complexity.object.count_mean</code></td><td class=\"num\">not measured</td><td colspan=\"2\">no images in this dataset, so there are no objects to count</td></tr>"
     ));
     assert!(html.contains(
-        "Also not measured: <code>hygiene.image_missing.rate</code> (no --image-root given)"
+        "Also not measured, no --image-root given: <code>hygiene.image_missing.rate</code>"
     ));
+    assert!(
+        md.contains("**Also not measured, no --image-root given:** `hygiene.image_missing.rate`")
+    );
+    assert!(
+        line("hygiene.image_missing.rate").starts_with("  not measured no --image-root given: ")
+    );
+}
+
+#[test]
+fn prompt_only_ids_are_listed_once_under_their_reason() {
+    use ftqa_metrics::result::NO_RESPONSES;
+    let mut r = sample_report();
+    let ids = [
+        "diversity.response.log_clusters",
+        "empty.response.rate",
+        "length.response.words.mean",
+        "dedup.exact.response_rate",
+        "hygiene.refusal.rate",
+        "script.mixed_rate",
+    ];
+    for id in ids {
+        r.metrics.remove(id);
+        r.intervals.remove(id);
+        r.not_measured.insert(id.into(), NO_RESPONSES.into());
+    }
+    let groups = crate::indices::other_not_measured(&r);
+    let ours = groups.iter().find(|(w, _)| *w == NO_RESPONSES).unwrap();
+    // Table 4's index is in its own row, not in the list.
+    assert_eq!(ours.1.len(), ids.len() - 1);
+    assert!(!ours.1.contains(&"diversity.response.log_clusters"));
+    let t = render_terminal(&r, false);
+    let row = t
+        .lines()
+        .find(|l| l.contains("diversity.response.log_clusters"))
+        .unwrap();
+    assert!(
+        row.contains("not measured") && row.ends_with(NO_RESPONSES),
+        "{row}"
+    );
+    let line = t
+        .lines()
+        .find(|l| l.starts_with(&format!("  not measured {NO_RESPONSES}: ")))
+        .unwrap_or_else(|| panic!("{t}"));
+    assert!(
+        line.contains("dedup.exact.response_rate") && line.ends_with("… 1 more in report.md"),
+        "{line}"
+    );
+    let md = render_markdown(&r);
+    assert!(md.contains(&format!(
+        "**Also not measured, {NO_RESPONSES}:** `dedup.exact.response_rate` · `empty.response.rate` · `hygiene.refusal.rate` · `length.response.words.mean` · `script.mixed_rate`"
+    )), "{md}");
+    assert!(md.contains(&format!(
+        "| Response diversity | `diversity.response.log_clusters` | not measured |  | {NO_RESPONSES} |"
+    )), "{md}");
+    let html = render_html(&r);
+    assert!(html.contains(&format!(
+        "Also not measured, {NO_RESPONSES}: <code>dedup.exact.response_rate</code>, <code>empty.response.rate</code>,"
+    )));
+    assert!(html.contains(&format!(
+        "<td class=\"num\">not measured</td><td colspan=\"2\">{NO_RESPONSES}</td>"
+    )));
+    // Not-measured ids have no value anywhere.
+    assert!(!md.contains("| `empty.response.rate` |"), "{md}");
 }
 
 #[test]

@@ -93,8 +93,20 @@ pub fn rule_text(id: &str, t: &Threshold) -> String {
     }
 }
 
-/// Why a metric may be absent, so the user knows what to change.
-fn missing_reason(key: &str) -> String {
+/// Why a metric may be absent, so the user knows what to change: the report's own reason
+/// when it marked the id (or a pattern covering it, or an id the key's pattern covers) not
+/// measured, e.g. "the data has no responses" on prompt-only data; else a guess by family.
+fn missing_reason(report: &ReportView, key: &str) -> String {
+    let marked = report.not_measured.get(key).or_else(|| {
+        report
+            .not_measured
+            .iter()
+            .find(|(id, _)| id_matches(id, key) || id_matches(key, id))
+            .map(|(_, why)| why)
+    });
+    if let Some(why) = marked {
+        return format!("not measured: {why}");
+    }
     let why = match key.split('.').next().unwrap_or("") {
         "contamination" => "no benchmark was scanned: name benchmark files under [contamination] benchmarks in the config (or pass --benchmark)",
         "preference" | "feedback" => "the data has no preference or feedback pairs",
@@ -164,7 +176,7 @@ fn threshold_findings(
             checked: None,
             status: missing_status,
             rule: rule_text(key, t),
-            message: missing_reason(key),
+            message: missing_reason(report, key),
             examples: Vec::new(),
         }];
     }
@@ -418,6 +430,7 @@ mod tests {
                 }],
             }],
             run: Default::default(),
+            not_measured: Default::default(),
         }
     }
 
@@ -448,6 +461,34 @@ mod tests {
         assert_eq!(by("preference.identical_rate").status, Status::Warn);
         assert_eq!(o.exit_code(), 1);
         assert_eq!(o.scorecard().items.len(), 4);
+    }
+
+    #[test]
+    fn not_measured_ids_fail_or_warn_with_the_reports_reason() {
+        use ftqa_metrics::result::NO_RESPONSES;
+        let c = config(
+            "[thresholds]\n\"empty.response.rate\" = { max = 0.01 }\n\"language.eng.share\" = { min = 0.9, missing = \"warn\" }\n\"length.response.words.mean\" = { min = 1 }\n\"length.instruction.words.mean\" = { min = 1 }\n",
+        );
+        let mut r = report(&[("length.instruction.words.mean", 12.0)]);
+        for id in [
+            "empty.response.rate",
+            "language.<lang>.share",
+            "length.response.words.mean",
+        ] {
+            r.not_measured.insert(id.into(), NO_RESPONSES.into());
+        }
+        let o = evaluate(&c, &r, None, None);
+        let by = |id: &str| o.findings.iter().find(|f| f.id == id).unwrap();
+        let want = format!("not measured: {NO_RESPONSES}");
+        // As for any not-measured id: a failure by default, a warning when asked.
+        assert_eq!(by("empty.response.rate").status, Status::Fail);
+        assert_eq!(by("empty.response.rate").message, want);
+        assert_eq!(by("empty.response.rate").value, None);
+        assert_eq!(by("language.eng.share").status, Status::Warn);
+        assert_eq!(by("language.eng.share").message, want);
+        assert_eq!(by("length.response.words.mean").message, want);
+        assert_eq!(by("length.instruction.words.mean").status, Status::Pass);
+        assert_eq!(o.exit_code(), 1);
     }
 
     #[test]

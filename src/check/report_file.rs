@@ -55,6 +55,10 @@ pub struct ReportView {
     /// Command line and run facts (`command` holds the flags, e.g. `--benchmark`).
     #[serde(default)]
     pub run: BTreeMap<String, String>,
+    /// Ids the run marked not measured, with the reason (layout 2 and later); an id may be
+    /// a pattern such as `language.<lang>.share`.
+    #[serde(default)]
+    pub not_measured: BTreeMap<String, String>,
 }
 
 impl ReportView {
@@ -85,6 +89,7 @@ impl ReportView {
                 })
                 .collect(),
             run: r.run.clone(),
+            not_measured: r.not_measured.clone(),
         }
     }
 

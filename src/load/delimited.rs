@@ -38,10 +38,12 @@ pub(crate) struct DelimitedSource {
     name: Arc<str>,
     headers: Vec<String>,
     kinds: Vec<CellKind>,
-    record: csv::StringRecord,
+    record: csv::ByteRecord,
     index: u64,
     finished: bool,
     warnings: Vec<String>,
+    /// Whether a row with the wrong number of fields was already reported.
+    ragged_warned: bool,
 }
 
 impl DelimitedSource {
@@ -86,19 +88,36 @@ impl DelimitedSource {
             name,
             headers,
             kinds,
-            record: csv::StringRecord::new(),
+            record: csv::ByteRecord::new(),
             index: 0,
             finished: false,
             warnings: Vec::new(),
+            ragged_warned: false,
         })
     }
 
-    fn build_row(&self) -> Row {
-        let mut row = Row::with_capacity(self.headers.len());
-        for ((header, kind), cell) in self.headers.iter().zip(&self.kinds).zip(self.record.iter()) {
-            row.insert(header.clone(), cell_value(*kind, cell));
+    /// The row under the header's names, and whether any cell had to be decoded lossily.
+    /// A row shorter than the header lacks the last columns; cells beyond the header are
+    /// kept under `column_N` (1-based), so nothing the file holds is dropped.
+    fn build_row(&self) -> (Row, bool) {
+        let mut row = Row::with_capacity(self.headers.len().max(self.record.len()));
+        let mut lossy = false;
+        for (i, bytes) in self.record.iter().enumerate() {
+            let cell = String::from_utf8_lossy(bytes);
+            lossy |= matches!(cell, std::borrow::Cow::Owned(_));
+            match (self.headers.get(i), self.kinds.get(i)) {
+                (Some(header), Some(kind)) => {
+                    row.insert(header.clone(), cell_value(*kind, &cell));
+                }
+                _ => {
+                    row.insert(
+                        format!("column_{}", i + 1),
+                        Value::String(cell.into_owned()),
+                    );
+                }
+            }
         }
-        row
+        (row, lossy)
     }
 }
 
@@ -131,7 +150,7 @@ impl RowSource for DelimitedSource {
         if self.finished {
             return None;
         }
-        let result = self.reader.read_record(&mut self.record);
+        let result = self.reader.read_byte_record(&mut self.record);
         let index = self.index;
         match result {
             Ok(false) => {
@@ -141,24 +160,23 @@ impl RowSource for DelimitedSource {
             Ok(true) => {
                 self.index += 1;
                 let line = self.record.position().map(|p| p.line());
-                if self.record.len() != self.headers.len() {
-                    return Some(RawItem::Bad {
-                        reason: "bad_row",
-                        detail: format!(
-                            "line {} has {} fields, the header has {}",
-                            line.unwrap_or(0),
-                            self.record.len(),
-                            self.headers.len()
-                        ),
-                        line,
-                        index,
-                    });
+                if self.record.len() != self.headers.len() && !self.ragged_warned {
+                    // Kept, not skipped: the fields that are there still say something.
+                    self.ragged_warned = true;
+                    self.warnings.push(format!(
+                        "{}:{}: a row has {} fields where the header has {}; such rows are kept (missing columns empty, extra fields as column_N)",
+                        self.name,
+                        line.unwrap_or(0),
+                        self.record.len(),
+                        self.headers.len()
+                    ));
                 }
+                let (row, invalid_utf8) = self.build_row();
                 Some(RawItem::Row {
-                    row: self.build_row(),
+                    row,
                     line,
                     index,
-                    invalid_utf8: false,
+                    invalid_utf8,
                 })
             }
             Err(e) => {
@@ -218,18 +236,33 @@ mod tests {
             }
             _ => panic!("expected a row"),
         }
+        // A short row is kept: the fields it has, under the header's names.
         match &items[1] {
-            RawItem::Bad {
-                reason,
-                detail,
-                line,
-                ..
-            } => {
-                assert_eq!((*reason, *line), ("bad_row", Some(3)));
-                assert_eq!(detail, "line 3 has 2 fields, the header has 3");
+            RawItem::Row { row, line, .. } => {
+                assert_eq!(*line, Some(3));
+                assert_eq!(row["messages"], "only");
+                assert_eq!(row["label"], "two");
+                assert!(!row.contains_key("note"));
             }
-            _ => panic!("expected a skip"),
+            _ => panic!("expected a row"),
         }
+        let mut src = DelimitedSource::new(
+            Box::new(std::io::Cursor::new(b"a,b\n1,2,3\n".to_vec())),
+            Arc::from("f.csv"),
+            b',',
+            &[],
+        )
+        .unwrap();
+        match src.next_item() {
+            Some(RawItem::Row { row, .. }) => assert_eq!(row["column_3"], "3"),
+            _ => panic!("expected a row"),
+        }
+        let mut warnings = Vec::new();
+        src.drain_warnings(&mut warnings);
+        assert!(
+            warnings[0].contains("3 fields where the header has 2"),
+            "{warnings:?}"
+        );
         assert!(
             matches!(&items[2], RawItem::Row { row, .. } if row["label"] == Value::Bool(false))
         );

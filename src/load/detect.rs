@@ -6,22 +6,13 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 use super::files::{shard_names_are_tasks, DataFile};
+use super::roles::{self, Confidence};
 use super::schemas::{parse_schema_name, Keys, Plan, Schema, SCHEMAS};
 use super::source::Row;
+use super::task_columns::{self, value_at};
 use super::turns::{has_markers, HH_STYLE, TEXT_STYLES};
 use super::ColumnMap;
 
-/// String columns that carry a task label, highest priority first.
-const TASK_COLUMNS: &[&str] = &[
-    "task",
-    "category",
-    "subtask",
-    "task_name",
-    "task_type",
-    "task_source",
-    "source",
-    "template",
-];
 const ID_COLUMNS: &[&str] = &["id", "idx", "uid", "sample_id", "task_id"];
 const MEDIA_KEYS: &[&str] = &["images", "image", "videos", "video"];
 
@@ -151,6 +142,11 @@ impl<'a> Sample<'a> {
 
     /// The majority schema of the sample.
     fn vote(&self) -> Option<Schema> {
+        self.vote_share().map(|(s, _)| s)
+    }
+
+    /// The majority schema and the share of sampled rows that have its shape.
+    fn vote_share(&self) -> Option<(Schema, f64)> {
         let mut counts: HashMap<Schema, usize> = HashMap::new();
         for row in self.rows {
             if let Some(s) = classify(row) {
@@ -164,7 +160,18 @@ impl<'a> Sample<'a> {
                 Some((_, m)) if m >= n => best,
                 _ => Some((s, n)),
             })
-            .map(|(s, _)| s)
+            .map(|(s, n)| (s, n as f64 / self.rows.len().max(1) as f64))
+    }
+}
+
+/// How sure a named-schema match is: the share of sampled rows with the schema's shape.
+fn vote_confidence(share: f64) -> Confidence {
+    if share >= 0.9 {
+        Confidence::High
+    } else if share >= 0.5 {
+        Confidence::Medium
+    } else {
+        Confidence::Low
     }
 }
 
@@ -172,6 +179,10 @@ pub(crate) struct Detection {
     pub plan: Plan,
     pub schema_source: &'static str,
     pub mapping: BTreeMap<String, String>,
+    /// `high`, `medium` or `low`; `given` when flags named the schema or the columns.
+    pub confidence: &'static str,
+    /// How the mapping was chosen, one decision per line (inferred shapes).
+    pub notes: Vec<String>,
     pub task_source: Option<String>,
     pub shard_tasks: bool,
     pub warnings: Vec<String>,
@@ -284,7 +295,6 @@ fn flag_columns(cols: &ColumnMap) -> Vec<(&'static str, &String)> {
         ("response", &cols.response),
         ("messages", &cols.messages),
         ("system", &cols.system),
-        ("task", &cols.task),
         ("id", &cols.id),
         ("images", &cols.images),
         ("prompt", &cols.prompt),
@@ -298,7 +308,7 @@ fn flag_columns(cols: &ColumnMap) -> Vec<(&'static str, &String)> {
 
 fn unrecognised(path: &str, sample: &Sample) -> anyhow::Error {
     anyhow!(
-        "{path}: could not recognise the dataset schema from the first {} records.\n  keys seen: {}\n  supported schemas: {}\n  name one with --schema NAME, or map the columns explicitly (e.g. --instruction-col/--response-col, --messages-col, or --prompt-col/--chosen-col/--rejected-col)",
+        "{path}: no text column found in the first {} records (no named schema fits, and no column holds prose, a list of strings or a list of messages).\n  keys seen: {}\n  supported schemas: {}\n  name one with --schema NAME, or map the columns explicitly (e.g. --instruction-col/--response-col, --messages-col, or --prompt-col/--chosen-col/--rejected-col)",
         sample.rows.len(),
         sample.describe_keys(),
         SCHEMAS.join(", ")
@@ -320,20 +330,46 @@ pub(crate) fn detect(
             })?),
             None => None,
         };
+    let mut inferred = None;
+    let mut confidence = Confidence::High;
     let (schema, schema_source) = match forced {
+        Some(Schema::Inferred) => {
+            inferred = Some(roles::infer(rows).ok_or_else(|| unrecognised(path, &sample))?);
+            (Schema::Inferred, "flags")
+        }
         Some(s) => (s, "flags"),
         None if structural_flags(cols) => (
             schema_from_flags(cols, &sample).ok_or_else(|| unrecognised(path, &sample))?,
             "flags",
         ),
-        None => (
-            sample.vote().ok_or_else(|| unrecognised(path, &sample))?,
-            "auto",
-        ),
+        None => match sample.vote_share() {
+            Some((Schema::Text, _)) if !text_has_markers(rows) => match roles::infer(rows) {
+                Some(inf) => {
+                    inferred = Some(inf);
+                    (Schema::Inferred, "auto")
+                }
+                None => (Schema::Text, "auto"),
+            },
+            Some((s, share)) => {
+                confidence = vote_confidence(share);
+                (s, "auto")
+            }
+            None => {
+                inferred = Some(roles::infer(rows).ok_or_else(|| unrecognised(path, &sample))?);
+                (Schema::Inferred, "auto")
+            }
+        },
     };
     if !rows.is_empty() {
-        for (what, col) in flag_columns(cols) {
-            if !rows.iter().any(|r| r.contains_key(col.as_str())) {
+        let mut given = flag_columns(cols);
+        let task_parts: Vec<String> = cols
+            .task
+            .iter()
+            .flat_map(|t| t.split(',').map(|p| p.trim().to_string()))
+            .collect();
+        given.extend(task_parts.iter().map(|c| ("task", c)));
+        for (what, col) in given {
+            if !rows.iter().any(|r| value_at(r, col).is_some()) {
                 bail!(
                     "{path}: column `{col}` (given for {what}) is not in the data; keys seen: {}",
                     sample.describe_keys()
@@ -343,15 +379,19 @@ pub(crate) fn detect(
     }
     let mut keys = Keys::defaults(schema);
     apply_overrides(schema, cols, &mut keys);
-
-    let is_text = |v: &Value| matches!(v, Value::String(s) if !s.is_empty());
-    let is_id = |v: &Value| v.is_string() || v.is_number();
-    let task_key = cols.task.clone().or_else(|| {
-        TASK_COLUMNS
-            .iter()
-            .find(|k| sample.mostly(k, is_text))
-            .map(|k| k.to_string())
+    let mut notes = Vec::new();
+    let layout = inferred.map(|inf| {
+        if let (Some(sys), None) = (&inf.system, &cols.system) {
+            keys.system = vec![sys.clone()];
+        }
+        confidence = inf.confidence;
+        notes = inf.notes;
+        inf.layout
     });
+
+    let is_id = |v: &Value| v.is_string() || v.is_number();
+    let tasks = task_columns::find(rows, cols.task.as_deref());
+    let task_key = tasks.task;
     let id_key = cols.id.clone().or_else(|| {
         ID_COLUMNS
             .iter()
@@ -359,25 +399,19 @@ pub(crate) fn detect(
             .map(|k| k.to_string())
     });
     let shard_tasks = task_key.is_none() && shard_names_are_tasks(files);
-    let task_source = match &task_key {
-        Some(k) => Some(format!("column:{k}")),
-        None if shard_tasks => Some("shard file names".to_string()),
-        None => None,
+    let task_source = match (&tasks.parent, &task_key) {
+        (Some(p), Some(k)) => Some(format!("columns:{p}/{k} (two levels)")),
+        (None, Some(k)) => Some(format!("column:{k}")),
+        _ if shard_tasks => Some("shard file names".to_string()),
+        _ => None,
     };
 
     let mut warnings = Vec::new();
-    if schema == Schema::Text {
-        let marked = rows.iter().any(|r| {
-            r.get("text")
-                .and_then(Value::as_str)
-                .is_some_and(|t| TEXT_STYLES.iter().any(|s| has_markers(t, s)))
-        });
-        if !marked {
-            warnings.push(format!(
-                "{path}: the records are plain `text` with no turn markers in the first {} records; such records have no instruction/response structure and are skipped",
-                rows.len()
-            ));
-        }
+    if schema == Schema::Text && !text_has_markers(rows) {
+        warnings.push(format!(
+            "{path}: the records are plain `text` with no turn markers in the first {} records; such records have no instruction/response structure and are skipped",
+            rows.len()
+        ));
     }
 
     let plan = Plan {
@@ -385,15 +419,32 @@ pub(crate) fn detect(
         keys,
         id_key,
         task_key,
+        task_parent_key: tasks.parent,
+        layout,
     };
     let mapping = plan.mapping(&|k| sample.seen(k));
     Ok(Detection {
         plan,
         schema_source,
         mapping,
+        confidence: if schema_source == "flags" {
+            "given"
+        } else {
+            confidence.name()
+        },
+        notes,
         task_source,
         shard_tasks,
         warnings,
+    })
+}
+
+/// Whether any sampled `text` value has turn markers a transcript can be split on.
+fn text_has_markers(rows: &[&Row]) -> bool {
+    rows.iter().any(|r| {
+        r.get("text")
+            .and_then(Value::as_str)
+            .is_some_and(|t| TEXT_STYLES.iter().any(|s| has_markers(t, s)))
     })
 }
 

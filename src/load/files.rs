@@ -153,10 +153,14 @@ fn is_data_file(path: &Path) -> bool {
     if METADATA_NAMES.contains(&inner.as_str()) || inner.contains("dataset_info") {
         return false;
     }
+    // `datasets` map/filter caches (`cache-<fingerprint>.arrow`), not the dataset itself.
+    if inner.starts_with("cache-") && inner.ends_with(".arrow") {
+        return false;
+    }
     ext.is_some_and(|e| DATA_EXTS.contains(&e.as_str()))
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+pub(super) fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list directory", dir.display()))?
         .filter_map(|e| e.ok())
@@ -177,8 +181,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// The data files a path names: a file, every data file under a directory, or a glob.
-pub(crate) fn resolve(path: &str) -> Result<Vec<PathBuf>> {
+/// The data files a path names (a file, every data file under a directory, or a glob;
+/// `hf://` paths and `save_to_disk` folders through [`super::hf`]), with the dataset's name.
+pub(crate) fn resolve(path: &str, split: Option<&str>) -> Result<super::hf::Resolved> {
+    if let Some(found) = super::hf::resolve(path, split)? {
+        return Ok(found);
+    }
+    resolve_plain(path).map(|files| super::hf::Resolved {
+        files,
+        label: path.to_string(),
+    })
+}
+
+fn resolve_plain(path: &str) -> Result<Vec<PathBuf>> {
     let p = Path::new(path);
     if p.is_file() {
         return Ok(vec![p.to_path_buf()]);
@@ -519,12 +534,16 @@ mod tests {
         assert!(!is_data_file(Path::new("d/.hidden.jsonl")));
         assert!(!is_data_file(Path::new("d/README.md")));
         assert!(!is_data_file(Path::new("d/notes.txt")));
+        assert!(!is_data_file(Path::new("d/cache-5f2a9c.arrow")));
+        assert!(!is_data_file(Path::new("d/x.arrow.lock")));
+        assert!(is_data_file(Path::new("d/data-00000-of-00001.arrow")));
     }
 
     #[test]
     fn missing_path_error_names_it() {
-        let err = resolve("/nonexistent/ftqa/x.jsonl")
-            .unwrap_err()
+        let err = resolve("/nonexistent/ftqa/x.jsonl", None)
+            .err()
+            .unwrap()
             .to_string();
         assert!(err.contains("/nonexistent/ftqa/x.jsonl"), "{err}");
     }

@@ -477,14 +477,16 @@ mod tests {
     }
 
     #[test]
-    fn scalar_elements_are_wrong_type() {
-        let (items, _) = items("[1, \"s\", {\"a\": 1}]", true);
+    fn scalar_elements_are_wrong_type_and_strings_are_text() {
+        let (items, _) = items("[1, \"s\", {\"a\": 1}, [\"q1\", \"q2\"], [2]]", true);
         assert_eq!(
             summary(&items),
             vec![
                 "bad wrong_type 0 line Some(1)",
-                "bad wrong_type 1 line Some(1)",
+                r#"row 1 line Some(1) {"text":"s"}"#,
                 r#"row 2 line Some(1) {"a":1}"#,
+                r#"row 3 line Some(1) {"turns":["q1","q2"]}"#,
+                "bad wrong_type 4 line Some(1)",
             ]
         );
     }

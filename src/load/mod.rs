@@ -6,6 +6,8 @@
 //! - `jsonl`, `json_stream`, `delimited`, `columnar` (+ `arrow_json`): one reader per
 //!   format, all producing raw rows (`source`);
 //! - `detect`: choosing a schema and columns once, from a sample of rows or from flags;
+//!   `roles` (+ `names`) gives columns roles when no named schema fits, and
+//!   `task_columns` finds the task label (one level or two);
 //! - `schemas` (+ `turns`): mapping each raw row onto a `Record`.
 
 mod arrow_json;
@@ -13,17 +15,24 @@ mod columnar;
 mod delimited;
 mod detect;
 mod files;
+#[doc(hidden)]
+pub mod fuzzing;
+mod hf;
 mod json_stream;
 mod jsonl;
+mod names;
 pub mod raw;
+mod roles;
 mod schemas;
 mod source;
+mod task_columns;
 mod turns;
 
 #[cfg(test)]
 mod tests;
 
 pub use files::FORMATS;
+pub use hf::{dataset_dict_splits, report_name};
 pub use schemas::{parse_schema_name, Schema, SCHEMAS};
 
 use anyhow::{anyhow, Result};
@@ -65,6 +74,9 @@ pub struct LoadOptions {
     /// Forces the schema: one of [`SCHEMAS`].
     pub schema: Option<String>,
     pub columns: ColumnMap,
+    /// The split to read from an `hf://` dataset (like `@SPLIT`), a `save_to_disk`
+    /// DatasetDict folder, or a folder whose file names carry split names.
+    pub split: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -114,7 +126,10 @@ impl Loader {
                 ));
             }
         }
-        let files = files::resolve(&opts.path)?
+        let resolved = files::resolve(&opts.path, opts.split.as_deref())?;
+        let label = resolved.label;
+        let files = resolved
+            .files
             .into_iter()
             .map(|p| files::inspect(p, hint))
             .collect::<Result<Vec<_>>>()?;
@@ -139,6 +154,8 @@ impl Loader {
                 keys: Default::default(),
                 id_key: None,
                 task_key: None,
+                task_parent_key: None,
+                layout: None,
             },
             shard_tasks: false,
             structured_columns,
@@ -161,10 +178,10 @@ impl Loader {
             })
             .collect();
         if rows.is_empty() && opts.schema.is_none() {
-            return Err(loader.nothing_readable(&opts.path));
+            return Err(loader.nothing_readable(&label));
         }
         let detection = detect::detect(
-            &opts.path,
+            &label,
             &rows,
             opts.schema.as_deref(),
             &opts.columns,
@@ -173,13 +190,15 @@ impl Loader {
         loader.warnings.extend(detection.warnings);
         loader.shard_tasks = detection.shard_tasks;
         loader.info = DatasetInfo {
-            path: opts.path.clone(),
+            path: label,
             format: one_or_mixed(loader.files.iter().map(|f| f.format.name()))
                 .unwrap_or_default()
                 .to_string(),
             schema: detection.plan.schema.name().to_string(),
             mapping: detection.mapping,
             schema_source: detection.schema_source.to_string(),
+            mapping_confidence: detection.confidence.to_string(),
+            mapping_notes: detection.notes,
             files: loader.files.iter().map(|f| f.name.to_string()).collect(),
             compression: one_or_mixed(loader.files.iter().map(|f| f.compression.name()))
                 .flatten()
@@ -359,15 +378,24 @@ impl Loader {
             .unwrap_or_else(|| format!("{}:{index}", file.stem));
         let mut rec = Record::new(id, origin(file, line, index));
         rec.invalid_utf8 = invalid_utf8;
-        rec.task = match &self.plan.task_key {
-            Some(k) => match row.get_mut(k.as_str()).map(Value::take) {
-                Some(Value::String(s)) if !s.is_empty() => Some(s),
+        let mut label = |key: &Option<String>| -> Option<String> {
+            match schemas::lookup(&mut row, key.as_deref()?).map(Value::take) {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
                 Some(v @ (Value::Number(_) | Value::Bool(_))) => Some(v.to_string()),
                 _ => None,
-            },
-            None if self.shard_tasks => Some(file.stem.to_string()),
-            None => None,
+            }
         };
+        let parent = label(&self.plan.task_parent_key);
+        rec.task = match (label(&self.plan.task_key), &parent) {
+            // Two levels: the full path names the task, so equal lower-level names under
+            // different upper levels stay different tasks.
+            (Some(t), Some(p)) => Some(format!("{p} / {t}")),
+            (Some(t), None) => Some(t),
+            (None, Some(p)) => Some(p.clone()),
+            (None, None) if self.shard_tasks => Some(file.stem.to_string()),
+            (None, None) => None,
+        };
+        rec.task_parent = parent;
         match self.plan.map(&mut row, &mut rec) {
             Ok(()) => LoadEvent::Record(rec),
             Err(fail) => {

@@ -39,7 +39,8 @@ pub fn data_files(opts: &LoadOptions) -> Result<Vec<DataFileInfo>> {
         })?),
         None => None,
     };
-    files::resolve(&opts.path)?
+    files::resolve(&opts.path, opts.split.as_deref())?
+        .files
         .into_iter()
         .map(|p| {
             let f = files::inspect(p, hint)?;

@@ -9,10 +9,11 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::roles::{pair_keys, Layout};
 use super::source::Row;
 use super::turns::{
     collect_media, has_markers, parse_message, parse_messages, scalar_text, split_transcript, Fail,
-    TurnSink, HH_STYLE, TEXT_STYLES,
+    TurnSink, CONTENT_KEYS, HH_STYLE, ROLE_KEYS, TEXT_STYLES,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,6 +32,8 @@ pub enum Schema {
     PromptCompletion,
     QuestionAnswer,
     Text,
+    /// No named schema fits: columns were given roles by `roles::infer`.
+    Inferred,
 }
 
 /// Schema names, as accepted by `--schema` and shown in `DatasetInfo::schema`.
@@ -49,10 +52,11 @@ pub const SCHEMAS: &[&str] = &[
     "prompt_completion",
     "question_answer",
     "text",
+    "inferred",
 ];
 
 impl Schema {
-    pub const ALL: [Schema; 14] = [
+    pub const ALL: [Schema; 15] = [
         Schema::Alpaca,
         Schema::SelfInstruct,
         Schema::Dolly,
@@ -67,6 +71,7 @@ impl Schema {
         Schema::PromptCompletion,
         Schema::QuestionAnswer,
         Schema::Text,
+        Schema::Inferred,
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +90,7 @@ impl Schema {
             Schema::PromptCompletion => "prompt_completion",
             Schema::QuestionAnswer => "question_answer",
             Schema::Text => "text",
+            Schema::Inferred => "inferred",
         }
     }
 }
@@ -109,6 +115,7 @@ pub fn parse_schema_name(s: &str) -> Option<Schema> {
         "trl" | "pairwise" | "comparison" => Schema::Preference,
         "promptcompletion" | "completion" | "t0" => Schema::PromptCompletion,
         "qa" | "questionanswer" => Schema::QuestionAnswer,
+        "infer" | "auto_columns" | "columns" => Schema::Inferred,
         _ => return None,
     })
 }
@@ -197,6 +204,8 @@ impl Keys {
             Schema::Text => {
                 k.text = names(&["text"]);
             }
+            // The layout, not the keys, says where the turns are.
+            Schema::Inferred => {}
         }
         if schema == Schema::HhRlhf {
             k.prompt.clear();
@@ -212,6 +221,10 @@ pub(crate) struct Plan {
     pub keys: Keys,
     pub id_key: Option<String>,
     pub task_key: Option<String>,
+    /// The upper level of a two-level task label (`domain1` over `domain2`).
+    pub task_parent_key: Option<String>,
+    /// Where the turns are, for [`Schema::Inferred`].
+    pub layout: Option<Layout>,
 }
 
 /// The value under the first candidate key present (preferring non-null values), moved
@@ -219,13 +232,27 @@ pub(crate) struct Plan {
 pub(crate) fn take<'k>(row: &mut Row, keys: &'k [String]) -> Option<(&'k str, Value)> {
     let mut null_key = None;
     for k in keys {
-        match row.get_mut(k.as_str()) {
+        match lookup(row, k) {
             Some(Value::Null) if null_key.is_none() => null_key = Some(k.as_str()),
             Some(Value::Null) | None => {}
             Some(v) => return Some((k.as_str(), v.take())),
         }
     }
     null_key.map(|k| (k, Value::Null))
+}
+
+/// The value under `key`, or, when no column has that exact name and it is a dotted path
+/// (`conversation.turns`), under the nested objects it names.
+pub(crate) fn lookup<'r>(row: &'r mut Row, key: &str) -> Option<&'r mut Value> {
+    if row.contains_key(key) || !key.contains('.') {
+        return row.get_mut(key);
+    }
+    let mut parts = key.split('.');
+    let mut v = row.get_mut(parts.next()?)?;
+    for p in parts {
+        v = v.as_object_mut()?.get_mut(p)?;
+    }
+    Some(v)
 }
 
 /// "`output`" or "`output` (or `response`)".
@@ -240,6 +267,21 @@ fn key_list(keys: &[String]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+    }
+}
+
+/// A request's text: a string (null is empty), or a list of strings one per line.
+fn text_or_lines(v: Value, field: &str) -> Result<String, Fail> {
+    match v {
+        Value::Array(items) if items.iter().all(|x| !x.is_array() && !x.is_object()) => {
+            let mut lines = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let what = format_args!("item {} of `{field}`", i + 1).to_string();
+                lines.extend(scalar_text(item, &what)?);
+            }
+            Ok(lines.join("\n"))
+        }
+        v => Ok(scalar_text(v, format_args!("`{field}`"))?.unwrap_or_default()),
     }
 }
 
@@ -385,6 +427,7 @@ impl Plan {
             }
             Schema::Kto => self.map_kto(row, rec)?,
             Schema::Text => self.map_text(row, rec)?,
+            Schema::Inferred => self.map_inferred(row, rec)?,
         }
         self.top_level_system(row, rec)?;
         self.media(row, rec)?;
@@ -403,17 +446,23 @@ impl Plan {
         if let Some((field, v)) = take(row, &k.history) {
             push_history(v, field, &mut rec.turns)?;
         }
-        let mut user = required_text(row, &k.user)?;
+        let mut user = match take(row, &k.user) {
+            Some((field, v)) => text_or_lines(v, field)?,
+            None => return Err(Fail::missing(key_list(&k.user))),
+        };
         if let Some(input) = optional_text(row, &k.input)? {
             if !input.trim().is_empty() {
                 user.push_str("\n\n");
                 user.push_str(&input);
             }
         }
-        let response = required_text(row, &k.assistant)?;
         rec.turns.push(Turn::new(Role::User, user));
-        rec.turns.push(Turn::new(Role::Assistant, response));
-        Ok(())
+        // A request without its answer key is kept as a prompt (the report counts records
+        // with responses), not dropped.
+        match take(row, &k.assistant) {
+            Some((afield, answer)) => push_answer(answer, afield, rec, true),
+            None => Ok(()),
+        }
     }
 
     fn map_self_instruct(&self, row: &mut Row, rec: &mut Record) -> Result<(), Fail> {
@@ -462,10 +511,11 @@ impl Plan {
 
     fn map_prompt_completion(&self, row: &mut Row, rec: &mut Record) -> Result<(), Fail> {
         let (pfield, pv) = required(row, &self.keys.user)?;
-        let (cfield, cv) = required(row, &self.keys.assistant)?;
         prompt_turns(pv, pfield, rec)?;
-        let completion = completion_turns(cv, cfield, &mut rec.system, &mut rec.images)?;
-        rec.turns.extend(completion);
+        if let Some((cfield, cv)) = take(row, &self.keys.assistant) {
+            let completion = completion_turns(cv, cfield, &mut rec.system, &mut rec.images)?;
+            rec.turns.extend(completion);
+        }
         Ok(())
     }
 
@@ -529,6 +579,59 @@ impl Plan {
         rec.turns = t.turns;
         rec.system = t.system.or(t.preamble);
         Ok(())
+    }
+
+    fn map_inferred(&self, row: &mut Row, rec: &mut Record) -> Result<(), Fail> {
+        let Some(layout) = &self.layout else {
+            return Err(Fail::new(
+                "unrecognised_schema",
+                "no column roles were inferred".to_string(),
+            ));
+        };
+        match layout {
+            Layout::Conversation { path } => {
+                let (field, v) = required(row, std::slice::from_ref(path))?;
+                conversation_turns(v, field, rec)
+            }
+            Layout::TurnColumns { columns } => {
+                let mut any = false;
+                for (role, col) in columns {
+                    let Some((field, v)) = take(row, std::slice::from_ref(col)) else {
+                        continue;
+                    };
+                    any = true;
+                    match role {
+                        Role::Assistant => push_answer(v, field, rec, false)?,
+                        _ => user_part(v, field, true, rec)?,
+                    }
+                }
+                if any {
+                    Ok(())
+                } else {
+                    Err(Fail::missing(key_list(
+                        &columns.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+                    )))
+                }
+            }
+            Layout::Fields { user, assistant } => {
+                let mut any = false;
+                for (i, col) in user.iter().enumerate() {
+                    if let Some((field, v)) = take(row, std::slice::from_ref(col)) {
+                        any |= !v.is_null();
+                        user_part(v, field, i == 0, rec)?;
+                    }
+                }
+                if !any {
+                    return Err(Fail::missing(key_list(user)));
+                }
+                if let Some(col) = assistant {
+                    if let Some((field, v)) = take(row, std::slice::from_ref(col)) {
+                        push_answer(v, field, rec, false)?;
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 
     /// A top-level system prompt comes before one found at the start of the turns.
@@ -625,14 +728,165 @@ impl Plan {
                 "turns",
                 first(&k.text).map(|t| format!("{t} (split on turn markers)")),
             ),
+            Schema::Inferred => match &self.layout {
+                Some(Layout::Conversation { path }) => put("turns", Some(path.clone())),
+                Some(Layout::TurnColumns { columns }) => put(
+                    "turns",
+                    Some(
+                        columns
+                            .iter()
+                            .map(|(r, c)| format!("{c} ({})", r.as_str()))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ),
+                Some(Layout::Fields { user, assistant }) => {
+                    put("instruction", Some(user.join("+")));
+                    put("response", assistant.clone());
+                }
+                None => {}
+            },
         }
         put("system", pick(&k.system));
         put("images", pick(&k.images));
         put("videos", pick(&k.videos));
         put("id", self.id_key.clone());
-        put("task", self.task_key.clone());
+        put(
+            "task",
+            match (&self.task_parent_key, &self.task_key) {
+                (Some(p), Some(t)) => Some(format!("{p} / {t}")),
+                (_, t) => t.clone(),
+            },
+        );
         m
     }
+}
+
+/// The assistant side of a single exchange: a string, a list of reference answers (the
+/// first is the response; the count is kept in `Record::references`), or messages. Null
+/// is an empty response when `null_is_empty` (named schemas, where the key is required),
+/// else no response at all (inferred shapes, where prompts without answers are kept).
+fn push_answer(v: Value, field: &str, rec: &mut Record, null_is_empty: bool) -> Result<(), Fail> {
+    match v {
+        Value::Null if null_is_empty => rec.turns.push(Turn::new(Role::Assistant, "")),
+        Value::Null => {}
+        Value::Array(items) if items.iter().all(|x| !x.is_array() && !x.is_object()) => {
+            let count = items.iter().filter(|x| !x.is_null()).count();
+            if let Some(first) = items.into_iter().find(|x| !x.is_null()) {
+                let text = scalar_text(first, format_args!("`{field}[0]`"))?.unwrap_or_default();
+                rec.turns.push(Turn::new(Role::Assistant, text));
+                rec.references = count;
+            }
+        }
+        Value::Array(items) if items.iter().all(Value::is_object) => {
+            parse_messages(Value::Array(items), field, &mut sink(rec))?
+        }
+        Value::Object(m) if ROLE_KEYS.iter().any(|k| m.contains_key(*k)) => {
+            parse_message(Value::Object(m), field, 0, &mut sink(rec))?
+        }
+        // `{"text": ...}` with no speaker: the answer's text in a wrapper.
+        Value::Object(mut m)
+            if CONTENT_KEYS
+                .iter()
+                .any(|k| m.get(*k).is_some_and(Value::is_string)) =>
+        {
+            let key = CONTENT_KEYS
+                .iter()
+                .find(|k| m.get(**k).is_some_and(Value::is_string))
+                .copied()
+                .unwrap_or("text");
+            let text = scalar_text(
+                m.remove(key).unwrap_or_default(),
+                format_args!("`{field}.{key}`"),
+            )?
+            .unwrap_or_default();
+            rec.turns.push(Turn::new(Role::Assistant, text));
+        }
+        v @ (Value::Array(_) | Value::Object(_)) => {
+            return Err(Fail::wrong_type(
+                format_args!("`{field}`"),
+                &v,
+                "a string, a list of reference answers or a list of messages",
+            ))
+        }
+        v => {
+            let text = scalar_text(v, format_args!("`{field}`"))?.unwrap_or_default();
+            rec.turns.push(Turn::new(Role::Assistant, text));
+        }
+    }
+    Ok(())
+}
+
+/// One user-side column of an inferred shape. The first (`lead`) starts the user side: a
+/// string is the request, a list of strings consecutive user turns, a list of messages
+/// the prompt turns. Later columns are material added to the last user turn: a string as
+/// a paragraph, a list of strings one item per line.
+fn user_part(v: Value, field: &str, lead: bool, rec: &mut Record) -> Result<(), Fail> {
+    let last_user = |rec: &mut Record| -> Option<usize> {
+        rec.turns.iter().rposition(|t| t.role == Role::User)
+    };
+    let text = match v {
+        Value::Null => return Ok(()),
+        Value::Array(items) if lead && items.iter().all(|x| !x.is_array() && !x.is_object()) => {
+            for (i, item) in items.into_iter().enumerate() {
+                let what = format_args!("item {} of `{field}`", i + 1).to_string();
+                if let Some(t) = scalar_text(item, &what)? {
+                    rec.turns.push(Turn::new(Role::User, t));
+                }
+            }
+            return Ok(());
+        }
+        Value::Array(items) if items.iter().all(|x| !x.is_array() && !x.is_object()) => {
+            let mut lines = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let what = format_args!("item {} of `{field}`", i + 1).to_string();
+                lines.extend(scalar_text(item, &what)?);
+            }
+            lines.join("\n")
+        }
+        v @ (Value::Array(_) | Value::Object(_)) if lead => return prompt_turns(v, field, rec),
+        v => scalar_text(v, format_args!("`{field}`"))?.unwrap_or_default(),
+    };
+    match last_user(rec) {
+        Some(i) if !lead => {
+            if !text.trim().is_empty() {
+                let t = &mut rec.turns[i].text;
+                t.push_str("\n\n");
+                t.push_str(&text);
+            }
+        }
+        _ => rec.turns.push(Turn::new(Role::User, text)),
+    }
+    Ok(())
+}
+
+/// A conversation of an inferred shape: messages, or `{question, answer}` pair objects.
+fn conversation_turns(v: Value, field: &str, rec: &mut Record) -> Result<(), Fail> {
+    let pairs = matches!(&v, Value::Array(items) if !items.is_empty() && items.iter().all(|x| {
+        x.as_object().is_some_and(|m| {
+            !ROLE_KEYS.iter().any(|k| m.contains_key(*k)) && pair_keys(m).is_some()
+        })
+    }));
+    if !pairs {
+        return parse_messages(v, field, &mut sink(rec));
+    }
+    let Value::Array(items) = v else {
+        return Ok(());
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        let Value::Object(mut m) = item else {
+            continue;
+        };
+        let Some((u, a)) = pair_keys(&m) else {
+            continue;
+        };
+        let what = format_args!("item {} of `{field}`", i + 1).to_string();
+        let user = scalar_text(m.remove(&u).unwrap_or_default(), &what)?.unwrap_or_default();
+        let answer = scalar_text(m.remove(&a).unwrap_or_default(), &what)?.unwrap_or_default();
+        rec.turns.push(Turn::new(Role::User, user));
+        rec.turns.push(Turn::new(Role::Assistant, answer));
+    }
+    Ok(())
 }
 
 /// LLaMA-Factory's `history`: earlier `[user, assistant]` pairs.

@@ -23,7 +23,21 @@ pub(crate) enum RawItem {
 }
 
 impl RawItem {
+    /// A record that is not an object but still holds text is kept under a column name
+    /// that says what it is: a list of messages as `messages`, a list of strings as
+    /// `turns` (consecutive user turns), a string as `text`. Numbers, booleans, null and
+    /// other lists say nothing to analyse and are skipped.
     pub(crate) fn from_value(value: Value, line: Option<u64>, index: u64) -> RawItem {
+        let wrapped = |key: &str, v: Value| {
+            let mut row = Row::new();
+            row.insert(key.to_string(), v);
+            RawItem::Row {
+                row,
+                line,
+                index,
+                invalid_utf8: false,
+            }
+        };
         match value {
             Value::Object(row) => RawItem::Row {
                 row,
@@ -31,6 +45,20 @@ impl RawItem {
                 index,
                 invalid_utf8: false,
             },
+            Value::String(s) => wrapped("text", Value::String(s)),
+            Value::Array(items)
+                if !items.is_empty()
+                    && items.iter().all(|m| {
+                        m.as_object().is_some_and(|m| {
+                            super::turns::ROLE_KEYS.iter().any(|k| m.contains_key(*k))
+                        })
+                    }) =>
+            {
+                wrapped("messages", Value::Array(items))
+            }
+            Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+                wrapped("turns", Value::Array(items))
+            }
             other => RawItem::Bad {
                 reason: "wrong_type",
                 detail: format!("record is {}, expected an object", describe(&other)),

@@ -458,11 +458,40 @@ fn bad_records_are_skipped_with_reasons() {
         ]),
     );
     let l = load(&path);
-    assert_eq!(l.skips[0].detail, "missing field `output` (or `response`)");
-    assert_eq!(l.skips[0].reason, "missing_field");
+    // Kept, not skipped: an instruction without its answer is a prompt, and a list of
+    // strings is the instruction's lines.
+    assert!(l.skips.is_empty(), "{:?}", l.skips);
+    assert_eq!(l.records[1].turns, vec![u("x")]);
+    assert_eq!(l.records[1].response(), None);
+    assert_eq!(l.records[2].turns, vec![u("x"), a("y")]);
+    // Answers in other shapes that still hold text: reference lists, `{"text": ..}`.
+    let path = write(
+        dir.path(),
+        "alp4.jsonl",
+        &jsonl(&[
+            json!({"instruction": "x", "output": ["first", "second", "third"]}),
+            json!({"instruction": "y", "output": {"text": "wrapped"}}),
+            json!({"instruction": "z", "output": []}),
+        ]),
+    );
+    let l = load(&path);
+    assert!(l.skips.is_empty(), "{:?}", l.skips);
+    assert_eq!(l.records[0].turns, vec![u("x"), a("first")]);
+    assert_eq!(l.records[0].references, 3);
+    assert_eq!(l.records[1].turns, vec![u("y"), a("wrapped")]);
+    assert_eq!(l.records[2].turns, vec![u("z")]);
+    let path = write(
+        dir.path(),
+        "alp3.jsonl",
+        &jsonl(&[
+            json!({"instruction": "x", "output": "y"}),
+            json!({"instruction": {"nested": 1}, "output": "y"}),
+        ]),
+    );
+    let l = load(&path);
     assert_eq!(
-        l.skips[1].detail,
-        "`instruction` is a list, expected a string"
+        l.skips[0].detail,
+        "`instruction` is an object, expected a string"
     );
 }
 
@@ -649,7 +678,9 @@ fn csv_and_tsv_with_json_cells() {
     assert_eq!(l.records[0].turns, vec![u("hi, there"), a("yo")]);
     assert_eq!(l.records[0].id, "r1");
     assert_eq!(l.records[0].task.as_deref(), Some("chat"));
-    assert_eq!(l.skips[0].reason, "bad_row");
+    // The ragged row is read (its extra fields kept as column_N) but its `conversations`
+    // cell is plain text, so it is skipped for its content, not its shape.
+    assert_eq!(l.skips[0].reason, "wrong_type");
     assert!(
         l.skips[0].location.ends_with("c.csv:3"),
         "{}",
@@ -967,6 +998,7 @@ fn explicit_columns_and_overrides() {
             messages: Some("dialog".into()),
             ..ColumnMap::default()
         },
+        ..LoadOptions::default()
     });
     assert_eq!(l.info.schema, "openai");
     assert_eq!(l.info.schema_source, "flags");

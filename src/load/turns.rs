@@ -100,6 +100,11 @@ pub(crate) fn parse_messages(v: Value, field: &str, sink: &mut TurnSink) -> Resu
     }
 }
 
+/// Keys naming a message's speaker: ShareGPT, OpenAI, then dialogue corpora's spellings.
+pub(crate) const ROLE_KEYS: &[&str] = &["from", "role", "speaker", "author", "sender"];
+/// Keys holding a message's text, in the same order.
+pub(crate) const CONTENT_KEYS: &[&str] = &["value", "content", "text", "message", "utterance"];
+
 /// One message object. `i` is its 0-based position, for messages.
 pub(crate) fn parse_message(
     item: Value,
@@ -118,7 +123,7 @@ pub(crate) fn parse_message(
             ))
         }
     };
-    let role_value = ["from", "role"]
+    let role_value = ROLE_KEYS
         .iter()
         .find_map(|k| take_key(&mut m, k).filter(|v| !v.is_null()));
     let role_name = match role_value {
@@ -143,9 +148,7 @@ pub(crate) fn parse_message(
             role: Some(role_name),
         });
     };
-    let content = ["value", "content", "text"]
-        .iter()
-        .find_map(|k| take_key(&mut m, k));
+    let content = CONTENT_KEYS.iter().find_map(|k| take_key(&mut m, k));
     let text = match content {
         Some(Value::String(s)) => s,
         Some(Value::Array(parts)) => parse_parts(parts, field, turn_no, sink.images)?,

@@ -6,7 +6,7 @@ use super::{count_elements_in, language_of, material, Elements, Language};
 use crate::examples::ExampleSink;
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::{Distribution, Example, ExampleGroup, Outputs};
+use crate::result::{Distribution, Example, ExampleGroup, Outputs, NO_RESPONSES};
 use crate::stats::{rate, IntDist};
 use crate::text::{truncate_chars, word_count};
 
@@ -32,19 +32,19 @@ fn docs() -> Vec<MetricDoc> {
         d("complexity.instruction.<part>_mean", "Mean predicates, arguments or constraints per instruction (part: predicates, arguments, constraints).", Neutral, Companion),
         d("complexity.instruction.analyzed", "Instructions whose elements were counted (samples with a non-empty first user turn).", Neutral, Basic),
         d("complexity.instruction.chinese_share", "Share of analysed instructions counted with the Chinese rules (Han characters are at least a quarter of the letters); the rest use the English rules.", Neutral, Basic),
-        d("complexity.instruction.difficulty_mean", "The paper's instruction complexity index: mean 1–10 difficulty an LLM judge gives instruction-response pairs, guided by scored examples, the majority of 3 samples each. Only with --judge, on a uniform sample of --judge-sample records; the model, sample and failures are in the methods.", HigherIsBetter, Paper),
+        d("complexity.instruction.difficulty_mean", "The paper's instruction complexity index: mean 1–10 difficulty an LLM judge gives instruction-response pairs, guided by scored examples, the majority of 3 samples each. Only with --judge, on a uniform sample of --judge-sample records with a response; the model, sample and failures are in the methods. Not measured when no record has a response (\"the data has no responses\"): the judge rates pairs.", HigherIsBetter, Paper),
         d("complexity.instruction.difficulty_judged", "Sampled records the judge gave a valid score (with --judge).", Neutral, Basic),
         d("complexity.instruction.difficulty_failed", "Sampled records without a valid judge score after retries (with --judge).", LowerIsBetter, Basic),
-        d("complexity.instruction.difficulty_estimate_mean", "Mean offline difficulty estimate, 1–10, on every sample: a documented heuristic from elements, reasoning, code, maths, multi-turn dependence and response length (see methods). Not the paper's judged score, which is complexity.instruction.difficulty_mean.", HigherIsBetter, Companion),
+        d("complexity.instruction.difficulty_estimate_mean", "Mean offline difficulty estimate, 1–10, on every sample: a documented heuristic from elements, reasoning, code, maths, multi-turn dependence and response length (see methods). Records without a response (prompt-only data) are estimated from the instruction alone: the response terms (chain-of-thought shown, response length) add nothing, so such data reads up to 1.5 lower than the same prompts with long reasoned answers. Not the paper's judged score, which is complexity.instruction.difficulty_mean.", HigherIsBetter, Companion),
         d("complexity.structure.dependence_depth_mean", "Mean depth of multi-turn dependence: 1 + the longest run of consecutive follow-up user turns that lean on earlier context (elliptical, continuing, or referring back: 'it', 'why?', 'what about…', '它', '那…呢'). 1 for single-turn samples.", Neutral, Basic),
         d("complexity.structure.dependence_depth_max", "Largest dependence depth in the data.", Neutral, Basic),
         d("complexity.structure.dependent_followup_rate", "Share of follow-up user turns (second and later) that depend on earlier context.", Neutral, Basic),
-        d("complexity.structure.cot_rate", "Share of samples whose final response shows chain-of-thought: a step-by-step marker, numbered steps, <think>, GSM8K-style `####` answers or calculator annotations, or two different reasoning connectives (first/then/therefore, 首先/然后/因此).", Neutral, Basic),
+        d("complexity.structure.cot_rate", "Share of samples with a response (records.with_response) whose final response shows chain-of-thought: a step-by-step marker, numbered steps, <think>, GSM8K-style `####` answers or calculator annotations, or two different reasoning connectives (first/then/therefore, 首先/然后/因此). Not measured when no record has a response (\"the data has no responses\").", Neutral, Basic),
         d("complexity.structure.cot_request_rate", "Share of instructions that ask for reasoning (step by step, show your work, explain your reasoning, 一步一步, 解题过程).", Neutral, Basic),
         d("complexity.structure.format_constraint_rate", "Share of instructions with an explicit output-format constraint (JSON, table, bullet points, numbered list, 表格, 格式, 分点).", Neutral, Basic),
         d("complexity.structure.length_constraint_rate", "Share of instructions with an explicit length constraint (N words or sentences, briefly, concise, in detail, 不超过N字, 简要).", Neutral, Basic),
         d("complexity.structure.language_constraint_rate", "Share of instructions that state the output language or ask for translation (in French, translate, 用英文, 翻译).", Neutral, Basic),
-        d("complexity.structure.code_rate", "Share of samples with code in the instruction or response (fenced blocks, code constructs, or several code-like lines).", Neutral, Basic),
+        d("complexity.structure.code_rate", "Share of samples with code in the instruction or response (fenced blocks, code constructs, or several code-like lines); the instruction alone for records without a response.", Neutral, Basic),
         d("complexity.structure.math_rate", "Share of samples with mathematics: LaTeX, worked equations, algebra, or a maths word with numbers in the instruction.", Neutral, Basic),
     ]
 }
@@ -52,6 +52,7 @@ fn docs() -> Vec<MetricDoc> {
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(InstructionComplexity {
         n: 0,
+        with_response: 0,
         elements: IntDist::default(),
         parts: [0; 3],
         chinese: 0,
@@ -105,6 +106,8 @@ pub fn record_complexity(r: &Record) -> RecordComplexity {
 
 struct InstructionComplexity {
     n: u64,
+    /// Records with a response: the denominator of cot_rate.
+    with_response: u64,
     elements: IntDist,
     /// Sums of predicates, arguments, constraints.
     parts: [u64; 3],
@@ -151,6 +154,7 @@ impl InstructionComplexity {
 impl Metric for InstructionComplexity {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
+        self.with_response += u64::from(r.response().is_some());
         let c = record_complexity(r);
         if let Some(e) = c.elements {
             let total = e.total();
@@ -263,7 +267,12 @@ impl Metric for InstructionComplexity {
             "math_rate",
         ];
         for (name, count) in names.iter().zip(self.flags) {
-            out.set(format!("complexity.structure.{name}"), rate(count, self.n));
+            let id = format!("complexity.structure.{name}");
+            match *name {
+                "cot_rate" if self.with_response == 0 => out.not_measured(id, NO_RESPONSES),
+                "cot_rate" => out.set(id, rate(count, self.with_response)),
+                _ => out.set(id, rate(count, self.n)),
+            }
         }
         let examples: Vec<Example> = self.top.into_iter().map(|(_, _, e)| e).collect();
         if !examples.is_empty() {
@@ -375,5 +384,64 @@ mod tests {
             .find(|g| g.metric == "complexity.instruction.elements_mean")
             .unwrap();
         assert_eq!(top.examples[0].record_id, "r1");
+    }
+
+    #[test]
+    fn prompt_only_data_keeps_instruction_complexity() {
+        use Role::*;
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&rec(0, &[(User, "What is the capital of France?")]));
+        m.observe(&rec(
+            1,
+            &[
+                (User, "Solve 12 + 30 step by step."),
+                (User, "Why is it that?"),
+            ],
+        ));
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.get("complexity.instruction.analyzed"), Some(2.0));
+        assert!(out.get("complexity.instruction.elements_mean").is_some());
+        assert!(out
+            .get("complexity.instruction.difficulty_estimate_mean")
+            .is_some());
+        assert_eq!(out.get("complexity.structure.cot_request_rate"), Some(0.5));
+        // Two user turns in a row: the follow-up leans on the first ("it").
+        assert_eq!(
+            out.get("complexity.structure.dependent_followup_rate"),
+            Some(1.0)
+        );
+        assert_eq!(
+            out.get("complexity.structure.dependence_depth_max"),
+            Some(2.0)
+        );
+        assert!(out.get("complexity.structure.cot_rate").is_none());
+        assert_eq!(
+            out.not_measured["complexity.structure.cot_rate"],
+            NO_RESPONSES
+        );
+    }
+
+    #[test]
+    fn cot_rate_is_over_records_with_a_response() {
+        use Role::*;
+        let mut m = make(&AnalysisConfig::default());
+        m.observe(&rec(
+            0,
+            &[
+                (User, "What is 2 + 3?"),
+                (
+                    Assistant,
+                    "Let's think step by step. First, 2 + 3 = 5. Therefore the answer is 5.",
+                ),
+            ],
+        ));
+        m.observe(&rec(1, &[(User, "q"), (Assistant, "5")]));
+        m.observe(&rec(2, &[(User, "What is 4 + 4?")]));
+        m.observe(&rec(3, &[(User, "What is 5 + 5?")]));
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        assert_eq!(out.get("complexity.structure.cot_rate"), Some(0.5));
+        assert!(out.not_measured.is_empty());
     }
 }

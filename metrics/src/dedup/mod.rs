@@ -75,7 +75,7 @@ fn near_docs() -> Vec<MetricDoc> {
     vec![
         d("dedup.near.<part>_count", "Samples a near-dedup would remove: members of near-duplicate clusters other than each cluster's representative. Part: instruction (first user turn), response (final assistant turn) or sample (system prompt and every turn). Near-duplicates: MinHash (default 128 permutations over character 5-grams of the text after NFKC, lower-casing and folding punctuation and spacing) with LSH banding (default 32 bands of 4 rows), candidates verified by estimated Jaccard >= 0.7 (--near-threshold); clusters are connected components. Exact duplicates are near-duplicates too.", LowerIsBetter),
         d("dedup.near.instruction_rate", "dedup.near.instruction_count / records.analyzed.", LowerIsBetter),
-        d("dedup.near.response_rate", "dedup.near.response_count / records.analyzed.", LowerIsBetter),
+        d("dedup.near.response_rate", "dedup.near.response_count / records.with_response (records without a response, such as prompt-only ones, are left out). dedup.near.response_count and this rate are not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
         d("dedup.near.sample_rate", "dedup.near.sample_count / records.analyzed: the share of records `ftqa dedup` removes at the default --level near.", LowerIsBetter),
         d("dedup.near.clusters", "Near-duplicate clusters (two or more whole samples). Each keeps one representative: the member with the longest response, ties to the first seen.", Neutral),
         d("dedup.near.largest_cluster", "Samples in the largest near-duplicate cluster.", LowerIsBetter),
@@ -87,7 +87,7 @@ fn semantic_docs() -> Vec<MetricDoc> {
     vec![
         d("dedup.semantic.<part>_count", "Samples a semantic dedup would remove: members of clusters of texts whose sentence embeddings (the --embedder) have cosine similarity >= 0.95 (--semantic-threshold), other than each cluster's representative (longest response, then first seen). Part: instruction, response or sample. Over the first 100,000 records (--semantic-max-records).", LowerIsBetter),
         d("dedup.semantic.instruction_rate", "dedup.semantic.instruction_count / dedup.semantic.records.", LowerIsBetter),
-        d("dedup.semantic.response_rate", "dedup.semantic.response_count / dedup.semantic.records.", LowerIsBetter),
+        d("dedup.semantic.response_rate", "dedup.semantic.response_count / the embedded records that have a response. dedup.semantic.response_count and this rate are not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
         d("dedup.semantic.sample_rate", "dedup.semantic.sample_count / dedup.semantic.records.", LowerIsBetter),
         d("dedup.semantic.clusters", "Semantic duplicate clusters of whole samples.", Neutral),
         d("dedup.semantic.largest_cluster", "Samples in the largest semantic duplicate cluster.", LowerIsBetter),

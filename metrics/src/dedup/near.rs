@@ -9,7 +9,7 @@ use super::snippets::Snippets;
 use super::union_find::UnionFind;
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Metric};
-use crate::result::Outputs;
+use crate::result::{Outputs, NO_RESPONSES};
 
 pub struct NearDup {
     cfg: NearConfig,
@@ -19,6 +19,8 @@ pub struct NearDup {
     scratch: Scratch,
     max_examples: usize,
     n: u64,
+    /// Records with a response: the denominator of the response rate.
+    with_response: u64,
 }
 
 pub fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
@@ -35,6 +37,7 @@ impl NearDup {
             scratch: Scratch::default(),
             max_examples,
             n: 0,
+            with_response: 0,
         }
     }
 }
@@ -54,6 +57,7 @@ impl Metric for NearDup {
     fn observe(&mut self, r: &Record) {
         let seq = self.n as u32;
         self.n += 1;
+        self.with_response += u64::from(r.response().is_some());
         self.resp_len.push(response_chars(r));
         for (store, part) in self.stores.iter_mut().zip(PARTS) {
             let text = part.text(r);
@@ -70,6 +74,17 @@ impl Metric for NearDup {
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         for (store, part) in self.stores.iter().zip(PARTS) {
+            let records = match part {
+                Part::Response if self.with_response == 0 => {
+                    out.not_measured_all(
+                        ["dedup.near.response_count", "dedup.near.response_rate"],
+                        NO_RESPONSES,
+                    );
+                    continue;
+                }
+                Part::Response => self.with_response,
+                _ => self.n,
+            };
             let clusters = cluster_store(store, &self.resp_len);
             let snippets = (part == Part::Sample).then_some(&self.snippets);
             write_part(
@@ -79,12 +94,79 @@ impl Metric for NearDup {
                     kind: "Near",
                     part,
                     clusters: &clusters,
-                    records: self.n,
+                    records,
                     snippets,
                     max_examples: self.max_examples,
                 },
             );
         }
         out.methods.insert("dedup.near".into(), self.cfg.describe());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Role, Turn};
+
+    pub(crate) fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: None,
+                index: i,
+            },
+        );
+        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
+        r
+    }
+
+    const LONG: &str =
+        "Write a detailed story about a lighthouse keeper who finds a message in a bottle";
+    const ANSWER: &str =
+        "Once upon a time a lighthouse keeper found a bottle on the rocks below the tower";
+
+    fn run(records: &[Record]) -> Outputs {
+        let mut m = make(&AnalysisConfig::default());
+        for r in records {
+            m.observe(r);
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn prompt_only_data_has_no_response_near_duplicates() {
+        use Role::*;
+        let out = run(&[
+            rec(0, &[(User, LONG)]),
+            rec(1, &[(User, LONG), (User, "Now make it shorter.")]),
+            rec(2, &[(User, LONG)]),
+        ]);
+        assert_eq!(out.get("dedup.near.instruction_count"), Some(2.0));
+        // The sample with a short follow-up is still a near copy of the bare prompt.
+        assert_eq!(out.get("dedup.near.sample_count"), Some(2.0));
+        for id in ["dedup.near.response_count", "dedup.near.response_rate"] {
+            assert!(out.get(id).is_none(), "{id}");
+            assert_eq!(out.not_measured[id], NO_RESPONSES);
+        }
+    }
+
+    #[test]
+    fn response_rate_is_over_records_with_a_response() {
+        use Role::*;
+        let out = run(&[
+            rec(0, &[(User, "a"), (Assistant, ANSWER)]),
+            rec(1, &[(User, "b"), (Assistant, ANSWER)]),
+            rec(2, &[(User, "c")]),
+            rec(3, &[(User, "d")]),
+        ]);
+        assert_eq!(out.get("dedup.near.response_count"), Some(1.0));
+        assert_eq!(out.get("dedup.near.response_rate"), Some(0.5));
+        // Samples are over every record: the two answered ones are near copies.
+        assert_eq!(out.get("dedup.near.sample_rate"), Some(0.25));
+        assert!(out.not_measured.is_empty());
     }
 }

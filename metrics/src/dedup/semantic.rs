@@ -9,7 +9,7 @@
 //! methods note); rates are over those records.
 
 use super::clusters::Clusters;
-use super::parts::{response_chars, PARTS};
+use super::parts::{response_chars, Part, PARTS};
 use super::report::{write_part, PartReport};
 use super::snippets::Snippets;
 use super::union_find::UnionFind;
@@ -17,7 +17,7 @@ use crate::cluster::{dbscan, DbscanParams, Rows};
 use crate::embed::{default_embedder, Embedder};
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Metric};
-use crate::result::Outputs;
+use crate::result::{Outputs, NO_RESPONSES};
 use std::sync::Arc;
 
 pub struct Vectors {
@@ -130,6 +130,10 @@ pub struct SemanticDup {
     max_examples: usize,
     n: u64,
     seen: u64,
+    /// Embedded records with a response: the denominator of the response rate.
+    with_response: u64,
+    /// Records with a response among all seen.
+    seen_with_response: u64,
 }
 
 pub fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
@@ -146,17 +150,22 @@ pub fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         max_examples: c.max_examples,
         n: 0,
         seen: 0,
+        with_response: 0,
+        seen_with_response: 0,
     })
 }
 
 impl Metric for SemanticDup {
     fn observe(&mut self, r: &Record) {
         self.seen += 1;
+        let has_response = r.response().is_some();
+        self.seen_with_response += u64::from(has_response);
         if self.n as usize >= self.max_records {
             return;
         }
         let seq = self.n as u32;
         self.n += 1;
+        self.with_response += u64::from(has_response);
         self.resp_len.push(response_chars(r));
         self.snippets.offer(
             seq,
@@ -188,8 +197,30 @@ impl Metric for SemanticDup {
                 return;
             }
             name = v.embedder.name().to_string();
+            let records = match part {
+                Part::Response if self.with_response == 0 => {
+                    let why = if self.seen_with_response == 0 {
+                        NO_RESPONSES.to_string()
+                    } else {
+                        format!(
+                            "none of the {} records embedded has a response (raise --semantic-max-records)",
+                            self.n
+                        )
+                    };
+                    out.not_measured_all(
+                        [
+                            "dedup.semantic.response_count",
+                            "dedup.semantic.response_rate",
+                        ],
+                        &why,
+                    );
+                    continue;
+                }
+                Part::Response => self.with_response,
+                _ => self.n,
+            };
             let clusters = v.clusters(n, self.threshold, &self.resp_len);
-            let snippets = (part == super::parts::Part::Sample).then_some(&self.snippets);
+            let snippets = (part == Part::Sample).then_some(&self.snippets);
             write_part(
                 out,
                 PartReport {
@@ -197,7 +228,7 @@ impl Metric for SemanticDup {
                     kind: "Semantic",
                     part,
                     clusters: &clusters,
-                    records: self.n,
+                    records,
                     snippets,
                     max_examples: self.max_examples,
                 },
@@ -220,5 +251,85 @@ impl Metric for SemanticDup {
                 self.threshold
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Role, Turn};
+
+    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: None,
+                index: i,
+            },
+        );
+        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
+        r
+    }
+
+    fn run(records: &[Record], max_records: usize) -> Outputs {
+        let mut c = AnalysisConfig::default();
+        c.dedup.semantic_max_records = max_records;
+        let mut m = make(&c);
+        for r in records {
+            m.observe(r);
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn prompt_only_data_has_no_response_semantic_duplicates() {
+        use Role::*;
+        let out = run(
+            &[
+                rec(0, &[(User, "Write a poem about the sea.")]),
+                rec(
+                    1,
+                    &[(User, "Explain how a compiler works."), (User, "Shorter.")],
+                ),
+            ],
+            100,
+        );
+        assert_eq!(out.get("dedup.semantic.records"), Some(2.0));
+        assert!(out.get("dedup.semantic.instruction_rate").is_some());
+        for id in [
+            "dedup.semantic.response_count",
+            "dedup.semantic.response_rate",
+        ] {
+            assert!(out.get(id).is_none(), "{id}");
+            assert_eq!(out.not_measured[id], NO_RESPONSES);
+        }
+    }
+
+    #[test]
+    fn response_rate_is_over_embedded_records_with_a_response() {
+        use Role::*;
+        let answer = "The sea is wide and blue and full of fish.";
+        let records = [
+            rec(0, &[(User, "a"), (Assistant, answer)]),
+            rec(1, &[(User, "b"), (Assistant, answer)]),
+            rec(2, &[(User, "Explain how a compiler works.")]),
+            rec(3, &[(User, "Name three rivers in Europe.")]),
+        ];
+        let out = run(&records, 100);
+        assert_eq!(out.get("dedup.semantic.response_count"), Some(1.0));
+        assert_eq!(out.get("dedup.semantic.response_rate"), Some(0.5));
+        // Responses exist, but not among the embedded records: a different reason.
+        let out = run(
+            &records[2..]
+                .iter()
+                .chain(&records[..2])
+                .cloned()
+                .collect::<Vec<_>>(),
+            2,
+        );
+        assert!(out.not_measured["dedup.semantic.response_rate"].contains("none of the 2 records"));
     }
 }

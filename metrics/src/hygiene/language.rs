@@ -10,7 +10,7 @@
 
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::{Example, ExampleGroup, Outputs};
+use crate::result::{Example, ExampleGroup, Outputs, NO_RESPONSES};
 use crate::sample::{mix64, BottomK};
 use crate::text::{is_cjk_char, script_name, truncate_chars};
 use unicode_script::{Script, UnicodeScript};
@@ -37,7 +37,7 @@ fn docs() -> Vec<MetricDoc> {
         provenance: Provenance::Basic,
     };
     vec![
-        d("hygiene.language_mixed.count", "Samples whose response is written in a different script from the instruction: less than 10% of the response's words are in the instruction's dominant script (a word is a run of letters, or one CJK character). Counted on every record; responses that look like code are not counted. Translation tasks are expected here; elsewhere the response usually ignores the prompt's language. Glossed terms (氢（Hydrogen）) do not count; for any difference of dominant script see script.mixed_rate.", Direction::LowerIsBetter),
+        d("hygiene.language_mixed.count", "Samples whose response is written in a different script from the instruction: less than 10% of the response's words are in the instruction's dominant script (a word is a run of letters, or one CJK character). Counted on every record; responses that look like code are not counted. Translation tasks are expected here; elsewhere the response usually ignores the prompt's language. Glossed terms (氢（Hydrogen）) do not count; for any difference of dominant script see script.mixed_rate. Every hygiene.language_mixed id is not measured when no record has a response (\"the data has no responses\").", Direction::LowerIsBetter),
         d("hygiene.language_mixed.rate", "hygiene.language_mixed.count / samples whose instruction and response both have letters.", Direction::LowerIsBetter),
         d("hygiene.language_mixed.same_script_rate", "Among sampled pairs whose instruction and response share a script used by many languages (Latin, Cyrillic, Arabic, Devanagari) and whose languages whatlang identifies reliably (first 400 characters each), the share in different languages (an English question answered in Spanish). Uniform deterministic sample of up to 20,000 samples.", Direction::LowerIsBetter),
         d("hygiene.language_mixed.same_script_identified", "Sampled same-script pairs whose two languages were both reliably identified (the denominator of same_script_rate).", Direction::Neutral),
@@ -47,6 +47,7 @@ fn docs() -> Vec<MetricDoc> {
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(LanguageMixed {
         n: 0,
+        with_response: 0,
         both: 0,
         cross: 0,
         cross_examples: Vec::new(),
@@ -65,6 +66,7 @@ struct Pair {
 
 struct LanguageMixed {
     n: u64,
+    with_response: u64,
     both: u64,
     cross: u64,
     cross_examples: Vec<Example>,
@@ -119,6 +121,7 @@ const MANY_LANGUAGE_SCRIPTS: &[&str] = &["latin", "cyrillic", "arabic", "devanag
 impl Metric for LanguageMixed {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
+        self.with_response += u64::from(r.response().is_some());
         let (Some(i), Some(o)) = (r.instruction(), r.response()) else {
             return;
         };
@@ -165,6 +168,18 @@ impl Metric for LanguageMixed {
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
+        if self.with_response == 0 {
+            out.not_measured_all(
+                [
+                    "hygiene.language_mixed.count",
+                    "hygiene.language_mixed.rate",
+                    "hygiene.language_mixed.same_script_rate",
+                    "hygiene.language_mixed.same_script_identified",
+                ],
+                NO_RESPONSES,
+            );
+            return;
+        }
         if self.both == 0 {
             return;
         }

@@ -7,6 +7,10 @@
 //! count are `images.token_mismatch_rate`, instruction and response in different
 //! scripts is `script.mixed_rate`, chosen identical to rejected is
 //! `preference.identical_rate`, and length bias is `preference.chosen_longer_rate`.
+//!
+//! Checks of responses (truncation, echo, loops, refusals, boilerplate, language mixing)
+//! are not measured, with [`crate::result::NO_RESPONSES`], when no record has a response
+//! (prompt-only data); checks of any text (encoding, PII, template tokens) still run.
 
 pub mod encoding;
 pub mod image_files;
@@ -56,6 +60,11 @@ impl Check {
         self.count
     }
 
+    /// Marks the count and the rate not measured, and why.
+    pub(crate) fn not_measured(self, why: &str, out: &mut Outputs) {
+        out.not_measured_all([self.count_id, self.rate_id], why);
+    }
+
     /// Writes the count and the rate over `n` samples (nothing when `n` is 0).
     pub(crate) fn write(self, n: u64, out: &mut Outputs) {
         if n == 0 {
@@ -98,4 +107,109 @@ pub(crate) fn context(text: &str, start: usize, end: usize, chars: usize) -> Str
     let prefix = if s > 0 { "…" } else { "" };
     let suffix = if e < text.len() { "…" } else { "" };
     format!("{prefix}{}{suffix}", &text[s..e])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::record::{Origin, Record, Role, Turn};
+    use crate::registry::{AnalysisConfig, MetricSpec};
+    use crate::result::{Outputs, NO_RESPONSES};
+
+    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
+        let mut r = Record::new(
+            format!("r{i}"),
+            Origin {
+                file: "f".into(),
+                line: None,
+                index: i,
+            },
+        );
+        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
+        r
+    }
+
+    fn run(specs: &[MetricSpec], records: &[Record]) -> Outputs {
+        let mut out = Outputs::default();
+        for s in specs {
+            let mut m = (s.make)(&AnalysisConfig::default());
+            for r in records {
+                m.observe(r);
+            }
+            m.finish(&mut out);
+        }
+        out
+    }
+
+    const RESPONSE_IDS: [&str; 14] = [
+        "hygiene.truncated.count",
+        "hygiene.truncated.rate",
+        "hygiene.echo.count",
+        "hygiene.echo.rate",
+        "hygiene.repetition_loop.count",
+        "hygiene.repetition_loop.rate",
+        "hygiene.refusal.count",
+        "hygiene.refusal.rate",
+        "hygiene.boilerplate.count",
+        "hygiene.boilerplate.rate",
+        "hygiene.language_mixed.count",
+        "hygiene.language_mixed.rate",
+        "hygiene.language_mixed.same_script_rate",
+        "hygiene.language_mixed.same_script_identified",
+    ];
+
+    #[test]
+    fn prompt_only_data_checks_texts_but_not_responses() {
+        use Role::*;
+        let out = run(
+            &[
+                super::responses::SPEC,
+                super::phrases::SPEC,
+                super::language::SPEC,
+                super::pii::SPEC,
+            ],
+            &[
+                // A prompt that quotes a refusal and repeats itself is not a bad response.
+                rec(0, &[(User, "Rewrite: I'm sorry, but I can't help with that, and")]),
+                rec(1, &[(User, "Mail me at jane.doe@gmail.com"), (User, "again again again again again again again again again again again again")]),
+            ],
+        );
+        for id in RESPONSE_IDS {
+            assert!(out.get(id).is_none(), "{id}");
+            assert_eq!(
+                out.not_measured.get(id).map(String::as_str),
+                Some(NO_RESPONSES),
+                "{id}"
+            );
+        }
+        assert_eq!(out.get("hygiene.pii.email.count"), Some(1.0));
+        assert_eq!(out.get("hygiene.pii.rate"), Some(0.5));
+    }
+
+    #[test]
+    fn response_checks_count_only_records_with_a_response() {
+        use Role::*;
+        let out = run(
+            &[super::responses::SPEC, super::phrases::SPEC],
+            &[
+                rec(
+                    0,
+                    &[
+                        (User, "Say hi"),
+                        (Assistant, "I'm sorry, but I can't do that."),
+                    ],
+                ),
+                rec(
+                    1,
+                    &[(User, "List three colours"), (Assistant, "Red, green and")],
+                ),
+                rec(2, &[(User, "Write a poem.")]),
+                rec(3, &[(User, "Write a song."), (User, "Make it short.")]),
+            ],
+        );
+        assert_eq!(out.get("hygiene.refusal.count"), Some(1.0));
+        assert_eq!(out.get("hygiene.refusal.rate"), Some(0.5));
+        assert_eq!(out.get("hygiene.truncated.count"), Some(1.0));
+        assert_eq!(out.get("hygiene.truncated.rate"), Some(0.5));
+        assert!(out.not_measured.is_empty());
+    }
 }

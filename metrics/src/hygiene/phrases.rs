@@ -8,7 +8,7 @@
 use super::{context, Check};
 use crate::record::{Record, Role};
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::Outputs;
+use crate::result::{Outputs, NO_RESPONSES};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -152,7 +152,7 @@ fn docs() -> Vec<MetricDoc> {
         provenance: Provenance::Basic,
     };
     vec![
-        d("hygiene.refusal.count", "Samples with a refusal in an assistant turn (chosen side for preference data), by a fixed list of English and Chinese phrases such as \"I'm sorry, but I can't\", \"I cannot fulfill\", \"抱歉，我无法\", \"我不能提供\" (case-insensitive, either apostrophe)."),
+        d("hygiene.refusal.count", "Samples with a refusal in an assistant turn (chosen side for preference data), by a fixed list of English and Chinese phrases such as \"I'm sorry, but I can't\", \"I cannot fulfill\", \"抱歉，我无法\", \"我不能提供\" (case-insensitive, either apostrophe). Refusal and boilerplate ids are not measured when no record has an assistant turn (\"the data has no responses\"): prompts are not searched."),
         d("hygiene.refusal.rate", "hygiene.refusal.count / samples with an assistant turn."),
         d("hygiene.boilerplate.count", "Samples with AI self-reference boilerplate in an assistant turn: \"As an AI language model\", \"I don't have personal opinions\", \"my knowledge cutoff\", \"作为一个人工智能\", \"我没有个人观点\"…"),
         d("hygiene.boilerplate.rate", "hygiene.boilerplate.count / samples with an assistant turn."),
@@ -225,6 +225,11 @@ impl Metric for Phrases {
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
+        if self.n == 0 {
+            self.refusal.not_measured(NO_RESPONSES, out);
+            self.boilerplate.not_measured(NO_RESPONSES, out);
+            return;
+        }
         self.refusal.write(self.n, out);
         self.boilerplate.write(self.n, out);
     }

@@ -3,7 +3,7 @@
 use super::Check;
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::Outputs;
+use crate::result::{Outputs, NO_RESPONSES};
 use crate::text::{is_cjk_char, normalize_for_dedup, truncate_chars, word_count};
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64;
@@ -28,7 +28,7 @@ fn docs() -> Vec<MetricDoc> {
         provenance: Provenance::Basic,
     };
     vec![
-        d("hygiene.truncated.count", "Samples whose final response looks cut off: an unclosed ``` code fence, a last character that cannot end a text (, : ( [ { - 、，：；), a dangling last word (the, and, of, to, with… / 的 和 与 或 是 在 把 被), or a prose line of 8+ words that has finished sentences but stops mid-sentence. Empty responses are counted by empty.response.count instead."),
+        d("hygiene.truncated.count", "Samples whose final response looks cut off: an unclosed ``` code fence, a last character that cannot end a text (, : ( [ { - 、，：；), a dangling last word (the, and, of, to, with… / 的 和 与 或 是 在 把 被), or a prose line of 8+ words that has finished sentences but stops mid-sentence. Empty responses are counted by empty.response.count instead. Like every hygiene.truncated, hygiene.echo and hygiene.repetition_loop id, not measured when no record has a response (\"the data has no responses\")."),
         d("hygiene.truncated.rate", "hygiene.truncated.count / samples with a non-empty response."),
         d("hygiene.echo.count", "Samples whose response repeats the instruction: equal to it after normalisation (NFKC, case, spacing), or starting with the whole instruction when it has at least 3 words and makes up at least a third of the response (a long answer that opens by restating a short term is not an echo)."),
         d("hygiene.echo.rate", "hygiene.echo.count / samples with an instruction and a non-empty response."),
@@ -39,6 +39,7 @@ fn docs() -> Vec<MetricDoc> {
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Responses {
+        any_response: 0,
         with_response: 0,
         with_both: 0,
         truncated: Check::new(
@@ -64,6 +65,9 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 }
 
 struct Responses {
+    /// Records with a response, empty or not.
+    any_response: u64,
+    /// Records with a non-empty response.
     with_response: u64,
     with_both: u64,
     truncated: Check,
@@ -74,6 +78,7 @@ struct Responses {
 
 impl Metric for Responses {
     fn observe(&mut self, r: &Record) {
+        self.any_response += u64::from(r.response().is_some());
         let Some(resp) = r.response().filter(|s| !s.trim().is_empty()) else {
             return;
         };
@@ -105,6 +110,12 @@ impl Metric for Responses {
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
+        if self.any_response == 0 {
+            for c in [self.truncated, self.echo, self.looped] {
+                c.not_measured(NO_RESPONSES, out);
+            }
+            return;
+        }
         self.truncated.write(self.with_response, out);
         self.echo.write(self.with_both, out);
         self.looped.write(self.with_response, out);
