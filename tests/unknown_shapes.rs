@@ -297,6 +297,36 @@ fn shapes() -> Vec<Shape> {
             expect: |i| want(&[q(i)], Some(a(i)), None),
         },
         Shape {
+            name: "conversations as a list of strings (LIMA)",
+            file: "lima.jsonl",
+            row: |i| json!({"conversations": [q(i), a(i)], "source": "stackexchange"}),
+            expect: |i| want(&[q(i)], Some(a(i)), Some("stackexchange".into())),
+        },
+        Shape {
+            name: "data as alternating strings (UltraChat)",
+            file: "ultrachat.jsonl",
+            row: |i| json!({"id": format!("u{i}"), "data": [q(i), a(i), format!("Why {i}?"), format!("Because {i}.")]}),
+            expect: |i| {
+                want(
+                    &[q(i), format!("Why {i}?")],
+                    Some(format!("Because {i}.")),
+                    None,
+                )
+            },
+        },
+        Shape {
+            name: "conversation of input/output pair objects (Capybara)",
+            file: "capybara.jsonl",
+            row: |i| json!({"source": "Airoboros", "conversation": [{"input": q(i), "output": a(i)}]}),
+            expect: |i| want(&[q(i)], Some(a(i)), Some("Airoboros".into())),
+        },
+        Shape {
+            name: "id/system_prompt/question/response (OpenOrca)",
+            file: "openorca.jsonl",
+            row: |i| json!({"id": format!("niv.{i}"), "system_prompt": "You are a helpful assistant.", "question": q(i), "response": a(i)}),
+            expect: |i| want(&[q(i)], Some(a(i)), None),
+        },
+        Shape {
             name: "category/subcategory two-level labels",
             file: "subcategory.jsonl",
             row: |i| json!({"instruction_text": q(i), "output_text": a(i), "category": cat(i), "subcategory": format!("s{}", i % 2)}),

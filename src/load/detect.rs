@@ -20,9 +20,13 @@ const MEDIA_KEYS: &[&str] = &["images", "image", "videos", "video"];
 /// `text` only as a last resort.
 pub(crate) fn classify(row: &Row) -> Option<Schema> {
     let has = |k: &str| row.get(k).is_some_and(|v| !v.is_null());
-    let conv = ["conversations", "messages"]
-        .into_iter()
-        .find(|k| row.get(*k).is_some_and(Value::is_array));
+    // A list of plain strings is not a message list (LIMA's `conversations`): role
+    // inference reads it as alternating turns.
+    let conv = ["conversations", "messages"].into_iter().find(|k| {
+        row.get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.first().is_none_or(|m| !m.is_string()))
+    });
     if has("chosen") && has("rejected") {
         if conv.is_some() {
             return Some(Schema::Dpo);

@@ -158,6 +158,34 @@ const ASSISTANT: &[&str] = &[
     "إجابة",
 ];
 
+/// Names of a whole conversation. A list of plain strings under one of them alternates
+/// user, assistant, user, ... (LIMA's `conversations`, UltraChat's `data`), unlike a list
+/// of strings under a request name (MT-Bench's `turns`: user turns only).
+const CONVERSATION: &[&str] = &[
+    "conversations",
+    "conversation",
+    "messages",
+    "dialog",
+    "dialogs",
+    "dialogue",
+    "dialogues",
+    "chat",
+    "data",
+    "transcript",
+    "exchanges",
+    "对话",
+    "会話",
+    "대화",
+    "diálogo",
+    "dialogo",
+    "диалог",
+];
+
+/// Whether a name names a whole conversation.
+pub(crate) fn is_conversation_name(name: &str) -> bool {
+    CONVERSATION.contains(&normalize(name).as_str())
+}
+
 const SYSTEM: &[&str] = &["system", "system_prompt", "system_message", "sys", "系统"];
 
 /// Label columns, best first: when several are present the first in this list is the
@@ -353,6 +381,8 @@ mod tests {
         assert_eq!(normalize("Model-Answer"), "model_answer");
         assert_eq!(normalize("conversation.turns"), "conversation_turns");
         assert_eq!(normalize("问题"), "问题");
+        assert!(is_conversation_name("Conversations"));
+        assert!(!is_conversation_name("turns"));
     }
 
     #[test]

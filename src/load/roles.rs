@@ -4,7 +4,9 @@
 //! The rules, in order (documented for users in the README, "Unknown shapes"):
 //! 1. A column (top-level or nested up to three objects deep, as a dotted path) whose
 //!    values are mostly lists of message objects (a role key and a content key) is the
-//!    conversation. A list of `{question, answer}`-style pair objects is one too.
+//!    conversation. A list of `{question, answer}` or `{input, output}` pair objects is one
+//!    too, and so is a list of plain strings under a conversation name (`conversations`,
+//!    `dialog`, `data`), read as alternating user and assistant turns.
 //! 2. Columns numbered per turn (`user_1`/`assistant_1`, `q1`/`a1`, `turn_1`, `turn_2`)
 //!    are the conversation in number order; a neutral prefix (`turn`, `utterance`) makes
 //!    user turns.
@@ -31,7 +33,7 @@ use ftqa_metrics::record::Role;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
 
-use super::names::{normalize, role_of, NameRole};
+use super::names::{is_conversation_name, normalize, role_of, NameRole};
 use super::source::Row;
 use super::turns::{CONTENT_KEYS, ROLE_KEYS};
 
@@ -67,6 +69,8 @@ pub(crate) enum Layout {
     /// A list of message objects (any dialect `turns::parse_message` reads) or of
     /// `{user-ish: .., assistant-ish: ..}` pair objects.
     Conversation { path: String },
+    /// A list of plain strings under a conversation name: user, assistant, user, ...
+    Alternating { path: String },
     /// One column per turn, in turn order.
     TurnColumns { columns: Vec<(Role, String)> },
     /// A single exchange: user parts joined by blank lines (a list of strings among them
@@ -142,8 +146,11 @@ fn is_message(v: &Value) -> bool {
 }
 
 /// The user and assistant keys of a `{question: .., answer: ..}` pair object.
+/// An input-named key (`{input, output}`, as in Capybara) serves when no request-named
+/// one is there.
 pub(crate) fn pair_keys(m: &Map<String, Value>) -> Option<(String, String)> {
     let mut user = None;
+    let mut input = None;
     let mut assistant = None;
     for (k, v) in m {
         if !v.is_string() {
@@ -151,11 +158,12 @@ pub(crate) fn pair_keys(m: &Map<String, Value>) -> Option<(String, String)> {
         }
         match role_of(k) {
             Some((NameRole::User, _)) if user.is_none() => user = Some(k.clone()),
+            Some((NameRole::UserExtra, _)) if input.is_none() => input = Some(k.clone()),
             Some((NameRole::Assistant, _)) if assistant.is_none() => assistant = Some(k.clone()),
             _ => {}
         }
     }
-    Some((user?, assistant?))
+    Some((user.or(input)?, assistant?))
 }
 
 fn hash(s: &str) -> u64 {
@@ -298,6 +306,26 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
             system,
             confidence,
             notes: vec![format!("{path}: {kind}")],
+        });
+    }
+
+    // 1b. Plain strings under a conversation name alternate speakers.
+    let alternating = cols
+        .iter()
+        .filter(|(k, p)| is_conversation_name(leaf(k)) && p.string_lists * 2 >= n.max(1))
+        .min_by_key(|(_, p)| p.order);
+    if let Some((path, p)) = alternating {
+        return Some(Inference {
+            layout: Layout::Alternating { path: path.clone() },
+            system,
+            confidence: if regular(p, p.string_lists) {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            },
+            notes: vec![format!(
+                "{path}: a list of strings under a conversation name, read as alternating user and assistant turns"
+            )],
         });
     }
 

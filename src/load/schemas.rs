@@ -593,6 +593,10 @@ impl Plan {
                 let (field, v) = required(row, std::slice::from_ref(path))?;
                 conversation_turns(v, field, rec)
             }
+            Layout::Alternating { path } => {
+                let (field, v) = required(row, std::slice::from_ref(path))?;
+                alternating_turns(v, field, rec)
+            }
             Layout::TurnColumns { columns } => {
                 let mut any = false;
                 for (role, col) in columns {
@@ -730,6 +734,10 @@ impl Plan {
             ),
             Schema::Inferred => match &self.layout {
                 Some(Layout::Conversation { path }) => put("turns", Some(path.clone())),
+                Some(Layout::Alternating { path }) => put(
+                    "turns",
+                    Some(format!("{path} (alternating user/assistant)")),
+                ),
                 Some(Layout::TurnColumns { columns }) => put(
                     "turns",
                     Some(
@@ -856,6 +864,36 @@ fn user_part(v: Value, field: &str, lead: bool, rec: &mut Record) -> Result<(), 
             }
         }
         _ => rec.turns.push(Turn::new(Role::User, text)),
+    }
+    Ok(())
+}
+
+/// A list of plain strings whose speakers alternate, the user first. Messages in the list
+/// (a mixed list) are read as messages.
+fn alternating_turns(v: Value, field: &str, rec: &mut Record) -> Result<(), Fail> {
+    let items = match v {
+        Value::Array(items) => items,
+        Value::Null => return Ok(()),
+        other => {
+            return Err(Fail::wrong_type(
+                format_args!("`{field}`"),
+                &other,
+                "a list",
+            ))
+        }
+    };
+    if items.iter().any(Value::is_object) {
+        return parse_messages(Value::Array(items), field, &mut sink(rec));
+    }
+    for (i, item) in items.into_iter().enumerate() {
+        let what = format_args!("item {} of `{field}`", i + 1).to_string();
+        let text = scalar_text(item, &what)?.unwrap_or_default();
+        let role = if i % 2 == 0 {
+            Role::User
+        } else {
+            Role::Assistant
+        };
+        rec.turns.push(Turn::new(role, text));
     }
     Ok(())
 }
