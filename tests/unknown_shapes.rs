@@ -327,6 +327,57 @@ fn shapes() -> Vec<Shape> {
             expect: |i| want(&[q(i)], Some(a(i)), None),
         },
         Shape {
+            name: "SQuAD with an answers object of lists",
+            file: "squad_dict.jsonl",
+            row: |i| json!({"id": format!("s{i}"), "title": "T", "context": ctx(i), "question": q(i), "answers": {"text": [a(i), "alt"], "answer_start": [3, 9]}}),
+            expect: |i| Want {
+                references: 2,
+                ..want(&[format!("{}\n\n{}", q(i), ctx(i))], Some(a(i)), None)
+            },
+        },
+        Shape {
+            name: "MMLU question/subject/choices list/answer index",
+            file: "mmlu.jsonl",
+            row: |i| json!({"question": q(i), "subject": cat(i), "choices": ["red", "green", "blue", "grey"], "answer": i % 4}),
+            expect: |i| {
+                want(
+                    &[format!("{}\n\nred\ngreen\nblue\ngrey", q(i))],
+                    Some((i % 4).to_string()),
+                    Some(cat(i)),
+                )
+            },
+        },
+        Shape {
+            name: "ARC question/choices object/answerKey",
+            file: "arc.jsonl",
+            row: |i| json!({"id": format!("arc{i}"), "question": q(i), "choices": {"text": ["red light", "green light"], "label": ["A", "B"]}, "answerKey": "AB"[i % 2..i % 2 + 1].to_string()}),
+            expect: |i| {
+                want(
+                    &[format!("{}\n\nred light\ngreen light", q(i))],
+                    Some("AB"[i % 2..i % 2 + 1].to_string()),
+                    None,
+                )
+            },
+        },
+        Shape {
+            name: "TriviaQA answer object with value",
+            file: "trivia.jsonl",
+            row: |i| json!({"question": q(i), "answer": {"value": a(i), "aliases": ["x", "y"]}}),
+            expect: |i| want(&[q(i)], Some(a(i)), None),
+        },
+        Shape {
+            name: "MBPP text/code/test_list (order decides)",
+            file: "mbpp.jsonl",
+            row: |i| json!({"text": q(i), "code": format!("def f{i}(x):\n    return x + {i}"), "task_id": i, "test_list": ["assert f(1) == 2"]}),
+            expect: |i| {
+                want(
+                    &[q(i)],
+                    Some(format!("def f{i}(x):\n    return x + {i}")),
+                    None,
+                )
+            },
+        },
+        Shape {
             name: "category/subcategory two-level labels",
             file: "subcategory.jsonl",
             row: |i| json!({"instruction_text": q(i), "output_text": a(i), "category": cat(i), "subcategory": format!("s{}", i % 2)}),

@@ -241,6 +241,20 @@ fn profiles(rows: &[&Row]) -> BTreeMap<String, Profile> {
     out
 }
 
+/// The role a column's path names: its last segment's, or, when that says nothing
+/// (`answers.text`, `response.value`), its parent's.
+fn path_role(path: &str) -> Option<(NameRole, bool)> {
+    let mut segments = path.rsplit('.');
+    let last = segments.next().unwrap_or(path);
+    role_of(last).or_else(|| {
+        let parent = segments.next()?;
+        CONTENT_KEYS
+            .contains(&last)
+            .then(|| role_of(parent))
+            .flatten()
+    })
+}
+
 /// The last segment of a dotted path: what names the column.
 fn leaf(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
@@ -276,9 +290,7 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
     let regular = |p: &Profile, k: usize| p.share(k, n) >= REGULAR;
     let system = cols
         .iter()
-        .find(|(k, p)| {
-            matches!(role_of(leaf(k)), Some((NameRole::System, _))) && p.strings * 2 >= n
-        })
+        .find(|(k, p)| matches!(path_role(k), Some((NameRole::System, _))) && p.strings * 2 >= n)
         .map(|(k, _)| k.clone());
 
     // 1. A conversation column: the most regular one, nearest the top.
@@ -377,7 +389,7 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
         let mut v: Vec<(&String, &Profile, bool)> = cols
             .iter()
             .filter(|(_, p)| usable(p))
-            .filter_map(|(k, p)| match role_of(leaf(k)) {
+            .filter_map(|(k, p)| match path_role(k) {
                 Some((r, exact)) if r == want => Some((k, p, exact)),
                 _ => None,
             })
@@ -450,7 +462,7 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
             .iter()
             .filter(|(k, p)| {
                 let excluded = matches!(
-                    role_of(leaf(k)),
+                    path_role(k),
                     Some((NameRole::Meta | NameRole::Task | NameRole::System, _))
                 );
                 !excluded && (p.text_like() || p.string_lists * 2 >= n.max(1)) && p.present * 2 >= n
@@ -529,7 +541,7 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
         .filter(|(k, p)| {
             !used.contains(k.as_str())
                 && !used.iter().any(|u| k.starts_with(&format!("{u}.")))
-                && !matches!(role_of(leaf(k)), Some((NameRole::Task | NameRole::Meta, _)))
+                && !matches!(path_role(k), Some((NameRole::Task | NameRole::Meta, _)))
                 && (p.text_like() || p.string_lists > 0)
         })
         .map(|(k, _)| k.as_str())

@@ -199,6 +199,9 @@ impl Keys {
             }
             Schema::QuestionAnswer => {
                 k.user = names(&["question", "query"]);
+                // Reading passages and answer options belong to the question (SQuAD-style
+                // context, MMLU's choices).
+                k.input = names(&["context", "choices", "options"]);
                 k.assistant = names(&["answer", "response"]);
             }
             Schema::Text => {
@@ -450,7 +453,8 @@ impl Plan {
             Some((field, v)) => text_or_lines(v, field)?,
             None => return Err(Fail::missing(key_list(&k.user))),
         };
-        if let Some(input) = optional_text(row, &k.input)? {
+        if let Some((field, v)) = take(row, &k.input) {
+            let input = text_or_lines(v, field)?;
             if !input.trim().is_empty() {
                 user.push_str("\n\n");
                 user.push_str(&input);
@@ -791,6 +795,22 @@ fn push_answer(v: Value, field: &str, rec: &mut Record, null_is_empty: bool) -> 
         }
         Value::Object(m) if ROLE_KEYS.iter().any(|k| m.contains_key(*k)) => {
             parse_message(Value::Object(m), field, 0, &mut sink(rec))?
+        }
+        // `{"text": [..], "answer_start": [..]}` (SQuAD): the references inside a wrapper.
+        Value::Object(mut m)
+            if CONTENT_KEYS.iter().any(|k| {
+                m.get(*k)
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string))
+            }) =>
+        {
+            let key = CONTENT_KEYS
+                .iter()
+                .find(|k| m.get(**k).is_some_and(Value::is_array))
+                .copied()
+                .unwrap_or("text");
+            let list = m.remove(key).unwrap_or_default();
+            push_answer(list, field, rec, null_is_empty)?;
         }
         // `{"text": ...}` with no speaker: the answer's text in a wrapper.
         Value::Object(mut m)
