@@ -3,7 +3,8 @@
 use anyhow::{anyhow, Context, Result};
 use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, Schema};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::file::metadata::PageIndexPolicy;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use super::arrow_json::{batch_to_rows, check_fields};
 use super::files::CountingReader;
+use super::parquet_guard;
 use super::source::{RawItem, Row, RowSource};
 
 /// Rows per batch: big enough to amortise per-batch work, small enough to bound memory.
@@ -141,9 +143,17 @@ pub(crate) fn open_parquet(
     file_bytes: u64,
 ) -> Result<BatchSource> {
     let file = File::open(path).with_context(|| format!("{name}: cannot open file"))?;
-    let builder = guarded(|| ParquetRecordBatchReaderBuilder::try_new(file))
+    // The crate's Thrift decoding can spin on hostile input; check it first (parquet_guard).
+    parquet_guard::check_footer(&file, &name)?;
+    let check = file
+        .try_clone()
+        .with_context(|| format!("{name}: cannot open file"))?;
+    // No page indexes: the guard does not check them, so the crate must not read them.
+    let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Skip);
+    let builder = guarded(|| ParquetRecordBatchReaderBuilder::try_new_with_options(file, options))
         .map_err(|e| anyhow!("{name}: not a readable Parquet file: {e}"))?
         .with_context(|| format!("{name}: not a readable Parquet file"))?;
+    parquet_guard::check_pages(&check, &name, builder.metadata())?;
     let total_rows = builder.metadata().file_metadata().num_rows().max(0) as u64;
     let schema = builder.schema().clone();
     let reader = guarded(|| builder.with_batch_size(BATCH_ROWS).build())

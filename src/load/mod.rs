@@ -21,6 +21,7 @@ mod hf;
 mod json_stream;
 mod jsonl;
 mod names;
+mod parquet_guard;
 pub mod raw;
 mod roles;
 mod schemas;
