@@ -1,64 +1,20 @@
 //! `ftqa init REPORT_JSON`: writes a commented starter `ftqa.toml` whose thresholds are drawn
 //! from a report, so `ftqa check` passes on that data and fails when it gets worse.
+//!
+//! The library side; the command is `crate::cmd::init`.
 
-use crate::check::config::Config;
 use crate::check::report_file::ReportView;
-use anyhow::{bail, Context, Result};
-use clap::Args;
 use ftqa_metrics::registry::{all_docs, find_doc, Direction, MetricDoc};
 use ftqa_reports::format::{value_kind, ValueKind};
 use ftqa_reports::sections::{family, section_key, KNOWN};
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
-
-#[derive(Args)]
-pub struct InitArgs {
-    /// A report.json from `ftqa report` (or the report folder holding it).
-    pub report: PathBuf,
-    /// Where to write the config.
-    #[arg(short, long, default_value = "ftqa.toml")]
-    pub out: PathBuf,
-    /// Replace an existing file.
-    #[arg(long)]
-    pub force: bool,
-}
+use std::path::Path;
 
 /// Room left above a lower-is-better value: +25%, and for rates at least half a point.
 const MAX_HEADROOM: f64 = 0.25;
 const RATE_SLACK: f64 = 0.005;
 /// Room left below a higher-is-better value: -20%.
 const MIN_HEADROOM: f64 = 0.20;
-
-pub fn run(args: InitArgs) -> Result<i32> {
-    let path = if args.report.is_dir() {
-        args.report.join("report.json")
-    } else {
-        args.report.clone()
-    };
-    let report = ReportView::load(&path)?;
-    if args.out.exists() && !args.force {
-        bail!("{} exists; pass --force to replace it", args.out.display());
-    }
-    let text = starter_config(&report, &path, &args.out);
-    // What we write must load: a broken starter file would be a bug, not a user error.
-    let n = Config::parse(&text, &args.out)
-        .context("the generated config does not parse (a bug in ftqa init)")?
-        .thresholds
-        .len();
-    std::fs::write(&args.out, &text).with_context(|| format!("writing {}", args.out.display()))?;
-    eprintln!(
-        "wrote {} with {n} thresholds drawn from {}\nnext: ftqa check {} --config {}",
-        args.out.display(),
-        path.display(),
-        if report.dataset.path.is_empty() {
-            "DATA"
-        } else {
-            &report.dataset.path
-        },
-        args.out.display()
-    );
-    Ok(0)
-}
 
 /// Rounds to three significant digits, up or down, so thresholds read cleanly and still
 /// bound the value on the right side.
@@ -247,6 +203,7 @@ pub fn starter_config(report: &ReportView, report_path: &Path, config_path: &Pat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::config::Config;
     use crate::check::evaluate::evaluate;
     use crate::check::report_file::DatasetView;
 

@@ -4,7 +4,7 @@
 pub mod benchmarks;
 pub mod check;
 pub mod cli;
-pub mod compare;
+pub mod cmd;
 pub mod dedup;
 pub mod element_graph;
 pub mod embed;

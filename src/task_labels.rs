@@ -35,6 +35,7 @@ pub enum InferTasks {
     Auto,
     /// Always infer; on labelled data also report agreement with the labels.
     Always,
+    /// Never infer.
     Never,
 }
 

@@ -185,7 +185,13 @@ fn bad_flags_are_usage_errors() {
         "nope",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown embedder"), "{}", stderr(&o));
+    // A clap usage error naming the valid embedders.
+    assert!(
+        stderr(&o).contains("invalid value 'nope'")
+            && stderr(&o).contains("static, lexical, minilm"),
+        "{}",
+        stderr(&o)
+    );
     let o = ftqa(&[
         "report",
         d,

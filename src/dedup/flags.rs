@@ -1,9 +1,10 @@
 //! Flags shared by `ftqa report` and `ftqa dedup`: MinHash/LSH, semantic and benchmark settings.
 
+use crate::cmd::values::Shingle;
 use anyhow::{bail, Result};
 use clap::Args;
 use ftqa_metrics::contamination::{BenchmarkIndex, ContaminationConfig};
-use ftqa_metrics::dedup::shingle::{ShingleKind, Shingling};
+use ftqa_metrics::dedup::shingle::Shingling;
 use ftqa_metrics::dedup::{DedupConfig, NearConfig};
 use ftqa_metrics::embed::Embedder;
 use std::sync::Arc;
@@ -17,8 +18,8 @@ pub struct DedupFlags {
     #[arg(long, default_value_t = 32, help_heading = "Near-duplicates")]
     pub bands: usize,
     /// Shingle unit: char or word.
-    #[arg(long, default_value = "char", help_heading = "Near-duplicates")]
-    pub shingle: String,
+    #[arg(long, value_enum, default_value_t = Shingle::Char, help_heading = "Near-duplicates")]
+    pub shingle: Shingle,
     /// Characters or words per shingle.
     #[arg(long, default_value_t = 5, help_heading = "Near-duplicates")]
     pub shingle_size: usize,
@@ -35,9 +36,7 @@ pub struct DedupFlags {
 
 impl DedupFlags {
     pub fn near(&self) -> Result<NearConfig> {
-        let Some(kind) = ShingleKind::parse(&self.shingle) else {
-            bail!("--shingle must be char or word, got {:?}", self.shingle)
-        };
+        let kind = self.shingle.kind();
         let c = NearConfig {
             num_perm: self.num_perm,
             bands: self.bands,

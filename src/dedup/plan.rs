@@ -17,12 +17,16 @@ use ftqa_metrics::fasthash::FastMap;
 use ftqa_metrics::record::Record;
 use std::sync::Arc;
 
-/// How far dedup goes; each level includes the ones before it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// How far dedup goes; each level includes the ones before it (`--level`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Level {
+    /// No duplicate removal (with --decontaminate: benchmark items only).
     None,
+    /// Exact duplicates (NFKC, lower case, whitespace collapsed).
     Exact,
+    /// Exact and MinHash near-duplicates.
     Near,
+    /// Exact, near and embedding (semantic) duplicates.
     Semantic,
 }
 

@@ -1,7 +1,7 @@
 //! Embedders that need files: the candle transformer, model lookup, `ftqa model pull` and
-//! `ftqa model distill`. The pure embedders live in `ftqa_metrics::embed`.
+//! `ftqa model distill` (the command is `crate::cmd::model`). The pure embedders live in
+//! `ftqa_metrics::embed`.
 
-pub mod cli;
 pub mod locate;
 pub mod pull;
 pub mod tokenlearn;

@@ -9,7 +9,7 @@
 //! smallest count when `--sample-size 0`). A counting pass over each dataset finds it, and
 //! every output states it.
 
-use crate::cli::{analyze_report_args, ReportArgs};
+use super::common::AnalysisArgs;
 use crate::dedup::{overlap, OverlapConfig};
 use crate::load::{LoadEvent, Loader};
 use anyhow::{bail, Context, Result};
@@ -29,7 +29,7 @@ pub const DEFAULT_OUT: &str = "ftqa-compare";
 #[command(mut_arg("out", |a| a.help("Comparison folder [default: ftqa-compare]")))]
 pub struct CompareArgs {
     #[command(flatten)]
-    pub report: ReportArgs,
+    pub report: AnalysisArgs,
     /// B, C, ...: the datasets compared with A.
     #[arg(index = 2, required = true, num_args = 1.., value_name = "OTHER")]
     pub others: Vec<String>,
@@ -44,7 +44,7 @@ pub fn run(mut args: CompareArgs) -> Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
-    crate::check::prepare(&mut args.report)?;
+    args.report.prepare_config()?;
     let paths: Vec<String> = std::iter::once(args.report.path.clone())
         .chain(args.others.iter().cloned())
         .collect();
@@ -57,7 +57,9 @@ pub fn run(mut args: CompareArgs) -> Result<i32> {
     for (i, p) in paths.iter().enumerate() {
         args.report.path = p.clone();
         let dir = out.join("reports").join(label(i));
-        let report = analyze_report_args(&args.report, &dir)
+        let report = args
+            .report
+            .analyze(&dir)
             .with_context(|| format!("analysing {} ({p})", label(i)))?;
         ftqa_reports::write_report_dir(&report, &dir)
             .with_context(|| format!("writing {}", dir.display()))?;
@@ -81,7 +83,7 @@ pub fn run(mut args: CompareArgs) -> Result<i32> {
 
 /// Counts each dataset's analysable records (a load pass, no analysis) and picks the common
 /// sample size from them and `--sample-size`.
-fn common_sample(args: &ReportArgs, paths: &[String]) -> Result<CommonSample> {
+fn common_sample(args: &AnalysisArgs, paths: &[String]) -> Result<CommonSample> {
     let mut counts = Vec::with_capacity(paths.len());
     for (i, p) in paths.iter().enumerate() {
         let loader = Loader::open(&args.input.load_options(p))

@@ -1,63 +1,16 @@
-//! Flags for embeddings and DBSCAN, and the `ftqa model` subcommands.
+//! `ftqa model`: fetch the sentence-transformer, show where it is looked for, or rebuild the
+//! built-in static model from it.
 
-use anyhow::{bail, Result};
+#[cfg(not(feature = "transformer"))]
+use anyhow::bail;
+use anyhow::Result;
 use clap::{Args, Subcommand};
-use ftqa_metrics::cluster::Search;
-use ftqa_metrics::registry::AnalysisConfig;
 use std::path::PathBuf;
 
-/// Response-diversity settings shared by commands that analyse data.
-#[derive(Args, Clone, Debug)]
-pub struct EmbedArgs {
-    /// Sentence embedder for response diversity: static (built in), lexical (character
-    /// n-grams, not semantic) or minilm (the transformer; needs the model, see `ftqa model pull`).
-    #[arg(long, default_value = "static")]
-    pub embedder: String,
-    /// Folder of a sentence-transformers model for --embedder minilm [default: FTQA_MODEL_DIR,
-    /// then the Hugging Face cache, then ftqa's cache].
-    #[arg(long)]
-    pub model_dir: Option<PathBuf>,
-    /// DBSCAN radius as a cosine distance (1 - cos) [default: the k-distance rule: knee of the curve, else its 25th percentile].
-    #[arg(long)]
-    pub eps: Option<f32>,
-    /// DBSCAN neighbours a core response needs, itself included [default: 5].
-    #[arg(long)]
-    pub min_samples: Option<usize>,
-    /// Neighbour search: auto (exact; brute force below 20,000 responses, partitioned above),
-    /// brute, or partition.
-    #[arg(long, default_value = "auto")]
-    pub dbscan_search: String,
-    /// Caps the rows each block of 256 responses is compared with (partitioned search only).
-    /// Faster on huge sets but approximate.
-    #[arg(long)]
-    pub dbscan_budget: Option<usize>,
-}
-
-impl EmbedArgs {
-    pub fn apply(&self, config: &mut AnalysisConfig) -> Result<()> {
-        if let Some(e) = self.eps {
-            if !(e > 0.0 && e <= 2.0) {
-                bail!("--eps must be a cosine distance in (0, 2], got {e}");
-            }
-        }
-        if self.min_samples == Some(0) {
-            bail!("--min-samples must be at least 1");
-        }
-        config.dbscan_eps = self.eps;
-        config.dbscan_min_samples = self.min_samples;
-        config.dbscan_search = match (self.dbscan_search.as_str(), self.dbscan_budget) {
-            ("auto", None) => Search::Auto,
-            ("brute", None) => Search::Brute,
-            ("partition" | "auto", budget) => Search::Partitioned { budget },
-            ("brute", Some(_)) => bail!("--dbscan-budget applies to the partitioned search only"),
-            (other, _) => bail!("unknown --dbscan-search {other:?}: use auto, brute or partition"),
-        };
-        config.embedder = Some(super::make_embedder(
-            &self.embedder,
-            self.model_dir.as_deref(),
-        )?);
-        Ok(())
-    }
+#[derive(Args, Debug)]
+pub struct ModelArgs {
+    #[command(subcommand)]
+    pub cmd: ModelCommand,
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,11 +23,15 @@ pub enum ModelCommand {
     },
     /// Print the model folder --embedder minilm would use, and where it looked.
     Where {
+        /// A model folder to try first [default: FTQA_MODEL_DIR, then the Hugging Face cache,
+        /// then ftqa's cache].
         #[arg(long)]
         model_dir: Option<PathBuf>,
     },
     /// Rebuild the built-in static embedder from the transformer (model2vec-style).
     Distill {
+        /// Folder of the transformer to distil [default: FTQA_MODEL_DIR, then the Hugging Face
+        /// cache, then ftqa's cache].
         #[arg(long)]
         model_dir: Option<PathBuf>,
         /// Output file.
@@ -99,17 +56,17 @@ pub enum ModelCommand {
     },
 }
 
-pub fn run(cmd: ModelCommand) -> Result<i32> {
-    match cmd {
+pub fn run(args: ModelArgs) -> Result<i32> {
+    match args.cmd {
         ModelCommand::Pull { dest } => {
-            let dir = super::pull::pull(dest.as_deref())?;
+            let dir = crate::embed::pull::pull(dest.as_deref())?;
             println!("{}", dir.display());
             Ok(0)
         }
         ModelCommand::Where { model_dir } => {
-            for (source, dir) in super::locate::candidates(model_dir.as_deref()) {
+            for (source, dir) in crate::embed::locate::candidates(model_dir.as_deref()) {
                 let state = match &dir {
-                    Some(d) if super::locate::is_model_dir(d) => {
+                    Some(d) if crate::embed::locate::is_model_dir(d) => {
                         format!("{} (model found)", d.display())
                     }
                     Some(d) => format!("{} (no model)", d.display()),
@@ -119,7 +76,7 @@ pub fn run(cmd: ModelCommand) -> Result<i32> {
             }
             println!(
                 "{}",
-                super::locate::find_model(model_dir.as_deref())?.display()
+                crate::embed::locate::find_model(model_dir.as_deref())?.display()
             );
             Ok(0)
         }
@@ -145,9 +102,9 @@ fn distill(
     train: Vec<String>,
     train_texts: usize,
 ) -> Result<i32> {
-    use super::distill::{distill, DistillOptions};
-    let dir = super::locate::find_model(model_dir.as_deref())?;
-    let encoder = super::transformer::TransformerEmbedder::load(&dir)?;
+    use crate::embed::distill::{distill, DistillOptions};
+    let dir = crate::embed::locate::find_model(model_dir.as_deref())?;
+    let encoder = crate::embed::transformer::TransformerEmbedder::load(&dir)?;
     let mut command = format!("ftqa model distill --dim {dim}");
     if let Some(c) = &corpus {
         let name = std::path::Path::new(c)
