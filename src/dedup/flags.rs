@@ -29,9 +29,9 @@ pub struct DedupFlags {
     /// Embedding cosine similarity at which two texts are semantic duplicates.
     #[arg(long, default_value_t = ftqa_metrics::dedup::DEFAULT_SEMANTIC_THRESHOLD, help_heading = "Near-duplicates")]
     pub semantic_threshold: f32,
-    /// Records embedded for semantic dedup in reports (0 turns it off).
-    #[arg(long, default_value_t = ftqa_metrics::dedup::DEFAULT_SEMANTIC_MAX_RECORDS, help_heading = "Near-duplicates")]
-    pub semantic_max_records: usize,
+    /// Records embedded for semantic dedup in reports [default: all] (0 turns it off).
+    #[arg(long, value_name = "N", help_heading = "Near-duplicates")]
+    pub semantic_max_records: Option<usize>,
 }
 
 impl DedupFlags {
@@ -60,7 +60,9 @@ impl DedupFlags {
         Ok(DedupConfig {
             near: self.near()?,
             semantic_threshold: self.semantic_threshold,
-            semantic_max_records: self.semantic_max_records,
+            semantic_max_records: self
+                .semantic_max_records
+                .unwrap_or(ftqa_metrics::dedup::DEFAULT_SEMANTIC_MAX_RECORDS),
         })
     }
 }

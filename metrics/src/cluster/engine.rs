@@ -2,8 +2,8 @@
 
 use super::matrix::{dots, Rows};
 use super::plan::Plan;
-use super::union_find::UnionFind;
 use super::{Clustering, DbscanParams};
+use crate::dedup::union_find::UnionFind;
 
 /// Candidate rows per GEMM tile (with 256 query rows: a 1 MB tile of dot products).
 const CANDIDATE_CHUNK: usize = 1024;

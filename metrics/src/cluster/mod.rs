@@ -26,7 +26,6 @@ pub mod matrix;
 pub mod params;
 pub mod partition;
 pub mod plan;
-mod union_find;
 
 pub use matrix::Rows;
 

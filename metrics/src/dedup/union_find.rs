@@ -1,5 +1,7 @@
-//! Union-find with path halving; the smaller index becomes the root, so roots (and the
+//! Union-find with path splitting; the smaller index becomes the root, so roots (and the
 //! cluster numbering derived from them) do not depend on the order pairs are joined.
+//! The one union-find of the crate: dedup clusters, DBSCAN's core-point components
+//! ([`crate::cluster`]) and task tagging all use it.
 
 pub struct UnionFind {
     parent: Vec<u32>,
@@ -35,5 +37,22 @@ impl UnionFind {
             let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
             self.parent[hi as usize] = lo;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unions_are_transitive_and_roots_are_the_smallest_index() {
+        let mut uf = UnionFind::new(6);
+        uf.union(5, 3);
+        uf.union(2, 3);
+        uf.union(1, 0);
+        assert_eq!(uf.find(5), 2);
+        assert_eq!(uf.find(0), 0);
+        assert_ne!(uf.find(0), uf.find(2));
+        assert_eq!(uf.find(4), 4);
     }
 }
