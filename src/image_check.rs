@@ -6,8 +6,11 @@
 //! one decode per image. The facts go to `ftqa_metrics::hygiene::image_files`, which
 //! aggregates them.
 
-use ftqa_metrics::hygiene::image_files::{ImageFact, ImageStatus};
+use crate::stage::Stage;
+use ftqa_metrics::hygiene::image_files::{ImageFact, ImageFiles, ImageStatus};
 use ftqa_metrics::record::Record;
+use ftqa_metrics::registry::AnalysisConfig;
+use ftqa_metrics::result::{DatasetInfo, Outputs};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::xxh3_64;
@@ -43,6 +46,47 @@ impl ImageChecker {
                 }
             })
             .collect()
+    }
+}
+
+/// The `images.files` pipeline stage ([`crate::stage`]), present with `--image-root`: it
+/// checks each record's images and feeds `images.files.*`, `images.resolution.*`,
+/// `hygiene.image_missing.*` and `hygiene.image_corrupt.*`, so it runs when
+/// `--only`/`--skip` select any of those, unless `--skip images.files` (or `images`).
+/// Deselected, it opens no file.
+pub struct ImageStage {
+    checker: ImageChecker,
+    files: ImageFiles,
+}
+
+impl ImageStage {
+    pub fn new(root: &Path, analysis: &AnalysisConfig) -> Self {
+        ImageStage {
+            checker: ImageChecker::new(root),
+            files: ImageFiles::new(&root.display().to_string(), analysis),
+        }
+    }
+}
+
+impl Stage for ImageStage {
+    fn name(&self) -> &'static str {
+        "images.files"
+    }
+    fn feeds(&self) -> &'static [&'static str] {
+        &[
+            "images.files",
+            "images.resolution",
+            "hygiene.image_missing",
+            "hygiene.image_corrupt",
+        ]
+    }
+    fn observe(&mut self, r: &Record) {
+        let facts = self.checker.check(r);
+        self.files.observe(r, &facts);
+    }
+    fn finish(self: Box<Self>, out: &mut Outputs, _: &mut DatasetInfo) -> Vec<String> {
+        self.files.finish(out);
+        Vec::new()
     }
 }
 

@@ -16,5 +16,6 @@ pub mod load;
 pub mod metric_docs;
 pub mod pipeline;
 pub mod progress;
+pub mod stage;
 pub mod task_labels;
 pub mod truth;

@@ -1,13 +1,18 @@
-//! One-way flow: load -> canonical records -> metrics -> report.
+//! One-way flow: load -> canonical records -> stages -> metrics -> report. One loop reads
+//! the loader in batches, lets every pipeline stage ([`crate::stage`]: task labels, image
+//! files, the LLM judge) annotate each batch, then hands each record to the metric engine
+//! and the stages; after the pass the engine and then the stages write their outputs.
 
+use crate::image_check::ImageStage;
+use crate::judge::DifficultyStage;
 use crate::load::{LoadEvent, LoadOptions, Loader};
 use crate::progress::Progress;
+use crate::stage::{Stage, StageContext};
+use crate::task_labels::TaskLabeler;
 use anyhow::{bail, Result};
-use ftqa_metrics::complexity::difficulty::write_judge;
-use ftqa_metrics::hygiene::image_files::ImageFiles;
 use ftqa_metrics::registry::{AnalysisConfig, Engine};
 use ftqa_metrics::result::{
-    RecordCounts, Report, SampleInfo, SkippedRecord, NO_RESPONSES, REPORT_LAYOUT_VERSION,
+    RecordCounts, Report, SampleInfo, SkippedRecord, REPORT_LAYOUT_VERSION,
 };
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -97,85 +102,87 @@ impl std::fmt::Display for StrictSkip {
 
 impl std::error::Error for StrictSkip {}
 
+/// Loader events read at once: the stages see them as one batch (the task labeller embeds
+/// a batch's instructions together) before the metrics see them one by one.
+const BATCH: usize = 512;
+
+/// The pipeline stages the options ask for, in run order, those that `--only`/`--skip`
+/// deselect left out ([`crate::stage::selected`]).
+fn stages(opts: &RunOptions) -> Vec<Box<dyn Stage>> {
+    let mut stages: Vec<Box<dyn Stage>> = vec![Box::new(TaskLabeler::new(
+        opts.infer_tasks,
+        opts.task_embedder.clone(),
+        opts.judge.clone(),
+    ))];
+    if let Some(root) = &opts.image_root {
+        stages.push(Box::new(ImageStage::new(root, &opts.analysis)));
+    }
+    stages.push(Box::new(DifficultyStage::new(opts.judge.clone())));
+    stages.retain(|s| crate::stage::selected(s.as_ref(), &opts.analysis));
+    stages
+}
+
 pub fn analyze(opts: RunOptions) -> Result<Report> {
     let started = Instant::now();
     let mut loader = Loader::open(&opts.load)?;
     let mut dataset = loader.info().clone();
-    let mut labeler = crate::task_labels::TaskLabeler::prepare(
-        // Inference costs a pass over the data, so it runs only if a task metric will use it.
-        if ["tasks", "balance", "diversity.instruction"]
-            .iter()
-            .any(|f| opts.analysis.wants(f))
-        {
-            opts.infer_tasks
-        } else {
-            crate::task_labels::InferTasks::Never
-        },
-        &opts.load,
-        &dataset,
-        opts.task_embedder.clone(),
-        &opts.analysis,
-        opts.judge.as_ref(),
-    )?;
+    let mut stages = stages(&opts);
+    for s in &mut stages {
+        s.prepare(&StageContext {
+            load: &opts.load,
+            dataset: &dataset,
+            analysis: &opts.analysis,
+        })?;
+    }
     let mut engine = Engine::new(&opts.analysis);
     let mut records = RecordCounts::default();
     let progress = Progress::new(opts.progress, loader.bytes_total());
-    if let Some(j) = &opts.judge {
-        crate::judge::check_cache_path(j)?;
-    }
-    let mut judge_sample = opts
-        .judge
-        .as_ref()
-        .map(|j| crate::judge::JudgeSampler::new(j.sample));
-    let mut image_files = opts.image_root.as_ref().map(|root| {
-        (
-            crate::image_check::ImageChecker::new(root),
-            ImageFiles::new(&root.display().to_string(), &opts.analysis),
-        )
-    });
 
     let mut events = 0u64;
-    // Records with a response: without any, the judge (which rates instruction-response
-    // pairs) has nothing to score.
-    let mut with_response = 0u64;
-    while let Some(event) = labeler.next(&mut loader)? {
-        events += 1;
-        if events.is_multiple_of(4096) {
-            progress.set(loader.bytes_read(), records.analyzed);
+    let mut batch: Vec<LoadEvent> = Vec::with_capacity(BATCH);
+    loop {
+        batch.extend(loader.by_ref().take(BATCH));
+        if batch.is_empty() {
+            break;
         }
-        match event {
-            LoadEvent::Record(r) => {
-                records.analyzed += 1;
-                with_response += u64::from(r.response().is_some());
-                engine.observe(&r);
-                if let Some(s) = &mut judge_sample {
-                    s.offer(&r);
-                }
-                if let Some((checker, agg)) = &mut image_files {
-                    agg.observe(&r, &checker.check(&r));
-                }
+        for s in &mut stages {
+            s.annotate(&mut batch)?;
+        }
+        for event in batch.drain(..) {
+            events += 1;
+            if events.is_multiple_of(4096) {
+                progress.set(loader.bytes_read(), records.analyzed);
             }
-            LoadEvent::Skip(s) => {
-                if opts.strict {
-                    progress.finish();
-                    bail!(StrictSkip {
-                        location: s.location,
-                        reason: s.reason,
-                        detail: s.detail
-                    });
+            match event {
+                LoadEvent::Record(r) => {
+                    records.analyzed += 1;
+                    engine.observe(&r);
+                    for s in &mut stages {
+                        s.observe(&r);
+                    }
                 }
-                records.skipped += 1;
-                *records
-                    .skipped_by_reason
-                    .entry(s.reason.clone())
-                    .or_insert(0) += 1;
-                if records.skipped_examples.len() < LISTED_SKIPS {
-                    records.skipped_examples.push(SkippedRecord {
-                        location: s.location.clone(),
-                        reason: format!("{}: {}", s.reason, s.detail),
-                    });
+                LoadEvent::Skip(s) => {
+                    if opts.strict {
+                        progress.finish();
+                        bail!(StrictSkip {
+                            location: s.location,
+                            reason: s.reason,
+                            detail: s.detail
+                        });
+                    }
+                    records.skipped += 1;
+                    *records
+                        .skipped_by_reason
+                        .entry(s.reason.clone())
+                        .or_insert(0) += 1;
+                    if records.skipped_examples.len() < LISTED_SKIPS {
+                        records.skipped_examples.push(SkippedRecord {
+                            location: s.location.clone(),
+                            reason: format!("{}: {}", s.reason, s.detail),
+                        });
+                    }
+                    engine.observe_skip(&s);
                 }
-                engine.observe_skip(&s);
             }
         }
     }
@@ -205,37 +212,8 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
     }
     let mut warnings = loader.take_warnings();
     let mut outputs = engine.finish();
-    warnings.extend(labeler.finish(&mut outputs, &mut dataset));
-    if let Some((_, agg)) = image_files {
-        agg.finish(&mut outputs);
-    }
-    let no_responses = with_response == 0;
-    if no_responses && opts.analysis.wants("complexity.instruction") {
-        outputs.not_measured("complexity.instruction.difficulty_mean", NO_RESPONSES);
-        if opts.judge.is_some() {
-            warnings.push(format!(
-                "LLM judge: not run, {NO_RESPONSES} (it rates instruction-response pairs)"
-            ));
-        }
-    } else if opts.judge.is_none() && opts.analysis.wants("complexity.instruction") {
-        outputs.not_measured(
-            "complexity.instruction.difficulty_mean",
-            "needs an LLM judge (--judge URL); the offline complexity.instruction.difficulty_estimate_mean is reported instead",
-        );
-    }
-    if let (Some(config), Some(sample), false) = (&opts.judge, judge_sample, no_responses) {
-        let run = crate::judge::run(config, sample.into_items(), records.analyzed);
-        if let Some(why) = &run.aborted {
-            warnings.push(format!("LLM judge: {why}"));
-        } else if !run.scores.is_empty() && run.scores.iter().all(Option::is_none) {
-            warnings.push(format!(
-                "LLM judge: no valid score for any of the {} sampled records ({} failed requests, {} malformed replies)",
-                run.scores.len(),
-                run.failed_requests,
-                run.malformed
-            ));
-        }
-        write_judge(&run, &mut outputs);
+    for s in stages {
+        warnings.extend(s.finish(&mut outputs, &mut dataset));
     }
 
     let sample = SampleInfo {

@@ -17,6 +17,7 @@
 use crate::judge::tagger::{self, TagRun};
 use crate::judge::JudgeConfig;
 use crate::load::{LoadEvent, LoadOptions, Loader};
+use crate::stage::{Stage, StageContext};
 use anyhow::{Context, Result};
 use ftqa_metrics::balance;
 use ftqa_metrics::embed::Embedder;
@@ -25,7 +26,6 @@ use ftqa_metrics::result::{DatasetInfo, Outputs};
 use ftqa_metrics::sample::{record_key, BottomK};
 use ftqa_metrics::task_inference::tagging::{merge_labels, MergedLabels, NearestLabel};
 use ftqa_metrics::task_inference::{task_text, write_agreement, TaskModel, FIT_SAMPLE, MIN_TEXTS};
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -49,7 +49,17 @@ enum Route {
     },
 }
 
+/// The `tasks` pipeline stage ([`crate::stage`]). It feeds `tasks.*` (its own
+/// `tasks.inferred.*` and `tasks.judge.*`, and the `tasks` family's counts),
+/// `diversity.task.*` (it sets or replaces the task count's interval and reason),
+/// `balance.*` and `diversity.instruction.*` (both read the labels it gives records), so
+/// it runs when `--only`/`--skip` select any of those, unless `--skip tasks`.
 pub struct TaskLabeler {
+    /// `--infer-tasks`.
+    mode: InferTasks,
+    embedder: Arc<dyn Embedder>,
+    /// With `--judge`, task labels come from the judge (the paper's route).
+    judge: Option<JudgeConfig>,
     route: Route,
     /// Replace each record's task with its inferred label.
     assign: bool,
@@ -57,7 +67,6 @@ pub struct TaskLabeler {
     label: bool,
     /// Instructions the k-means model was fitted on.
     fit_size: usize,
-    buf: VecDeque<LoadEvent>,
     truth: Vec<String>,
     inferred: Vec<usize>,
     all_labelled: bool,
@@ -65,34 +74,41 @@ pub struct TaskLabeler {
 }
 
 impl TaskLabeler {
-    /// Decides whether to infer, and if so reads the data once to fit the model (and, with
-    /// a judge, to have the sample tagged).
-    pub fn prepare(
-        mode: InferTasks,
-        opts: &LoadOptions,
-        info: &DatasetInfo,
-        embedder: Arc<dyn Embedder>,
-        analysis: &AnalysisConfig,
-        judge: Option<&JudgeConfig>,
-    ) -> Result<Self> {
-        let mut me = TaskLabeler {
+    pub fn new(mode: InferTasks, embedder: Arc<dyn Embedder>, judge: Option<JudgeConfig>) -> Self {
+        TaskLabeler {
+            mode,
+            embedder,
+            judge,
             route: Route::None,
             assign: false,
             label: false,
             fit_size: 0,
-            buf: VecDeque::new(),
             truth: Vec::new(),
             inferred: Vec::new(),
             all_labelled: true,
             warnings: Vec::new(),
-        };
-        let infer = match mode {
+        }
+    }
+
+    /// Decides whether to infer, and if so reads the data once to fit the model (and, with
+    /// a judge, to have the sample tagged).
+    fn fit(
+        &mut self,
+        opts: &LoadOptions,
+        info: &DatasetInfo,
+        analysis: &AnalysisConfig,
+    ) -> Result<()> {
+        let me = self;
+        let embedder = me.embedder.clone();
+        let judge = me.judge.clone();
+        let judge = judge.as_ref();
+        let infer = match me.mode {
             InferTasks::Never => false,
             InferTasks::Always => true,
             InferTasks::Auto => info.task_source.is_none(),
         };
         if !infer {
-            return Ok(me);
+            return Ok(());
         }
         let fit_cap = FIT_SAMPLE.min(analysis.sample_size);
         let tag_cap = judge.map_or(0, |j| j.task_sample).min(analysis.sample_size);
@@ -151,21 +167,21 @@ impl TaskLabeler {
                 me.route = Route::Judge { model, run, merged };
                 me.assign = true;
                 me.label = true;
-                return Ok(me);
+                return Ok(());
             }
         }
 
         let Some(model) = TaskModel::fit(&fit_texts, embedder)
             .context("embedding instructions to infer tasks")?
         else {
-            return Ok(me);
+            return Ok(());
         };
         me.assign = model.has_structure();
         // Without structure, labels are still computed on labelled data (--infer-tasks
         // always) to score them, but records keep their own.
         me.label = me.assign || info.task_source.is_some();
         me.route = Route::KMeans(model);
-        Ok(me)
+        Ok(())
     }
 
     fn labels(&self, texts: &[&str]) -> Result<Vec<usize>> {
@@ -188,42 +204,39 @@ impl TaskLabeler {
         }
     }
 
-    pub fn next(&mut self, loader: &mut Loader) -> Result<Option<LoadEvent>> {
+    /// Labels a batch of records at once (the embedders work in batches).
+    fn label_batch(&mut self, batch: &mut [LoadEvent]) -> Result<()> {
         if !self.label {
-            return Ok(loader.next());
+            return Ok(());
         }
-        if self.buf.is_empty() {
-            let mut buf: VecDeque<LoadEvent> = loader.by_ref().take(512).collect();
-            let texts: Vec<&str> = buf
-                .iter()
-                .filter_map(|e| match e {
-                    LoadEvent::Record(r) => Some(r.instruction().unwrap_or("")),
-                    LoadEvent::Skip(_) => None,
-                })
-                .collect();
-            let labels = self.labels(&texts)?;
-            let mut it = labels.into_iter();
-            for e in &mut buf {
-                if let LoadEvent::Record(r) = e {
-                    let l = it.next().unwrap_or(0);
-                    match &r.task {
-                        Some(t) => self.truth.push(t.clone()),
-                        None => self.all_labelled = false,
-                    }
-                    self.inferred.push(l);
-                    if self.assign {
-                        r.task = Some(self.name(l));
-                    }
+        let texts: Vec<&str> = batch
+            .iter()
+            .filter_map(|e| match e {
+                LoadEvent::Record(r) => Some(r.instruction().unwrap_or("")),
+                LoadEvent::Skip(_) => None,
+            })
+            .collect();
+        let labels = self.labels(&texts)?;
+        let mut it = labels.into_iter();
+        for e in batch {
+            if let LoadEvent::Record(r) = e {
+                let l = it.next().unwrap_or(0);
+                match &r.task {
+                    Some(t) => self.truth.push(t.clone()),
+                    None => self.all_labelled = false,
+                }
+                self.inferred.push(l);
+                if self.assign {
+                    r.task = Some(self.name(l));
                 }
             }
-            self.buf = buf;
         }
-        Ok(self.buf.pop_front())
+        Ok(())
     }
 
     /// Adds the inference facts to the outputs, says in the dataset info where tasks came
     /// from, and returns warnings for the report.
-    pub fn finish(self, out: &mut Outputs, info: &mut DatasetInfo) -> Vec<String> {
+    fn write(self, out: &mut Outputs, info: &mut DatasetInfo) -> Vec<String> {
         let scored = self.all_labelled && !self.truth.is_empty();
         match &self.route {
             Route::None => {}
@@ -294,5 +307,28 @@ impl TaskLabeler {
             }
         }
         self.warnings
+    }
+}
+
+impl Stage for TaskLabeler {
+    fn name(&self) -> &'static str {
+        "tasks"
+    }
+    fn feeds(&self) -> &'static [&'static str] {
+        &[
+            "tasks",
+            "diversity.task",
+            "balance",
+            "diversity.instruction",
+        ]
+    }
+    fn prepare(&mut self, ctx: &StageContext) -> Result<()> {
+        self.fit(ctx.load, ctx.dataset, ctx.analysis)
+    }
+    fn annotate(&mut self, batch: &mut [LoadEvent]) -> Result<()> {
+        self.label_batch(batch)
+    }
+    fn finish(self: Box<Self>, out: &mut Outputs, dataset: &mut DatasetInfo) -> Vec<String> {
+        self.write(out, dataset)
     }
 }

@@ -204,10 +204,13 @@ pub struct AnalysisArgs {
     /// (instruction diversity), so a task's cluster count does not grow with its row count.
     #[arg(long, default_value_t = ftqa_metrics::instruction_diversity::DEFAULT_INSTRUCTIONS_PER_TASK, help_heading = "Sampling")]
     pub instructions_per_task: usize,
-    /// Run only these metric families (comma-separated prefixes, e.g. `length,dedup`).
+    /// Run only these metric families (comma-separated prefixes, e.g. `length,dedup`). The
+    /// stages before the metrics (task labeller, image checker, LLM judge) run only when an
+    /// id they feed is selected.
     #[arg(long, value_delimiter = ',', help_heading = "Metrics")]
     pub only: Vec<String>,
-    /// Leave out these metric families (comma-separated prefixes, e.g. `diversity.response`).
+    /// Leave out these metric families (comma-separated prefixes, e.g. `diversity.response`);
+    /// `tasks`, `images` and `complexity.instruction.difficulty` also turn off their stages.
     #[arg(long, value_delimiter = ',', help_heading = "Metrics")]
     pub skip: Vec<String>,
     /// Do not print the terminal summary.

@@ -441,3 +441,95 @@ pub fn check_cache_path(config: &JudgeConfig) -> Result<()> {
     }
     Ok(())
 }
+
+/// The `complexity.instruction.difficulty` pipeline stage ([`crate::stage`]): samples
+/// records during the pass and, with `--judge`, has them scored after it. It feeds the
+/// judge's ids, `complexity.instruction.difficulty_{mean,judged,failed}` and the
+/// `complexity.instruction.difficulty` distribution, so it runs when `--only`/`--skip`
+/// select one of them (`--only complexity`, `--only complexity.instruction`, ...), and
+/// never under `--skip complexity` or `--only length`: a deselected judge sends no
+/// request. Selected without `--judge` (or on data without responses) it sends none
+/// either and says why `difficulty_mean` is not measured.
+pub struct DifficultyStage {
+    config: Option<JudgeConfig>,
+    sample: Option<JudgeSampler>,
+    records: u64,
+    /// Records with a response: without any, the judge (which rates
+    /// instruction-response pairs) has nothing to score.
+    with_response: u64,
+}
+
+impl DifficultyStage {
+    pub fn new(config: Option<JudgeConfig>) -> Self {
+        DifficultyStage {
+            sample: config.as_ref().map(|j| JudgeSampler::new(j.sample)),
+            config,
+            records: 0,
+            with_response: 0,
+        }
+    }
+}
+
+impl crate::stage::Stage for DifficultyStage {
+    fn name(&self) -> &'static str {
+        "complexity.instruction.difficulty"
+    }
+    fn feeds(&self) -> &'static [&'static str] {
+        &[
+            "complexity.instruction.difficulty",
+            "complexity.instruction.difficulty_mean",
+            "complexity.instruction.difficulty_judged",
+            "complexity.instruction.difficulty_failed",
+        ]
+    }
+    fn prepare(&mut self, _: &crate::stage::StageContext) -> Result<()> {
+        match &self.config {
+            Some(j) => check_cache_path(j),
+            None => Ok(()),
+        }
+    }
+    fn observe(&mut self, r: &Record) {
+        self.records += 1;
+        self.with_response += u64::from(r.response().is_some());
+        if let Some(s) = &mut self.sample {
+            s.offer(r);
+        }
+    }
+    fn finish(
+        self: Box<Self>,
+        out: &mut ftqa_metrics::result::Outputs,
+        _: &mut ftqa_metrics::result::DatasetInfo,
+    ) -> Vec<String> {
+        use ftqa_metrics::result::NO_RESPONSES;
+        let mut warnings = Vec::new();
+        let no_responses = self.with_response == 0;
+        if no_responses {
+            out.not_measured("complexity.instruction.difficulty_mean", NO_RESPONSES);
+            if self.config.is_some() {
+                warnings.push(format!(
+                    "LLM judge: not run, {NO_RESPONSES} (it rates instruction-response pairs)"
+                ));
+            }
+        } else if self.config.is_none() {
+            out.not_measured(
+                "complexity.instruction.difficulty_mean",
+                "needs an LLM judge (--judge URL); the offline complexity.instruction.difficulty_estimate_mean is reported instead",
+            );
+        }
+        if let (Some(config), Some(sample), false) = (&self.config, self.sample, no_responses) {
+            let run = run(config, sample.into_items(), self.records);
+            if let Some(why) = &run.aborted {
+                warnings.push(format!("LLM judge: {why}"));
+            } else if !run.scores.is_empty() && run.scores.iter().all(Option::is_none) {
+                warnings.push(format!(
+                    "LLM judge: no valid score for any of the {} sampled records ({} failed requests, {} malformed replies)",
+                    run.scores.len(),
+                    run.failed_requests,
+                    run.malformed
+                ));
+            }
+            ftqa_metrics::complexity::difficulty::write_judge(&run, out);
+        }
+        warnings
+    }
+}
