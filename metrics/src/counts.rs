@@ -83,20 +83,9 @@ impl Metric for Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Origin, Role, Turn};
+    use crate::record::Role;
 
-    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
-        let mut r = Record::new(
-            format!("r{i}"),
-            Origin {
-                file: "f".into(),
-                line: Some(i + 1),
-                index: i,
-            },
-        );
-        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
-        r
-    }
+    use crate::test_records::record as rec;
 
     #[test]
     fn counts_records_with_a_response() {

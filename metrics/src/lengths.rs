@@ -100,29 +100,12 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Origin, Role, Turn};
+    use crate::record::Role;
 
-    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
-        let mut r = Record::new(
-            format!("r{i}"),
-            Origin {
-                file: "f".into(),
-                line: None,
-                index: i,
-            },
-        );
-        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
-        r
-    }
+    use crate::test_records::{outputs, record as rec};
 
     fn run(records: &[Record]) -> Outputs {
-        let mut m = make(&AnalysisConfig::default());
-        for r in records {
-            m.observe(r);
-        }
-        let mut out = Outputs::default();
-        m.finish(&mut out);
-        out
+        outputs(make(&AnalysisConfig::default()), records)
     }
 
     #[test]

@@ -11,6 +11,9 @@ pub mod stats;
 pub mod text;
 pub mod uncertainty;
 
+#[cfg(test)]
+mod test_records;
+
 pub mod balance;
 pub mod complexity;
 pub mod contamination;

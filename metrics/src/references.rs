@@ -63,25 +63,20 @@ impl Metric for References {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Origin;
+    use crate::test_records::{outputs, record};
 
     #[test]
     fn counts_reference_lists() {
-        let mut m = make(&AnalysisConfig::default());
-        for refs in [0usize, 3, 1, 0] {
-            let mut r = Record::new(
-                "x",
-                Origin {
-                    file: "f".into(),
-                    line: None,
-                    index: 0,
-                },
-            );
-            r.references = refs;
-            m.observe(&r);
-        }
-        let mut out = Outputs::default();
-        m.finish(&mut out);
+        let records: Vec<Record> = [0usize, 3, 1, 0]
+            .iter()
+            .enumerate()
+            .map(|(i, refs)| {
+                let mut r = record(i as u64, &[]);
+                r.references = *refs;
+                r
+            })
+            .collect();
+        let out = outputs(make(&AnalysisConfig::default()), &records);
         assert_eq!(out.metrics["references.records"], 2.0);
         assert_eq!(out.metrics["references.rate"], 0.5);
         assert_eq!(out.metrics["references.mean"], 2.0);

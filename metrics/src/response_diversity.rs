@@ -584,20 +584,9 @@ pub fn embedding_map(rows: Rows, sample: &[u32], labels: &[i32]) -> Option<Embed
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Origin, Role, Turn};
+    use crate::record::Role;
 
-    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
-        let mut r = Record::new(
-            format!("r{i}"),
-            Origin {
-                file: "f".into(),
-                line: None,
-                index: i,
-            },
-        );
-        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
-        r
-    }
+    use crate::test_records::record as rec;
 
     #[test]
     fn prompt_only_data_is_not_measured_never_zero() {

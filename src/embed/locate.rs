@@ -36,17 +36,6 @@ pub fn ftqa_model_dir() -> Option<PathBuf> {
     ftqa_cache().map(|c| c.join("models").join(CACHE_NAME))
 }
 
-/// The hub cache root as `huggingface_hub` computes it.
-fn hf_hub_cache() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("HF_HUB_CACHE").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d));
-    }
-    if let Some(d) = std::env::var_os("HF_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d).join("hub"));
-    }
-    home().map(|h| h.join(".cache/huggingface/hub"))
-}
-
 /// `models--sentence-transformers--all-MiniLM-L6-v2/snapshots/<rev>`: the revision
 /// `refs/main` names if it is complete, else the last complete one by name.
 pub fn hf_snapshot(hub: &Path) -> Option<PathBuf> {
@@ -75,7 +64,7 @@ pub fn candidates(flag: Option<&Path>) -> Vec<(String, Option<PathBuf>)> {
     if let Some(e) = std::env::var_os("FTQA_MODEL_DIR").filter(|e| !e.is_empty()) {
         out.push(("FTQA_MODEL_DIR".to_string(), Some(PathBuf::from(e))));
     }
-    let hub = hf_hub_cache();
+    let hub = crate::load::hub_cache_root();
     out.push((
         format!(
             "Hugging Face cache ({})",

@@ -215,6 +215,12 @@ fn hub_root() -> Option<(PathBuf, String)> {
     hf_home().map(|(d, from)| (d.join("hub"), format!("{from}/hub")))
 }
 
+/// The hub cache root alone: where the dataset loader and the model locator
+/// (`embed::locate`) both look.
+pub fn hub_cache_root() -> Option<PathBuf> {
+    hub_root().map(|(d, _)| d)
+}
+
 /// The `datasets` library's cache root, and where the value came from.
 fn datasets_root() -> Option<(PathBuf, String)> {
     if let Some(d) = env_dir("HF_DATASETS_CACHE") {

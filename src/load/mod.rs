@@ -33,7 +33,7 @@ mod turns;
 mod tests;
 
 pub use files::FORMATS;
-pub use hf::{dataset_dict_splits, report_name};
+pub use hf::{dataset_dict_splits, hub_cache_root, report_name};
 pub use schemas::{parse_schema_name, Schema, SCHEMAS};
 
 use anyhow::{anyhow, Result};

@@ -307,6 +307,22 @@ const ASSISTANT_TOKENS: &[&str] = &[
     "bot",
 ];
 
+/// The last segment of a dotted path (`conversation.turns` -> `turns`): what names a
+/// nested column.
+pub(crate) fn leaf(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// A numbered column name split into its stem and number: `user_1` -> (`user`, 1),
+/// `q1` -> (`q`, 1), `domain2` -> (`domain`, 2). Only the path's last segment counts.
+pub(crate) fn numbered(name: &str) -> Option<(String, u32)> {
+    let n = normalize(leaf(name));
+    let at = n.find(|c: char| c.is_ascii_digit())?;
+    let num = n[at..].parse().ok()?;
+    let stem = n[..at].trim_end_matches('_');
+    (!stem.is_empty()).then(|| (stem.to_string(), num))
+}
+
 /// Lower case, camelCase split, `-`, spaces and dots folded to `_`.
 pub(crate) fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);

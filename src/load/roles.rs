@@ -33,7 +33,7 @@ use ftqa_metrics::record::Role;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
 
-use super::names::{is_conversation_name, normalize, role_of, NameRole};
+use super::names::{is_conversation_name, leaf, numbered, role_of, NameRole};
 use super::source::Row;
 use super::turns::{CONTENT_KEYS, ROLE_KEYS};
 
@@ -90,6 +90,15 @@ pub(crate) struct Inference {
     pub notes: Vec<String>,
 }
 
+/// `n` of `rows` as a share; 0 for no rows.
+fn share(n: usize, rows: usize) -> f64 {
+    if rows == 0 {
+        0.0
+    } else {
+        n as f64 / rows as f64
+    }
+}
+
 /// The shape of one column over the sample.
 #[derive(Default, Debug)]
 struct Profile {
@@ -107,14 +116,6 @@ struct Profile {
 }
 
 impl Profile {
-    fn share(&self, n: usize, rows: usize) -> f64 {
-        if rows == 0 {
-            0.0
-        } else {
-            n as f64 / rows as f64
-        }
-    }
-
     fn mean_len(&self) -> f64 {
         if self.strings == 0 {
             0.0
@@ -255,21 +256,6 @@ fn path_role(path: &str) -> Option<(NameRole, bool)> {
     })
 }
 
-/// The last segment of a dotted path: what names the column.
-fn leaf(path: &str) -> &str {
-    path.rsplit('.').next().unwrap_or(path)
-}
-
-/// `user_1` -> (`user`, 1); `q1` -> (`q`, 1); `turn_2` -> (`turn`, 2).
-fn numbered(name: &str) -> Option<(String, u32)> {
-    let n = normalize(leaf(name));
-    let digits_at = n.find(|c: char| c.is_ascii_digit())?;
-    let (stem, num) = n.split_at(digits_at);
-    let num: u32 = num.parse().ok()?;
-    let stem = stem.trim_end_matches('_');
-    (!stem.is_empty()).then(|| (stem.to_string(), num))
-}
-
 fn numbered_role(stem: &str) -> Option<Role> {
     match stem {
         "q" | "u" | "usr" => return Some(Role::User),
@@ -287,7 +273,7 @@ fn numbered_role(stem: &str) -> Option<Role> {
 pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
     let n = rows.len();
     let cols = profiles(rows);
-    let regular = |p: &Profile, k: usize| p.share(k, n) >= REGULAR;
+    let regular = |k: usize| share(k, n) >= REGULAR;
     let system = cols
         .iter()
         .find(|(k, p)| matches!(path_role(k), Some((NameRole::System, _))) && p.strings * 2 >= n)
@@ -308,7 +294,7 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
         } else {
             "a list of question/answer pairs"
         };
-        let confidence = if regular(p, p.message_lists + p.pair_lists) {
+        let confidence = if regular(p.message_lists + p.pair_lists) {
             Confidence::High
         } else {
             Confidence::Medium
@@ -330,7 +316,7 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
         return Some(Inference {
             layout: Layout::Alternating { path: path.clone() },
             system,
-            confidence: if regular(p, p.string_lists) {
+            confidence: if regular(p.string_lists) {
                 Confidence::High
             } else {
                 Confidence::Medium
@@ -410,11 +396,11 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
     let extras = named(NameRole::UserExtra);
     let (assistants, rare): (Vec<_>, Vec<_>) = named(NameRole::Assistant)
         .into_iter()
-        .partition(|(_, p, _)| p.share(p.present, n) >= ANSWER_PRESENT);
+        .partition(|(_, p, _)| share(p.present, n) >= ANSWER_PRESENT);
     for (k, p, _) in &rare {
         notes.push(format!(
             "{k} is present in only {:.0}% of the sampled rows, too few for responses (needs {:.0}%): not used",
-            p.share(p.present, n) * 100.0,
+            share(p.present, n) * 100.0,
             ANSWER_PRESENT * 100.0
         ));
     }
@@ -424,7 +410,7 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
         if !exact {
             lower(Confidence::Medium);
         }
-        if !regular(p, p.strings + p.string_lists) {
+        if !regular(p.strings + p.string_lists) {
             lower(Confidence::Medium);
         }
     }
@@ -452,7 +438,7 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
             if !exact {
                 lower(Confidence::Medium);
             }
-            if !regular(p, p.strings + p.string_lists + p.message_lists) {
+            if !regular(p.strings + p.string_lists + p.message_lists) {
                 lower(Confidence::Medium);
             }
         }
@@ -516,7 +502,7 @@ pub(crate) fn infer(rows: &[&Row]) -> Option<Inference> {
                     "response ← {k}[0]: a list of strings under an answer name is read as reference answers; the first is the response and the count is kept"
                 ));
             }
-            let share = p.share(p.present, n);
+            let share = share(p.present, n);
             if share < REGULAR {
                 notes.push(format!(
                     "{k} is present in {:.0}% of the sampled rows; rows without it are kept as prompts",

@@ -273,10 +273,16 @@ fn key_list(keys: &[String]) -> String {
     }
 }
 
+/// Whether a list holds only scalars (strings, numbers, booleans, null): reference
+/// answers, user turns or lines, never messages or nested lists.
+fn all_scalars(items: &[Value]) -> bool {
+    items.iter().all(|x| !x.is_array() && !x.is_object())
+}
+
 /// A request's text: a string (null is empty), or a list of strings one per line.
 fn text_or_lines(v: Value, field: &str) -> Result<String, Fail> {
     match v {
-        Value::Array(items) if items.iter().all(|x| !x.is_array() && !x.is_object()) => {
+        Value::Array(items) if all_scalars(&items) => {
             let mut lines = Vec::with_capacity(items.len());
             for (i, item) in items.into_iter().enumerate() {
                 let what = format_args!("item {} of `{field}`", i + 1).to_string();
@@ -782,7 +788,7 @@ fn push_answer(v: Value, field: &str, rec: &mut Record, null_is_empty: bool) -> 
     match v {
         Value::Null if null_is_empty => rec.turns.push(Turn::new(Role::Assistant, "")),
         Value::Null => {}
-        Value::Array(items) if items.iter().all(|x| !x.is_array() && !x.is_object()) => {
+        Value::Array(items) if all_scalars(&items) => {
             let count = items.iter().filter(|x| !x.is_null()).count();
             if let Some(first) = items.into_iter().find(|x| !x.is_null()) {
                 let text = scalar_text(first, format_args!("`{field}[0]`"))?.unwrap_or_default();
@@ -855,7 +861,7 @@ fn user_part(v: Value, field: &str, lead: bool, rec: &mut Record) -> Result<(), 
     };
     let text = match v {
         Value::Null => return Ok(()),
-        Value::Array(items) if lead && items.iter().all(|x| !x.is_array() && !x.is_object()) => {
+        Value::Array(items) if lead && all_scalars(&items) => {
             for (i, item) in items.into_iter().enumerate() {
                 let what = format_args!("item {} of `{field}`", i + 1).to_string();
                 if let Some(t) = scalar_text(item, &what)? {
@@ -864,16 +870,8 @@ fn user_part(v: Value, field: &str, lead: bool, rec: &mut Record) -> Result<(), 
             }
             return Ok(());
         }
-        Value::Array(items) if items.iter().all(|x| !x.is_array() && !x.is_object()) => {
-            let mut lines = Vec::with_capacity(items.len());
-            for (i, item) in items.into_iter().enumerate() {
-                let what = format_args!("item {} of `{field}`", i + 1).to_string();
-                lines.extend(scalar_text(item, &what)?);
-            }
-            lines.join("\n")
-        }
         v @ (Value::Array(_) | Value::Object(_)) if lead => return prompt_turns(v, field, rec),
-        v => scalar_text(v, format_args!("`{field}`"))?.unwrap_or_default(),
+        v => text_or_lines(v, field)?,
     };
     match last_user(rec) {
         Some(i) if !lead => {

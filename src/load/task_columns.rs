@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::names::{normalize, role_of, NameRole, TASK};
+use super::names::{leaf, normalize, numbered, role_of, NameRole, TASK};
 use super::source::Row;
 
 /// Labels longer than this on average are text, not a task name.
@@ -69,19 +69,6 @@ fn columns(rows: &[&Row]) -> Vec<String> {
         }
     }
     out
-}
-
-fn leaf(path: &str) -> &str {
-    path.rsplit('.').next().unwrap_or(path)
-}
-
-/// `domain1` -> (`domain`, 1), `level_2` -> (`level`, 2).
-fn numbered(name: &str) -> Option<(String, u32)> {
-    let n = normalize(leaf(name));
-    let at = n.find(|c: char| c.is_ascii_digit())?;
-    let num = n[at..].parse().ok()?;
-    let stem = n[..at].trim_end_matches('_').to_string();
-    (!stem.is_empty()).then_some((stem, num))
 }
 
 fn is_task_name(name: &str) -> bool {

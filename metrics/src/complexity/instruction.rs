@@ -318,20 +318,9 @@ fn element_bars(d: &IntDist) -> Distribution {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Origin, Role, Turn};
+    use crate::record::Role;
 
-    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
-        let mut r = Record::new(
-            format!("r{i}"),
-            Origin {
-                file: "f".into(),
-                line: Some(i + 1),
-                index: i,
-            },
-        );
-        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
-        r
-    }
+    use crate::test_records::record as rec;
 
     #[test]
     fn reports_elements_structure_and_estimate() {

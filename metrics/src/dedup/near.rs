@@ -107,20 +107,9 @@ impl Metric for NearDup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Origin, Role, Turn};
+    use crate::record::Role;
 
-    pub(crate) fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
-        let mut r = Record::new(
-            format!("r{i}"),
-            Origin {
-                file: "f".into(),
-                line: None,
-                index: i,
-            },
-        );
-        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
-        r
-    }
+    use crate::test_records::{outputs, record as rec};
 
     const LONG: &str =
         "Write a detailed story about a lighthouse keeper who finds a message in a bottle";
@@ -128,13 +117,7 @@ mod tests {
         "Once upon a time a lighthouse keeper found a bottle on the rocks below the tower";
 
     fn run(records: &[Record]) -> Outputs {
-        let mut m = make(&AnalysisConfig::default());
-        for r in records {
-            m.observe(r);
-        }
-        let mut out = Outputs::default();
-        m.finish(&mut out);
-        out
+        outputs(make(&AnalysisConfig::default()), records)
     }
 
     #[test]

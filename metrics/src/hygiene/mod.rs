@@ -111,22 +111,11 @@ pub(crate) fn context(text: &str, start: usize, end: usize, chars: usize) -> Str
 
 #[cfg(test)]
 mod tests {
-    use crate::record::{Origin, Record, Role, Turn};
+    use crate::record::{Record, Role};
     use crate::registry::{AnalysisConfig, MetricSpec};
     use crate::result::{Outputs, NO_RESPONSES};
 
-    fn rec(i: u64, turns: &[(Role, &str)]) -> Record {
-        let mut r = Record::new(
-            format!("r{i}"),
-            Origin {
-                file: "f".into(),
-                line: None,
-                index: i,
-            },
-        );
-        r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();
-        r
-    }
+    use crate::test_records::record as rec;
 
     fn run(specs: &[MetricSpec], records: &[Record]) -> Outputs {
         let mut out = Outputs::default();
