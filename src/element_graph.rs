@@ -3,8 +3,8 @@
 
 use crate::load::{LoadEvent, LoadOptions, Loader};
 use anyhow::{Context, Result};
-use ftqa_metrics::instruction_diversity::graph::ElementGraphBuilder;
-use ftqa_metrics::instruction_diversity::{tokenize, UNLABELLED_TASK};
+use ftqa_metrics::diversity::instruction::graph::ElementGraphBuilder;
+use ftqa_metrics::diversity::instruction::{tokenize, UNLABELLED_TASK};
 use petgraph::visit::EdgeRef;
 use std::collections::BTreeMap;
 use std::io::Write;

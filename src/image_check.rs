@@ -3,11 +3,11 @@
 //! Each distinct reference is opened and fully decoded once (a truncated JPEG often has a
 //! valid header, so reading the dimensions alone would miss it); the result is kept by
 //! the reference's hash, so a dataset that reuses a few images across many samples costs
-//! one decode per image. The facts go to `ftqa_metrics::hygiene::image_files`, which
+//! one decode per image. The facts go to `ftqa_metrics::images::files`, which
 //! aggregates them.
 
 use crate::stage::Stage;
-use ftqa_metrics::hygiene::image_files::{ImageFact, ImageFiles, ImageStatus};
+use ftqa_metrics::images::files::{ImageFact, ImageFiles, ImageStatus};
 use ftqa_metrics::record::Record;
 use ftqa_metrics::registry::AnalysisConfig;
 use ftqa_metrics::result::{DatasetInfo, Outputs};

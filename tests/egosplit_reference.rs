@@ -2,7 +2,7 @@
 //! EgoNetSplitter ego-net and persona-graph steps with connected components; see
 //! tests/reference/egosplit_reference.py) on synthetic and real instruction graphs.
 
-use ftqa_metrics::instruction_diversity::ego_split::{ego_split, EgoSplitConfig};
+use ftqa_metrics::diversity::instruction::ego_split::{ego_split, EgoSplitConfig};
 use petgraph::graph::{NodeIndex, UnGraph};
 use std::collections::HashMap;
 use std::path::Path;

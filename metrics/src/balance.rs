@@ -13,6 +13,7 @@ use crate::uncertainty::{half_sample_label_counts, interval_from_replicates};
 use std::collections::HashMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "balance",
     docs,
     make,

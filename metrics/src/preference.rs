@@ -8,6 +8,7 @@ use crate::stats::rate;
 use crate::text::{char_count, normalize_for_dedup};
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "preference",
     docs,
     make,

@@ -66,6 +66,16 @@ pub struct Origin {
     pub index: u64,
 }
 
+impl Origin {
+    /// The record's stable position: its file's name, then its index in the file. What a
+    /// metric keeps of a few records (examples, first sightings) it keeps by this key, so
+    /// the choice does not depend on how the input was split or in which order chunks
+    /// arrived ([`crate::registry::Metric::merge`]). Within one file it is input order.
+    pub fn order_key(&self) -> (&str, u64) {
+        (&self.file, self.index)
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {

@@ -7,6 +7,7 @@ use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, 
 use crate::result::Outputs;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "references",
     docs,
     make,

@@ -211,6 +211,24 @@ impl Outputs {
     pub fn get(&self, id: &str) -> Option<f64> {
         self.metrics.get(id).copied()
     }
+    /// Adds what a later writer wrote, as if it had written into `self` directly: its
+    /// "not measured" marks remove earlier values of those ids, its values overwrite.
+    /// Lets metrics finish into their own outputs in parallel and be gathered in order.
+    pub fn append(&mut self, later: Outputs) {
+        for (id, why) in later.not_measured {
+            self.metrics.remove(&id);
+            self.intervals.remove(&id);
+            self.not_measured.insert(id, why);
+        }
+        self.metrics.extend(later.metrics);
+        self.intervals.extend(later.intervals);
+        self.distributions.extend(later.distributions);
+        self.examples.extend(later.examples);
+        self.methods.extend(later.methods);
+        for id in later.sampled_ids {
+            self.mark_sampled(&id);
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

@@ -9,14 +9,24 @@ use std::collections::BTreeMap;
 pub struct IntDist {
     counts: BTreeMap<u64, u64>,
     n: u64,
-    sum: f64,
+    /// Integer, so merged parts sum exactly in any order.
+    sum: u128,
 }
 
 impl IntDist {
     pub fn add(&mut self, v: u64) {
         *self.counts.entry(v).or_insert(0) += 1;
         self.n += 1;
-        self.sum += v as f64;
+        self.sum += u128::from(v);
+    }
+
+    /// Adds another distribution's values: the same as one pass over both.
+    pub fn merge(&mut self, other: &IntDist) {
+        for (&v, &c) in &other.counts {
+            *self.counts.entry(v).or_insert(0) += c;
+        }
+        self.n += other.n;
+        self.sum += other.sum;
     }
 
     pub fn len(&self) -> u64 {
@@ -32,7 +42,7 @@ impl IntDist {
     }
 
     pub fn mean(&self) -> Option<f64> {
-        (self.n > 0).then(|| self.sum / self.n as f64)
+        (self.n > 0).then(|| self.sum as f64 / self.n as f64)
     }
 
     /// The 95% interval of the mean (mean ± 1.96 standard errors).
@@ -42,7 +52,7 @@ impl IntDist {
             .iter()
             .map(|(&v, &c)| (v as f64).powi(2) * c as f64)
             .sum();
-        crate::uncertainty::mean_interval(self.sum, sum_sq, self.n)
+        crate::uncertainty::mean_interval(self.sum as f64, sum_sq, self.n)
     }
 
     pub fn min(&self) -> Option<u64> {

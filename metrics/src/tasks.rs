@@ -1,6 +1,6 @@
 //! Task labels found in the data: how many and how large.
 
-use crate::instruction_diversity::tokenize::{is_stopword, words};
+use crate::diversity::instruction::tokenize::{is_stopword, words};
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Distribution, Outputs};
@@ -10,6 +10,7 @@ use crate::uncertainty::{half_sample_label_counts, relative_interval_from_replic
 use std::collections::HashMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "tasks",
     docs,
     make,

@@ -28,3 +28,49 @@ pub(crate) fn outputs(mut metric: Box<dyn Metric>, records: &[Record]) -> Output
     metric.finish(&mut out);
     out
 }
+
+/// Checks the merge contract of [`Metric::merge`] on `records`: for k = 2, 3 and 7 parts,
+/// cut contiguously and also dealt round-robin (so parts see records out of order), built
+/// separately and merged in a shuffled order, the metric writes exactly what one pass
+/// writes (compared as JSON, so every value, interval, example and note must match).
+pub(crate) fn assert_merges(make: impl Fn() -> Box<dyn Metric>, records: &[Record]) {
+    let one = serde_json::to_string(&outputs(make(), records)).unwrap();
+    for k in [2usize, 3, 7] {
+        for dealt in [false, true] {
+            let parts: Vec<Vec<&Record>> = (0..k)
+                .map(|p| {
+                    if dealt {
+                        records.iter().skip(p).step_by(k).collect()
+                    } else {
+                        let (n, len) = (records.len(), records.len().div_ceil(k));
+                        records[(p * len).min(n)..((p + 1) * len).min(n)]
+                            .iter()
+                            .collect()
+                    }
+                })
+                .collect();
+            // A fixed shuffle of the part order: odd parts first, descending, then even.
+            let mut order: Vec<usize> = (0..k).rev().filter(|p| p % 2 == 1).collect();
+            order.extend((0..k).filter(|p| p % 2 == 0));
+            let mut states = order.iter().map(|&p| {
+                let mut m = make();
+                for r in &parts[p] {
+                    m.observe(r);
+                }
+                m
+            });
+            let mut merged = states.next().unwrap();
+            for s in states {
+                merged.merge(s);
+            }
+            let mut out = Outputs::default();
+            merged.finish(&mut out);
+            assert_eq!(
+                serde_json::to_string(&out).unwrap(),
+                one,
+                "{k} parts ({}) merged differ from one pass",
+                if dealt { "dealt" } else { "contiguous" }
+            );
+        }
+    }
+}

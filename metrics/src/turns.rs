@@ -6,6 +6,7 @@ use crate::result::{Distribution, Outputs};
 use crate::stats::{rate, IntDist};
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "turns",
     docs,
     make,

@@ -202,7 +202,7 @@ pub struct AnalysisArgs {
     pub sample_seed: u64,
     /// Instructions of the sample per task that each task's element graph is built from
     /// (instruction diversity), so a task's cluster count does not grow with its row count.
-    #[arg(long, default_value_t = ftqa_metrics::instruction_diversity::DEFAULT_INSTRUCTIONS_PER_TASK, help_heading = "Sampling")]
+    #[arg(long, default_value_t = ftqa_metrics::diversity::instruction::DEFAULT_INSTRUCTIONS_PER_TASK, help_heading = "Sampling")]
     pub instructions_per_task: usize,
     /// Run only these metric families (comma-separated prefixes, e.g. `length,dedup`). The
     /// stages before the metrics (task labeller, image checker, LLM judge) run only when an

@@ -8,12 +8,12 @@
 
 use crate::load::{LoadEvent, LoadOptions, Loader};
 use anyhow::Result;
+use ftqa_metrics::dedup::exact::{key_of, sample_key};
 use ftqa_metrics::dedup::lsh::{NearConfig, Scratch, SignatureStore};
 use ftqa_metrics::dedup::parts::Part;
 use ftqa_metrics::dedup::semantic::Vectors;
 use ftqa_metrics::dedup::union_find::UnionFind;
 use ftqa_metrics::embed::Embedder;
-use ftqa_metrics::exact_dup::{key_of, sample_key};
 use ftqa_metrics::fasthash::FastMap;
 use ftqa_metrics::result::OverlapMatrix;
 use std::sync::Arc;

@@ -11,7 +11,8 @@ use crate::stats::{rate, IntDist};
 use crate::text::{truncate_chars, word_count};
 
 pub const SPEC: MetricSpec = MetricSpec {
-    family: "complexity",
+    module: module_path!(),
+    family: "complexity.instruction",
     docs,
     make,
 };
@@ -182,7 +183,7 @@ impl Metric for InstructionComplexity {
         ]) {
             *slot += u64::from(on);
         }
-        if s.dependence_depth >= 3 && self.deep.wants_more() {
+        if s.dependence_depth >= 3 && self.deep.wants(r) {
             let shown: Vec<String> = r
                 .conversation()
                 .map(|t| format!("[{}] {}", t.role.as_str(), truncate_chars(&t.text, 80)))

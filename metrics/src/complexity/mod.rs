@@ -9,7 +9,7 @@ pub mod english;
 pub mod instruction;
 pub mod lexicon;
 pub mod material;
-pub mod object_metric;
+pub mod object;
 pub mod objects;
 pub mod structure;
 

@@ -22,6 +22,7 @@ use crate::result::{Example, ExampleGroup, Outputs};
 use std::sync::Arc;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "contamination",
     docs,
     make,

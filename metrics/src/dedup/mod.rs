@@ -1,5 +1,5 @@
 //! Near-duplicate (MinHash + LSH) and semantic (embedding cosine) deduplication of
-//! instruction, response and whole sample. Exact duplicates live in [`crate::exact_dup`].
+//! instruction, response and whole sample. Exact duplicates live in [`crate::dedup::exact`].
 //!
 //! - [`shingle`]: near normalisation and hashed word/character shingles;
 //! - [`minhash`]: signatures (8-bit minwise hashes) and Jaccard estimates;
@@ -12,6 +12,7 @@
 //! representatives and cluster ids are identical across runs and thread counts.
 
 pub mod clusters;
+pub mod exact;
 pub mod lsh;
 pub mod minhash;
 pub mod near;
@@ -55,11 +56,13 @@ impl Default for DedupConfig {
 }
 
 pub const NEAR_SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "dedup.near",
     docs: near_docs,
     make: near::make,
 };
 pub const SEMANTIC_SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "dedup.semantic",
     docs: semantic_docs,
     make: semantic::make,

@@ -13,8 +13,7 @@
 //! (prompt-only data); checks of any text (encoding, PII, template tokens) still run.
 
 pub mod encoding;
-pub mod image_files;
-pub mod language;
+pub mod language_mixed;
 pub mod phrases;
 pub mod pii;
 pub mod preference;
@@ -51,7 +50,7 @@ impl Check {
 
     pub(crate) fn hit(&mut self, r: &Record, text: &str, note: impl FnOnce() -> String) {
         self.count += 1;
-        if self.examples.wants_more() {
+        if self.examples.wants(r) {
             self.examples.push(r, text, Some(note()));
         }
     }
@@ -153,7 +152,7 @@ mod tests {
             &[
                 super::responses::SPEC,
                 super::phrases::SPEC,
-                super::language::SPEC,
+                super::language_mixed::SPEC,
                 super::pii::SPEC,
             ],
             &[

@@ -13,6 +13,7 @@ use regex::Regex;
 use std::sync::OnceLock;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "hygiene.phrases",
     docs,
     make,

@@ -9,6 +9,7 @@ use crate::result::Outputs;
 use crate::text::{is_blank, truncate_chars};
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "hygiene.preference",
     docs,
     make,

@@ -9,6 +9,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "hygiene.response",
     docs,
     make,

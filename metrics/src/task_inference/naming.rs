@@ -1,8 +1,8 @@
 //! Names for inferred tasks: class-based TF-IDF keywords (as in BERTopic) and the most
 //! common opening verb-object pair of each cluster.
 
-use crate::instruction_diversity::lexical::verb_object;
-use crate::instruction_diversity::tokenize::{is_stopword, words};
+use crate::diversity::instruction::lexical::verb_object;
+use crate::diversity::instruction::tokenize::{is_stopword, words};
 use std::collections::{BTreeMap, HashMap};
 
 pub struct TaskName {

@@ -36,6 +36,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "diversity.response",
     docs,
     make,

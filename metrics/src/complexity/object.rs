@@ -8,6 +8,7 @@ use crate::result::{Distribution, Outputs};
 use crate::stats::{rate, IntDist};
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "complexity.object",
     docs,
     make,
@@ -67,7 +68,7 @@ impl Metric for ObjectComplexity {
             self.sums[k] += u64::from(v);
             self.present[k] += u64::from(v > 0);
         }
-        if f.regions > 0 && self.region_examples.wants_more() {
+        if f.regions > 0 && self.region_examples.wants(r) {
             let text: Vec<&str> = r.conversation().map(|t| t.text.as_str()).collect();
             self.region_examples.push(
                 r,

@@ -7,6 +7,7 @@ use crate::stats::IntDist;
 use crate::text::{char_count, word_count};
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "length",
     docs,
     make,

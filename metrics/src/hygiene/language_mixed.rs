@@ -16,6 +16,7 @@ use crate::text::{is_cjk_char, script_name, truncate_chars};
 use unicode_script::{Script, UnicodeScript};
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "hygiene.language_mixed",
     docs,
     make,

@@ -6,6 +6,7 @@ use crate::result::Outputs;
 use crate::stats::rate;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "records",
     docs,
     make,

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 use unicode_segmentation::UnicodeSegmentation;
 
-static STOPWORDS_EN: &str = include_str!("../../assets/stopwords_en.txt");
-static STOPWORDS_ZH: &str = include_str!("../../assets/stopwords_zh.txt");
+static STOPWORDS_EN: &str = include_str!("../../../assets/stopwords_en.txt");
+static STOPWORDS_ZH: &str = include_str!("../../../assets/stopwords_zh.txt");
 
 fn stopwords() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();

@@ -5,7 +5,7 @@ use super::tokenize::is_stopword;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-static VERBS_EN: &str = include_str!("../../assets/verbs_en.txt");
+static VERBS_EN: &str = include_str!("../../../assets/verbs_en.txt");
 
 fn verbs() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();

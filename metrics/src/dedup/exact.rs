@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use xxhash_rust::xxh3::Xxh3;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "dedup.exact",
     docs,
     make,

@@ -10,6 +10,7 @@ use crate::text::{truncate_chars, ScriptCounts, SCRIPTS};
 use std::collections::BTreeMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "script",
     docs,
     make,

@@ -8,6 +8,7 @@ use crate::text::{normalize_for_dedup, truncate_chars};
 use std::collections::HashMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "system",
     docs,
     make,

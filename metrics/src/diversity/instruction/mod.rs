@@ -20,6 +20,7 @@ use graph::{ElementGraphBuilder, MAX_WORDS_PER_INSTRUCTION};
 use std::collections::BTreeMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "diversity.instruction",
     docs,
     make,

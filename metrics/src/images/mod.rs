@@ -1,5 +1,7 @@
 //! Image and video references per sample (vision-language data).
 
+pub mod files;
+
 use crate::examples::ExampleSink;
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
@@ -7,6 +9,7 @@ use crate::result::Outputs;
 use crate::stats::{rate, IntDist};
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "images",
     docs,
     make,

@@ -12,6 +12,7 @@ use crate::result::Outputs;
 use crate::stats::{rate, IntDist};
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "images.files",
     docs,
     make,

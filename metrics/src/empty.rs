@@ -7,6 +7,7 @@ use crate::result::{Outputs, NO_RESPONSES};
 use crate::text::is_blank;
 
 pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
     family: "empty",
     docs,
     make,

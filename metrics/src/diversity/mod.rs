@@ -1,0 +1,5 @@
+//! The diversity indices of the VLIT review (paper 004, section 4.2): instruction
+//! diversity (Ego-Splitting) and response diversity (DBSCAN clusters).
+
+pub mod instruction;
+pub mod response;
