@@ -1,7 +1,15 @@
 //! One-way flow: load -> canonical records -> stages -> metrics -> report. One loop reads
 //! the loader in batches, lets every pipeline stage ([`crate::stage`]: task labels, image
-//! files, the LLM judge) annotate each batch, then hands each record to the metric engine
-//! and the stages; after the pass the engine and then the stages write their outputs.
+//! files, the LLM judge) annotate each batch, then hands the batch's records to the metric
+//! engines and the stages; after the pass the engines merge, and the engine and then the
+//! stages write their outputs.
+//!
+//! Parallelism (`--threads N`, issue 13): everything runs on one rayon pool of N threads.
+//! Each batch is cut into chunks that the pool's threads observe, each into its own
+//! metric engine; at the end the engines merge. Metric state merges exactly and
+//! independently of order ([`ftqa_metrics::registry::Metric::merge`]), so which thread saw
+//! which chunk never shows in the report: the output is the same for any N. The metrics'
+//! finish steps run on the same pool ([`Engine::finish`]).
 
 use crate::image_check::ImageStage;
 use crate::judge::DifficultyStage;
@@ -80,6 +88,8 @@ pub struct RunOptions {
     pub judge: Option<crate::judge::JudgeConfig>,
     /// `--image-root`: check referenced image files while records stream past.
     pub image_root: Option<std::path::PathBuf>,
+    /// `--threads`: threads of the pool everything runs on (0 = every core).
+    pub threads: usize,
 }
 
 /// An input problem the user must fix; the CLI exits with code 2 for these.
@@ -102,9 +112,23 @@ impl std::fmt::Display for StrictSkip {
 
 impl std::error::Error for StrictSkip {}
 
-/// Loader events read at once: the stages see them as one batch (the task labeller embeds
-/// a batch's instructions together) before the metrics see them one by one.
-const BATCH: usize = 512;
+/// Records one thread observes at a time: small enough to spread a batch over many
+/// threads, large enough that taking a chunk costs nothing next to observing it.
+const CHUNK: usize = 512;
+/// Chunks per thread in a batch of loader events. The stages see a batch at once (the task
+/// labeller embeds a batch's instructions together) before the metrics see its records.
+const CHUNKS_PER_THREAD: usize = 4;
+/// The smallest chunk: below it, taking a chunk would cost more than observing it.
+const MIN_CHUNK: usize = 16;
+
+/// The pool size `--threads` asks for: 0 means every core the process may use.
+pub fn thread_count(requested: usize) -> usize {
+    if requested > 0 {
+        requested
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
 
 /// The pipeline stages the options ask for, in run order, those that `--only`/`--skip`
 /// deselect left out ([`crate::stage::selected`]).
@@ -123,6 +147,15 @@ fn stages(opts: &RunOptions) -> Vec<Box<dyn Stage>> {
 }
 
 pub fn analyze(opts: RunOptions) -> Result<Report> {
+    let threads = thread_count(opts.threads);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("ftqa-{i}"))
+        .build()?;
+    pool.install(|| analyze_on_pool(opts, threads))
+}
+
+fn analyze_on_pool(opts: RunOptions, threads: usize) -> Result<Report> {
     let started = Instant::now();
     let mut loader = Loader::open(&opts.load)?;
     let mut dataset = loader.info().clone();
@@ -134,14 +167,19 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
             analysis: &opts.analysis,
         })?;
     }
-    let mut engine = Engine::new(&opts.analysis);
+    // One engine per pool thread: a thread observes into its own, so no two threads ever
+    // share a state; the engines merge after the pass.
+    let engines: Vec<std::sync::Mutex<Engine>> = (0..threads)
+        .map(|_| std::sync::Mutex::new(Engine::new(&opts.analysis)))
+        .collect();
     let mut records = RecordCounts::default();
     let progress = Progress::new(opts.progress, loader.bytes_total());
 
-    let mut events = 0u64;
-    let mut batch: Vec<LoadEvent> = Vec::with_capacity(BATCH);
+    let batch_len = CHUNK * CHUNKS_PER_THREAD * threads;
+    let mut batch: Vec<LoadEvent> = Vec::with_capacity(batch_len);
+    let mut kept: Vec<ftqa_metrics::record::Record> = Vec::with_capacity(batch_len);
     loop {
-        batch.extend(loader.by_ref().take(BATCH));
+        batch.extend(loader.by_ref().take(batch_len));
         if batch.is_empty() {
             break;
         }
@@ -149,17 +187,13 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
             s.annotate(&mut batch)?;
         }
         for event in batch.drain(..) {
-            events += 1;
-            if events.is_multiple_of(4096) {
-                progress.set(loader.bytes_read(), records.analyzed);
-            }
             match event {
                 LoadEvent::Record(r) => {
                     records.analyzed += 1;
-                    engine.observe(&r);
                     for s in &mut stages {
                         s.observe(&r);
                     }
+                    kept.push(r);
                 }
                 LoadEvent::Skip(s) => {
                     if opts.strict {
@@ -181,10 +215,13 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
                             reason: format!("{}: {}", s.reason, s.detail),
                         });
                     }
-                    engine.observe_skip(&s);
+                    lock(&engines[0]).observe_skip(&s);
                 }
             }
         }
+        observe_in_parallel(&engines, &kept);
+        kept.clear();
+        progress.set(loader.bytes_read(), records.analyzed);
     }
     progress.finish();
     records.total = records.analyzed + records.skipped;
@@ -211,6 +248,13 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
         });
     }
     let mut warnings = loader.take_warnings();
+    let mut engines = engines
+        .into_iter()
+        .map(|e| e.into_inner().unwrap_or_else(|p| p.into_inner()));
+    let mut engine = engines.next().expect("at least one thread");
+    for other in engines {
+        engine.merge(other);
+    }
     let mut outputs = engine.finish();
     for s in stages {
         warnings.extend(s.finish(&mut outputs, &mut dataset));
@@ -224,6 +268,7 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
         ids: std::mem::take(&mut outputs.sampled_ids),
     };
     let mut run = opts.run_facts;
+    run.insert("threads".into(), threads.to_string());
     run.insert(
         "seconds".into(),
         format!("{:.3}", started.elapsed().as_secs_f64()),
@@ -243,4 +288,33 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
         sample,
         run,
     })
+}
+
+/// Hands a batch's records to the pool in chunks; each chunk goes into the engine of the
+/// thread that takes it.
+fn observe_in_parallel(
+    engines: &[std::sync::Mutex<Engine>],
+    records: &[ftqa_metrics::record::Record],
+) {
+    use rayon::prelude::*;
+    // A short batch (a small file, the end of a large one) still spreads over the threads.
+    let chunk = records
+        .len()
+        .div_ceil(engines.len() * CHUNKS_PER_THREAD)
+        .clamp(MIN_CHUNK, CHUNK);
+    records.par_chunks(chunk).for_each(|chunk| {
+        // Pool threads are numbered 0..threads, one engine each; a thread outside the pool
+        // (none here, as the pipeline runs inside `install`) would share engine 0 safely.
+        let i = rayon::current_thread_index().unwrap_or(0) % engines.len();
+        let mut engine = lock(&engines[i]);
+        for r in chunk {
+            engine.observe(r);
+        }
+    });
+}
+
+/// A metric that panicked poisons only its own run: the panic is re-raised by rayon, so a
+/// poisoned lock is never observed into again; taking the inner value keeps clippy calm.
+fn lock(engine: &std::sync::Mutex<Engine>) -> std::sync::MutexGuard<'_, Engine> {
+    engine.lock().unwrap_or_else(|p| p.into_inner())
 }

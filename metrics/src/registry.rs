@@ -111,11 +111,38 @@ impl Default for AnalysisConfig {
 
 impl AnalysisConfig {
     /// Whether a metric family runs under `only`/`skip`. A prefix matches whole dotted
-    /// segments: `dedup` selects `dedup.exact` but `len` selects nothing.
+    /// segments: `dedup` selects `dedup.exact` but `len` selects nothing. `only` may also
+    /// name an id inside a family (`hygiene.truncated.rate`), which runs that family.
     pub fn wants(&self, family: &str) -> bool {
-        let hit = |p: &String| family == p || family.starts_with(&format!("{p}."));
-        (self.only.is_empty() || self.only.iter().any(hit)) && !self.skip.iter().any(hit)
+        let only = |p: &String| covers(p, family) || covers(family, p);
+        (self.only.is_empty() || self.only.iter().any(only))
+            && !self.skip.iter().any(|p| covers(p, family))
     }
+
+    /// `--only`/`--skip` values that select no registered family: a typo, or a family that
+    /// does not exist, which would otherwise silently run everything or nothing.
+    pub fn unmatched_filters(&self) -> Vec<(&'static str, String)> {
+        let families: Vec<&str> = registry().iter().map(|s| s.family).collect();
+        let only = self
+            .only
+            .iter()
+            .filter(|p| !families.iter().any(|f| covers(p, f) || covers(f, p)))
+            .map(|p| ("--only", p.clone()));
+        let skip = self
+            .skip
+            .iter()
+            .filter(|p| !families.iter().any(|f| covers(p, f)))
+            .map(|p| ("--skip", p.clone()));
+        only.chain(skip).collect()
+    }
+}
+
+/// Whether dotted `prefix` is `name` or a whole-segment prefix of it.
+fn covers(prefix: &str, name: &str) -> bool {
+    name == prefix
+        || name
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// A streaming analysis with mergeable state. One instance may see any chunk of the

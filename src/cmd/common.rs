@@ -216,6 +216,15 @@ pub struct AnalysisArgs {
     /// Do not print the terminal summary.
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
+    /// Threads to load, observe and finish on (0 = every core). The report is the same for
+    /// any number: metric states merge exactly, whichever thread saw which records.
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "N",
+        help_heading = "Performance"
+    )]
+    pub threads: usize,
 }
 
 impl AnalysisArgs {
@@ -242,6 +251,7 @@ impl AnalysisArgs {
     /// The analysis `ftqa report` runs, shared with `ftqa check` and `ftqa compare`; `out`
     /// is the report folder named in the run facts (and holding the judge cache).
     pub fn analyze(&self, out: &Path) -> Result<ftqa_metrics::result::Report> {
+        check_filters(&self.only, &self.skip)?;
         let mut run_facts = BTreeMap::new();
         run_facts.insert(
             "command".into(),
@@ -282,6 +292,7 @@ impl AnalysisArgs {
             run_facts,
             judge: self.judge.config(out)?,
             image_root: image_root(self.image_root.as_deref())?,
+            threads: self.threads,
             infer_tasks: self.infer_tasks,
             task_embedder: crate::embed::make_embedder(
                 self.task_embedder.as_str(),
@@ -290,6 +301,40 @@ impl AnalysisArgs {
         };
         analyze(opts)
     }
+}
+
+/// `--only`/`--skip` values that select no metric family are errors naming the closest
+/// families: a typo would otherwise run everything (`--skip`) or nothing (`--only`).
+fn check_filters(only: &[String], skip: &[String]) -> Result<()> {
+    let config = AnalysisConfig {
+        only: only.to_vec(),
+        skip: skip.to_vec(),
+        ..AnalysisConfig::default()
+    };
+    let Some((flag, value)) = config.unmatched_filters().into_iter().next() else {
+        return Ok(());
+    };
+    let families: Vec<&str> = ftqa_metrics::registry::registry()
+        .iter()
+        .map(|s| s.family)
+        .collect();
+    // Each family and each of its whole-segment prefixes (`hygiene`, `dedup`) is a choice.
+    let mut choices: Vec<String> = families
+        .iter()
+        .flat_map(|f| {
+            let segs: Vec<&str> = f.split('.').collect();
+            (1..=segs.len()).map(move |k| segs[..k].join("."))
+        })
+        .collect();
+    choices.sort();
+    choices.dedup();
+    let near = crate::check::suggest::closest_ids(&value, choices.iter().map(String::as_str), 3);
+    let hint = if near.is_empty() {
+        "run `ftqa metrics` for the list of ids".to_string()
+    } else {
+        format!("closest families: {}", near.join(", "))
+    };
+    bail!("{flag} {value} selects no metric family; {hint}")
 }
 
 fn image_root(dir: Option<&Path>) -> Result<Option<PathBuf>> {

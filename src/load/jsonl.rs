@@ -1,6 +1,8 @@
-//! JSON Lines: one record per line, so a bad line costs only itself.
+//! JSON Lines: one record per line, so a bad line costs only itself. Lines are read in
+//! blocks and a block's lines are parsed in parallel (issue 13).
 
 use serde_json::Value;
+use std::collections::VecDeque;
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -9,108 +11,156 @@ use super::source::{json_error_message, RawItem, RowSource};
 pub(crate) struct JsonlSource {
     reader: Box<dyn BufRead + Send>,
     name: Arc<str>,
-    /// Reused for every line.
-    buf: Vec<u8>,
     line: u64,
     index: u64,
     finished: bool,
     warnings: Vec<String>,
+    /// Items parsed ahead, in file order.
+    ready: VecDeque<RawItem>,
 }
+
+/// One non-blank line read but not yet parsed.
+struct Line {
+    bytes: Vec<u8>,
+    line: u64,
+    index: u64,
+    /// Whether it ended with a newline (an unterminated last line may be cut off).
+    ended: bool,
+}
+
+/// Lines read ahead and parsed together: reading is sequential, parsing a block runs on
+/// the rayon pool (`--threads`), and items come out in file order either way.
+const BLOCK_LINES: usize = 4096;
+/// Bytes read ahead at most, so a file of huge lines does not fill memory.
+const BLOCK_BYTES: usize = 16 << 20;
+/// Below this many lines a block is parsed on the calling thread.
+const PARALLEL_MIN: usize = 64;
 
 impl JsonlSource {
     pub(crate) fn new(reader: Box<dyn BufRead + Send>, name: Arc<str>) -> Self {
         JsonlSource {
             reader,
             name,
-            buf: Vec::with_capacity(16 << 10),
             line: 0,
             index: 0,
             finished: false,
             warnings: Vec::new(),
+            ready: VecDeque::new(),
         }
     }
-}
 
-impl RowSource for JsonlSource {
-    fn next_item(&mut self) -> Option<RawItem> {
-        loop {
-            if self.finished {
-                return None;
-            }
-            self.buf.clear();
-            match self.reader.read_until(b'\n', &mut self.buf) {
+    /// Reads the next block of lines and parses it into `ready`.
+    fn fill(&mut self) {
+        let mut lines: Vec<Line> = Vec::new();
+        let mut bytes_read = 0usize;
+        let mut failed: Option<RawItem> = None;
+        while !self.finished && lines.len() < BLOCK_LINES && bytes_read < BLOCK_BYTES {
+            let mut buf = Vec::new();
+            match self.reader.read_until(b'\n', &mut buf) {
                 Ok(0) => {
                     self.finished = true;
-                    return None;
+                    break;
                 }
-                Ok(_) => {}
+                Ok(n) => bytes_read += n,
                 Err(e) => {
                     self.finished = true;
                     self.warnings.push(format!(
                         "{}: read error after line {} ({} records): {e}",
                         self.name, self.line, self.index
                     ));
-                    let index = self.index;
-                    self.index += 1;
-                    return Some(RawItem::Bad {
+                    failed = Some(RawItem::Bad {
                         reason: "truncated",
                         detail: format!("the file could not be read past this point: {e}"),
                         line: Some(self.line + 1),
-                        index,
+                        index: self.index,
                     });
+                    self.index += 1;
+                    break;
                 }
             }
             self.line += 1;
-            let ended = self.buf.last() == Some(&b'\n');
-            let mut bytes = self.buf.as_slice();
-            if self.line == 1 {
-                bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+            let ended = buf.last() == Some(&b'\n');
+            if self.line == 1 && buf.starts_with(b"\xef\xbb\xbf") {
+                buf.drain(..3);
             }
-            if bytes.iter().all(u8::is_ascii_whitespace) {
+            if buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let index = self.index;
-            self.index += 1;
-            let line = Some(self.line);
-            return Some(match serde_json::from_slice::<Value>(bytes) {
-                Ok(v) => RawItem::from_value(v, line, index),
-                // An unterminated last line that stops mid-value is a cut-off file.
-                Err(e) if !ended && e.is_eof() => {
-                    self.warnings.push(format!(
-                        "{}: truncated JSON Lines file after {} complete records (last line {} is cut off)",
-                        self.name, index, self.line
-                    ));
-                    RawItem::Bad {
-                        reason: "truncated",
-                        detail: "the file ends inside this record".to_string(),
-                        line,
-                        index,
-                    }
-                }
-                Err(e) => match lossy(bytes) {
-                    // Bytes that are not UTF-8 inside otherwise valid JSON: keep the record,
-                    // decoded lossily (U+FFFD per bad sequence), flagged for
-                    // hygiene.invalid_utf8, rather than dropping it as malformed.
-                    Some(v) => match RawItem::from_value(v, line, index) {
-                        RawItem::Row {
-                            row, line, index, ..
-                        } => RawItem::Row {
-                            row,
-                            line,
-                            index,
-                            invalid_utf8: true,
-                        },
-                        bad => bad,
-                    },
-                    None => RawItem::Bad {
-                        reason: "malformed_json",
-                        detail: format!("invalid JSON: {}", json_error_message(&e)),
-                        line,
-                        index,
-                    },
-                },
+            lines.push(Line {
+                bytes: buf,
+                line: self.line,
+                index: self.index,
+                ended,
             });
+            self.index += 1;
         }
+        let name = &*self.name;
+        let parsed: Vec<(RawItem, Option<String>)> = if lines.len() >= PARALLEL_MIN {
+            use rayon::prelude::*;
+            lines.par_iter().map(|l| parse(name, l)).collect()
+        } else {
+            lines.iter().map(|l| parse(name, l)).collect()
+        };
+        for (item, warning) in parsed {
+            self.warnings.extend(warning);
+            self.ready.push_back(item);
+        }
+        self.ready.extend(failed);
+    }
+}
+
+/// One line's item, and the warning it raises (a cut-off last line).
+fn parse(name: &str, l: &Line) -> (RawItem, Option<String>) {
+    let (line, index) = (Some(l.line), l.index);
+    match serde_json::from_slice::<Value>(&l.bytes) {
+        Ok(v) => (RawItem::from_value(v, line, index), None),
+        // An unterminated last line that stops mid-value is a cut-off file.
+        Err(e) if !l.ended && e.is_eof() => (
+            RawItem::Bad {
+                reason: "truncated",
+                detail: "the file ends inside this record".to_string(),
+                line,
+                index,
+            },
+            Some(format!(
+                "{name}: truncated JSON Lines file after {index} complete records (last line {} is cut off)",
+                l.line
+            )),
+        ),
+        Err(e) => (
+            match lossy(&l.bytes) {
+                // Bytes that are not UTF-8 inside otherwise valid JSON: keep the record,
+                // decoded lossily (U+FFFD per bad sequence), flagged for
+                // hygiene.invalid_utf8, rather than dropping it as malformed.
+                Some(v) => match RawItem::from_value(v, line, index) {
+                    RawItem::Row {
+                        row, line, index, ..
+                    } => RawItem::Row {
+                        row,
+                        line,
+                        index,
+                        invalid_utf8: true,
+                    },
+                    bad => bad,
+                },
+                None => RawItem::Bad {
+                    reason: "malformed_json",
+                    detail: format!("invalid JSON: {}", json_error_message(&e)),
+                    line,
+                    index,
+                },
+            },
+            None,
+        ),
+    }
+}
+
+impl RowSource for JsonlSource {
+    fn next_item(&mut self) -> Option<RawItem> {
+        if self.ready.is_empty() && !self.finished {
+            self.fill();
+        }
+        self.ready.pop_front()
     }
 
     fn drain_warnings(&mut self, out: &mut Vec<String>) {
