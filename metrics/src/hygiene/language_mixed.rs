@@ -5,14 +5,20 @@
 //! `script.mixed_rate`, which compares dominant scripts, this ignores responses that
 //! keep the instruction's language but gloss terms in another ("氢（Hydrogen）"). Within
 //! one script (an English question answered in Spanish), scripts cannot tell, so both
-//! sides' languages are identified; that is the slow step, so like `language.*` it runs
-//! on a uniform deterministic sample.
+//! sides' languages are identified; that is the slow step, so it runs on a uniform
+//! deterministic sample: bottom-k over seeded keys of the records' positions, so the same
+//! pairs are drawn however the input is split, and identification (in `finish`) runs in
+//! parallel, gathered in sample order.
 
+use crate::examples::ExampleSink;
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Example, ExampleGroup, Outputs, NO_RESPONSES};
-use crate::sample::{mix64, BottomK};
+use crate::sample::{record_key, BottomK};
 use crate::text::{is_cjk_char, script_name, truncate_chars};
+use rayon::prelude::*;
 use unicode_script::{Script, UnicodeScript};
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -27,7 +33,7 @@ const CHARS: usize = 400;
 /// A response with less than this share of its words in the instruction's script does
 /// not answer in the instruction's language.
 const MIN_SHARE: f64 = 0.1;
-/// Seeds the sampling key so this sample is independent of the `language.*` one.
+/// Seeds the sampling key so this sample is independent of the `--sample-seed` one.
 const SEED: u64 = 0x6c61_6e67_6d69_7864;
 
 fn docs() -> Vec<MetricDoc> {
@@ -47,11 +53,15 @@ fn docs() -> Vec<MetricDoc> {
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(LanguageMixed {
-        n: 0,
         with_response: 0,
         both: 0,
         cross: 0,
-        cross_examples: Vec::new(),
+        cross_examples: ExampleSink::new(
+            "hygiene.language_mixed.count",
+            "Instruction and response in different languages",
+            c.max_examples,
+            c.example_chars,
+        ),
         sample: BottomK::new(SAMPLE),
         max_examples: c.max_examples,
         chars: c.example_chars,
@@ -66,11 +76,11 @@ struct Pair {
 }
 
 struct LanguageMixed {
-    n: u64,
     with_response: u64,
     both: u64,
     cross: u64,
-    cross_examples: Vec<Example>,
+    /// The first cross-script pairs by record position.
+    cross_examples: ExampleSink,
     sample: BottomK<Pair>,
     max_examples: usize,
     chars: usize,
@@ -121,7 +131,6 @@ const MANY_LANGUAGE_SCRIPTS: &[&str] = &["latin", "cyrillic", "arabic", "devanag
 
 impl Metric for LanguageMixed {
     fn observe(&mut self, r: &Record) {
-        self.n += 1;
         self.with_response += u64::from(r.response().is_some());
         let (Some(i), Some(o)) = (r.instruction(), r.response()) else {
             return;
@@ -135,28 +144,24 @@ impl Metric for LanguageMixed {
         let code = si != so && crate::complexity::structure::looks_like_code(o);
         if si != so && share(&wo, si) < MIN_SHARE && !code {
             self.cross += 1;
-            if self.cross_examples.len() < self.max_examples {
+            if self.cross_examples.wants(r) {
                 let shown = format!(
                     "{}\n---\n{}",
                     truncate_chars(i, 150),
                     truncate_chars(o, 150)
                 );
-                self.cross_examples.push(Example {
-                    record_id: r.id.clone(),
-                    origin: r.origin.to_string(),
-                    text: truncate_chars(&shown, self.chars),
-                    note: Some(format!(
-                        "instruction in {si} script, response in {so} ({:.0}% {si})",
-                        share(&wo, si) * 100.0
-                    )),
-                });
+                let note = format!(
+                    "instruction in {si} script, response in {so} ({:.0}% {si})",
+                    share(&wo, si) * 100.0
+                );
+                self.cross_examples.push(r, &shown, Some(note));
             }
             return;
         }
         if si != so || !MANY_LANGUAGE_SCRIPTS.contains(&si) {
             return;
         }
-        let key = mix64(self.n ^ SEED);
+        let key = record_key(r, SEED);
         if self.sample.accepts(key) {
             let pair = Pair {
                 id: r.id.clone(),
@@ -166,6 +171,15 @@ impl Metric for LanguageMixed {
             };
             self.sample.offer(key, pair);
         }
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o = merged::<LanguageMixed>(other);
+        self.with_response += o.with_response;
+        self.both += o.both;
+        self.cross += o.cross;
+        self.cross_examples.merge(o.cross_examples);
+        self.sample.merge(o.sample);
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
@@ -186,22 +200,30 @@ impl Metric for LanguageMixed {
         }
         out.set("hygiene.language_mixed.count", self.cross as f64);
         out.set_rate("hygiene.language_mixed.rate", self.cross, self.both);
-        let mut examples = self.cross_examples;
+        let mut examples = self
+            .cross_examples
+            .into_group()
+            .map_or_else(Vec::new, |g| g.examples);
         let sample = self.sample.into_sorted();
+        // Identification is the slow step: in parallel, collected in sample order, so the
+        // counts and the examples do not depend on the thread count.
+        let langs: Vec<Option<(whatlang::Lang, whatlang::Lang)>> = sample
+            .par_iter()
+            .map(|p| {
+                let a = whatlang::detect(&p.instruction)?;
+                let b = whatlang::detect(&p.response)?;
+                (a.is_reliable() && b.is_reliable()).then(|| (a.lang(), b.lang()))
+            })
+            .collect();
         let mut identified = 0u64;
         let mut differ = 0u64;
-        for p in &sample {
-            let (Some(a), Some(b)) = (
-                whatlang::detect(&p.instruction),
-                whatlang::detect(&p.response),
-            ) else {
-                continue;
-            };
-            if !a.is_reliable() || !b.is_reliable() {
-                continue;
-            }
+        for (p, (a, b)) in sample
+            .iter()
+            .zip(&langs)
+            .filter_map(|(p, l)| Some((p, (*l)?)))
+        {
             identified += 1;
-            if a.lang() != b.lang() {
+            if a != b {
                 differ += 1;
                 if examples.len() < 2 * self.max_examples {
                     let shown = format!(
@@ -215,8 +237,8 @@ impl Metric for LanguageMixed {
                         text: truncate_chars(&shown, self.chars),
                         note: Some(format!(
                             "same script; instruction {}, response {} (sampled)",
-                            a.lang().code(),
-                            b.lang().code()
+                            a.code(),
+                            b.code()
                         )),
                     });
                 }
@@ -316,5 +338,36 @@ mod tests {
             script_words("Hello 世界 again"),
             vec![("latin", 2), ("han", 2)]
         );
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use crate::test_records::{assert_merges, record};
+        use Role::*;
+        let pairs = [
+            ("列出五个欧洲国家。", "Here are five European countries: France, Germany, Italy, Spain and Portugal."),
+            ("Please describe the weather in the city of Madrid during the summer months.", "Los veranos en Madrid son muy calurosos y secos, con temperaturas que superan los cuarenta grados."),
+            ("Please describe the weather in the city of London during the winter months.", "London winters are usually cold, grey and wet, with short days and frequent drizzle."),
+            ("列出三种元素。", "1. 氢（Hydrogen, H） 2. 氦（Helium, He） 3. 锂（Lithium, Li）"),
+            ("12345", "67890"),
+        ];
+        let records: Vec<_> = (0..35u64)
+            .map(|i| {
+                let (q, a) = pairs[i as usize % pairs.len()];
+                record(i, &[(User, q), (Assistant, a)])
+            })
+            .collect();
+        let out = crate::test_records::outputs(make(&AnalysisConfig::default()), &records);
+        assert_eq!(out.get("hygiene.language_mixed.count"), Some(7.0));
+        assert_eq!(
+            out.get("hygiene.language_mixed.same_script_identified"),
+            Some(14.0)
+        );
+        assert_eq!(
+            out.examples[0].examples.len(),
+            10,
+            "5 cross-script, 5 sampled"
+        );
+        assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 }

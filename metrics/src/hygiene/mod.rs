@@ -1,8 +1,18 @@
 //! Per-sample hygiene: the defects careful users look for by hand before training.
 //!
-//! Each check family is its own metric (one file each) and reports, per check,
-//! `hygiene.<check>.count` (samples with the defect), `hygiene.<check>.rate` and example
-//! records. Checks that already exist elsewhere are referenced rather than repeated:
+//! Each check is its own metric family in its own file, named as its ids are
+//! (`hygiene.truncated.*` in `hygiene/truncated.rs`), so `--only hygiene.truncated` runs
+//! exactly that check. Per check it reports `hygiene.<check>.count` (samples with the
+//! defect), `hygiene.<check>.rate` and example records:
+//!
+//! - of the response: [`truncated`], [`echo`], [`repetition_loop`];
+//! - of assistant turns, by phrase lists ([`phrase_match`]): [`refusal`], [`boilerplate`];
+//! - of the encoding of any text: [`mojibake`], [`replacement_char`], [`invalid_utf8`];
+//! - of any text: [`pii`] (with a count per kind), [`template_tokens`] (per token);
+//! - of instruction and response together: [`language_mixed`];
+//! - of preference pairs: [`preference`] (empty sides, diverging prompts).
+//!
+//! Checks that already exist elsewhere are referenced rather than repeated:
 //! empty responses are `empty.response.*`, `<image>` tokens that do not match the image
 //! count are `images.token_mismatch_rate`, instruction and response in different
 //! scripts is `script.mixed_rate`, chosen identical to rejected is
@@ -12,13 +22,19 @@
 //! are not measured, with [`crate::result::NO_RESPONSES`], when no record has a response
 //! (prompt-only data); checks of any text (encoding, PII, template tokens) still run.
 
-pub mod encoding;
+pub mod boilerplate;
+pub mod echo;
+pub mod invalid_utf8;
 pub mod language_mixed;
-pub mod phrases;
+pub mod mojibake;
+pub mod phrase_match;
 pub mod pii;
 pub mod preference;
-pub mod responses;
+pub mod refusal;
+pub mod repetition_loop;
+pub mod replacement_char;
 pub mod template_tokens;
+pub mod truncated;
 
 use crate::examples::ExampleSink;
 use crate::record::Record;
@@ -59,6 +75,13 @@ impl Check {
         self.count
     }
 
+    /// Folds in the same check over other records: counts add, and the examples kept are
+    /// the first by record position of both, as one pass would keep.
+    pub(crate) fn merge(&mut self, other: Check) {
+        self.count += other.count;
+        self.examples.merge(other.examples);
+    }
+
     /// Marks the count and the rate not measured, and why.
     pub(crate) fn not_measured(self, why: &str, out: &mut Outputs) {
         out.not_measured_all([self.count_id, self.rate_id], why);
@@ -73,6 +96,71 @@ impl Check {
         out.set_rate(self.rate_id, self.count, n);
         out.examples.extend(self.examples.into_group());
     }
+}
+
+/// A check with the denominator of its rate and, for a check of responses, a count of the
+/// records with a response at all, so that prompt-only data reports the check as not
+/// measured rather than as a rate over nothing. Every part is a sum, so it merges exactly.
+pub(crate) struct Rated {
+    pub(crate) check: Check,
+    /// Samples the check applies to: the denominator of the rate.
+    n: u64,
+    /// Records with a response, empty or not; `None` for checks of any text.
+    responses: Option<u64>,
+}
+
+impl Rated {
+    /// A check of any text: always measured.
+    pub(crate) fn of_texts(check: Check) -> Self {
+        Rated {
+            check,
+            n: 0,
+            responses: None,
+        }
+    }
+
+    /// A check of responses: not measured when no record has one.
+    pub(crate) fn of_responses(check: Check) -> Self {
+        Rated {
+            check,
+            n: 0,
+            responses: Some(0),
+        }
+    }
+
+    /// Notes whether a record has a response (for checks of responses).
+    pub(crate) fn saw_response(&mut self, yes: bool) {
+        if let Some(n) = &mut self.responses {
+            *n += u64::from(yes);
+        }
+    }
+
+    /// Counts a sample the check applies to.
+    pub(crate) fn applies(&mut self) {
+        self.n += 1;
+    }
+
+    pub(crate) fn merge(&mut self, other: Rated) {
+        self.check.merge(other.check);
+        self.n += other.n;
+        if let (Some(a), Some(b)) = (&mut self.responses, other.responses) {
+            *a += b;
+        }
+    }
+
+    pub(crate) fn finish(self, out: &mut Outputs) {
+        if self.responses == Some(0) {
+            self.check.not_measured(crate::result::NO_RESPONSES, out);
+        } else {
+            self.check.write(self.n, out);
+        }
+    }
+}
+
+/// The final response of a record when it is not blank: what checks of the response read.
+/// (Blank responses are `empty.response.*`.)
+pub(crate) fn nonblank_response(r: &Record) -> Option<&str> {
+    r.response().filter(|s| !s.trim().is_empty())
 }
 
 /// Every text of a sample: system prompt, prompt turns, and both preference sides.
@@ -150,8 +238,11 @@ mod tests {
         use Role::*;
         let out = run(
             &[
-                super::responses::SPEC,
-                super::phrases::SPEC,
+                super::truncated::SPEC,
+                super::echo::SPEC,
+                super::repetition_loop::SPEC,
+                super::refusal::SPEC,
+                super::boilerplate::SPEC,
                 super::language_mixed::SPEC,
                 super::pii::SPEC,
             ],
@@ -177,7 +268,13 @@ mod tests {
     fn response_checks_count_only_records_with_a_response() {
         use Role::*;
         let out = run(
-            &[super::responses::SPEC, super::phrases::SPEC],
+            &[
+                super::truncated::SPEC,
+                super::echo::SPEC,
+                super::repetition_loop::SPEC,
+                super::refusal::SPEC,
+                super::boilerplate::SPEC,
+            ],
             &[
                 rec(
                     0,

@@ -7,7 +7,9 @@
 
 use super::{all_texts, Check};
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::Outputs;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -351,6 +353,15 @@ impl Metric for Pii {
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o = merged::<Pii>(other);
+        self.n += o.n;
+        self.any.merge(o.any);
+        for (a, b) in self.per_kind.iter_mut().zip(o.per_kind) {
+            *a += b;
+        }
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let n = self.n;
         self.any.write(n, out);
@@ -433,6 +444,34 @@ mod tests {
         assert!(has(Kind::Secret, "-----BEGIN RSA PRIVATE KEY-----\nMIIE"));
         assert!(!has(Kind::Secret, "sk-xxxxxxxxxxxxxxxxxxxxxxxx"));
         assert!(!has(Kind::Secret, "use sk-learn for models"));
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use crate::record::Role::*;
+        use crate::test_records::{assert_merges, outputs, record};
+        let texts = [
+            "write to jane.doe@mail.co.uk",
+            "call (555) 123-4567",
+            "server at 192.168.1.20.",
+            "card 4111 1111 1111 1111 exp",
+            "key = sk-proj-abcDEF1234567890ghijKLMN",
+            "user@example.com is fine",
+            "nothing here",
+        ];
+        let records: Vec<_> = (0..30u64)
+            .map(|i| {
+                let t = format!("{} ({i})", texts[i as usize % texts.len()]);
+                if i % 2 == 0 {
+                    record(i, &[(User, &t), (Assistant, "ok")])
+                } else {
+                    record(i, &[(User, "q"), (Assistant, &t)])
+                }
+            })
+            .collect();
+        let out = outputs(make(&AnalysisConfig::default()), &records);
+        assert_eq!(out.get("hygiene.pii.count"), Some(22.0));
+        assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use super::Check;
 use crate::record::{Record, Role, Turn};
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::Outputs;
 use crate::text::{is_blank, truncate_chars};
 
@@ -107,6 +109,13 @@ impl Metric for PreferenceHygiene {
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o = merged::<PreferenceHygiene>(other);
+        self.pairs += o.pairs;
+        self.empty.merge(o.empty);
+        self.mismatch.merge(o.mismatch);
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.empty.write(self.pairs, out);
         self.mismatch.write(self.pairs, out);
@@ -191,5 +200,23 @@ mod tests {
             out.get("hygiene.preference.prompt_mismatch.rate"),
             Some(3.0 / 7.0)
         );
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use crate::test_records::{assert_merges, record};
+        use Role::*;
+        let a = |t: &str| Turn::new(Assistant, t);
+        let u = |t: &str| Turn::new(User, t);
+        let records: Vec<_> = (0..30u64)
+            .map(|i| match i % 5 {
+                0 => pair(i, vec![a("good")], vec![a(" ")]),
+                1 => pair(i, vec![a("good")], vec![u("another question"), a("bad")]),
+                2 => pair(i, vec![], vec![u("x"), a("bad")]),
+                3 => pair(i, vec![a("good")], vec![a("bad")]),
+                _ => record(i, &[(User, "q"), (Assistant, "r")]),
+            })
+            .collect();
+        assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 }

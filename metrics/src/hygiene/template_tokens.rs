@@ -6,7 +6,9 @@
 
 use super::{all_texts, context, Check};
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Distribution, Outputs};
 use crate::stats::rate;
 use regex::Regex;
@@ -148,6 +150,15 @@ impl Metric for TemplateTokens {
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o = merged::<TemplateTokens>(other);
+        self.n += o.n;
+        self.any.merge(o.any);
+        for (a, b) in self.per_token.iter_mut().zip(o.per_token) {
+            *a += b;
+        }
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let n = self.n;
         let found = self.any.count();
@@ -231,5 +242,24 @@ mod tests {
         assert_eq!(out.get("hygiene.template_tokens.eos_s.count"), Some(1.0));
         assert_eq!(out.get("hygiene.template_tokens.hh_human.count"), Some(1.0));
         assert!(out.get("hygiene.template_tokens.eot_id.count").is_none());
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use crate::test_records::{assert_merges, record};
+        use Role::*;
+        let records: Vec<_> = (0..30u64)
+            .map(|i| {
+                let (_, slug) = TOKENS[i as usize % TOKENS.len()];
+                let token = TOKENS[(i as usize * 7) % TOKENS.len()].0;
+                let resp = match i % 3 {
+                    0 => format!("answer {i}{token}"),
+                    1 => format!("answer {i} about {slug}"),
+                    _ => format!("[INST] {i} [/INST] ok<|endoftext|>"),
+                };
+                record(i, &[(User, "q"), (Assistant, &resp)])
+            })
+            .collect();
+        assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 }

@@ -1,20 +1,20 @@
-//! Broken text encoding: mojibake and replacement characters.
-//!
-//! Mojibake here is UTF-8 that was decoded as a single-byte code page (Windows-1252 /
-//! Latin-1, or Windows-1254 as in the garbled paper list in ../shared/papers) and
-//! re-encoded: every non-ASCII character became two to four characters such as `Ã©` or
-//! `é¢„`. We detect it by mapping characters back to the bytes that code page would have
-//! read and finding complete, valid UTF-8 multi-byte sequences among them, which text
-//! written in any real language almost never contains.
+//! Mojibake: UTF-8 that was decoded as a single-byte code page (Windows-1252 / Latin-1,
+//! or Windows-1254 as in the garbled paper list in ../shared/papers) and re-encoded, so
+//! every non-ASCII character became two to four characters such as `Ã©` or `é¢„`. We
+//! detect it by mapping characters back to the bytes that code page would have read and
+//! finding complete, valid UTF-8 multi-byte sequences among them, which text written in
+//! any real language almost never contains.
 
-use super::{context, Check};
+use super::{all_texts, context, Check, Rated};
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::Outputs;
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
-    family: "hygiene.encoding",
+    family: "hygiene.mojibake",
     docs,
     make,
 };
@@ -29,87 +29,45 @@ fn docs() -> Vec<MetricDoc> {
     vec![
         d("hygiene.mojibake.count", "Samples with mojibake in any text (system, turns, both preference sides): UTF-8 read as Windows-1252/Latin-1 (or Windows-1254), found as characters that map back to a complete, valid multi-byte UTF-8 sequence (`Ã©` for é, `â€™` for ’, `é¢„` for 预). A lone two-byte sequence that decodes to a control character is ignored."),
         d("hygiene.mojibake.rate", "hygiene.mojibake.count / records.analyzed."),
-        d("hygiene.replacement_char.count", "Samples containing U+FFFD (�), the mark a decoder leaves where bytes were not valid text."),
-        d("hygiene.replacement_char.rate", "hygiene.replacement_char.count / records.analyzed."),
-        d("hygiene.invalid_utf8.count", "Records whose source bytes were not valid UTF-8 (JSON Lines): decoded lossily, each bad sequence as U+FFFD, and kept rather than dropped as malformed."),
-        d("hygiene.invalid_utf8.rate", "hygiene.invalid_utf8.count / records.analyzed."),
     ]
 }
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
-    Box::new(Encoding {
-        n: 0,
-        mojibake: Check::new(
-            "hygiene.mojibake.count",
-            "hygiene.mojibake.rate",
-            "Mojibake (UTF-8 read as Latin-1/Windows-1252)",
-            c,
-        ),
-        replacement: Check::new(
-            "hygiene.replacement_char.count",
-            "hygiene.replacement_char.rate",
-            "Replacement characters (U+FFFD)",
-            c,
-        ),
-        invalid_utf8: Check::new(
-            "hygiene.invalid_utf8.count",
-            "hygiene.invalid_utf8.rate",
-            "Records with bytes that were not valid UTF-8 (decoded lossily)",
-            c,
-        ),
-    })
+    Box::new(MojibakeCheck(Rated::of_texts(Check::new(
+        "hygiene.mojibake.count",
+        "hygiene.mojibake.rate",
+        "Mojibake (UTF-8 read as Latin-1/Windows-1252)",
+        c,
+    ))))
 }
 
-struct Encoding {
-    n: u64,
-    mojibake: Check,
-    replacement: Check,
-    invalid_utf8: Check,
-}
+struct MojibakeCheck(Rated);
 
-impl Metric for Encoding {
+impl Metric for MojibakeCheck {
     fn observe(&mut self, r: &Record) {
-        self.n += 1;
-        if r.invalid_utf8 {
-            let text: Vec<&str> = super::all_texts(r).collect();
-            self.invalid_utf8.hit(r, &text.join("\n"), || {
-                "not valid UTF-8 in the file; each bad byte sequence now reads U+FFFD".into()
-            });
-        }
-        let mut moji = false;
-        let mut repl = false;
-        for text in super::all_texts(r) {
-            if text.is_ascii() {
-                continue;
-            }
-            if !moji {
-                if let Some(m) = first_mojibake(text) {
-                    moji = true;
-                    let ctx = context(text, m.start, m.end, 30);
-                    self.mojibake.hit(r, text, || {
-                        format!(
-                            "\"{}\" should read \"{}\": {ctx}",
-                            &text[m.start..m.end],
-                            m.repaired
-                        )
-                    });
-                }
-            }
-            if !repl {
-                if let Some(i) = text.find('\u{FFFD}') {
-                    repl = true;
-                    let ctx = context(text, i, i + 3, 30);
-                    self.replacement
-                        .hit(r, text, || format!("U+FFFD at: {ctx}"));
-                }
+        self.0.applies();
+        // ASCII text has no characters a code page could have garbled.
+        for text in all_texts(r).filter(|t| !t.is_ascii()) {
+            if let Some(m) = first_mojibake(text) {
+                let ctx = context(text, m.start, m.end, 30);
+                self.0.check.hit(r, text, || {
+                    format!(
+                        "\"{}\" should read \"{}\": {ctx}",
+                        &text[m.start..m.end],
+                        m.repaired
+                    )
+                });
+                break;
             }
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        self.0.merge(merged::<MojibakeCheck>(other).0);
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
-        self.mojibake.write(self.n, out);
-        self.replacement.write(self.n, out);
-        self.invalid_utf8.write(self.n, out);
+        self.0.finish(out);
     }
 }
 
@@ -226,6 +184,8 @@ pub fn count_mojibake(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::Role;
+    use crate::test_records::{assert_merges, outputs, record};
 
     /// What a Windows-1252 decoder makes of UTF-8 bytes (bytes it has no character for
     /// become the Latin-1 control characters, as Python's `errors="ignore"`-free paths do).
@@ -272,5 +232,25 @@ mod tests {
         ] {
             assert!(first_mojibake(s).is_none(), "{s}");
         }
+    }
+
+    #[test]
+    fn counts_samples_and_merges_like_one_pass() {
+        use Role::*;
+        let records: Vec<_> = (0..30u64)
+            .map(|i| {
+                let text = match i % 4 {
+                    0 => format!("cafÃ© number {i}"),
+                    1 => format!("donâ€™t {i}"),
+                    2 => format!("Ça va? déjà vu {i}"),
+                    _ => format!("plain {i}"),
+                };
+                record(i, &[(User, "q"), (Assistant, &text)])
+            })
+            .collect();
+        let out = outputs(make(&AnalysisConfig::default()), &records);
+        assert_eq!(out.get("hygiene.mojibake.count"), Some(16.0));
+        assert_eq!(out.get("hygiene.mojibake.rate"), Some(16.0 / 30.0));
+        assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 }
