@@ -7,9 +7,12 @@
 //! that reading, and the raw-count variance is reported beside it.
 
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::Outputs;
-use crate::uncertainty::{half_sample_label_counts, interval_from_replicates};
+use crate::sample::{mix64, record_key};
+use crate::uncertainty::{interval_from_replicates, HALF_SAMPLE_REPLICATES};
 use std::collections::HashMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -77,47 +80,103 @@ pub fn skip_all(out: &mut Outputs, why: &str) {
     }
 }
 
-fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
-    Box::new(Balance::default())
+fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
+    Box::new(Balance {
+        seed: c.sample_seed,
+        n: 0,
+        tasks: HashMap::new(),
+    })
 }
 
-#[derive(Default)]
+/// Seeds which half-sample replicates a record falls in (see [`replicate_bits`]).
+const REPLICATE_SEED: u64 = 0xBA1A;
+
+/// The half-sample replicates (bit `r` = replicate `r` of [`HALF_SAMPLE_REPLICATES`]) that
+/// hold record `r`: each bit is set with probability 1/2, from one seeded hash of the
+/// record's stable key ([`record_key`]), so a record is in the same replicates however the
+/// input is split, and per-label replicate counts merge by addition. This is
+/// `uncertainty::half_sample_label_counts` keyed by record position rather than by
+/// arrival index.
+pub(crate) fn replicate_bits(r: &Record, sample_seed: u64, seed: u64) -> u32 {
+    const _: () = assert!(HALF_SAMPLE_REPLICATES <= 32);
+    let mask = (1u64 << HALF_SAMPLE_REPLICATES) - 1;
+    (mix64(record_key(r, sample_seed) ^ seed) & mask) as u32
+}
+
 struct Balance {
+    seed: u64,
     n: u64,
-    /// Task -> (index in order of first appearance, count).
-    counts: HashMap<String, (u32, u64)>,
-    /// Each labelled record's task index, for the half-sample interval.
-    order: Vec<u32>,
+    /// Task -> its records, in all and per half-sample replicate. Integer counts, so
+    /// states merge exactly by addition.
+    tasks: HashMap<String, TaskCounts>,
+}
+
+struct TaskCounts {
+    count: u64,
+    replicates: [u64; HALF_SAMPLE_REPLICATES],
 }
 
 impl Metric for Balance {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
         if let Some(t) = r.task.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let next = self.counts.len() as u32;
-            let e = self.counts.entry(t.to_string()).or_insert((next, 0));
-            e.1 += 1;
-            self.order.push(e.0);
+            let bits = replicate_bits(r, self.seed, REPLICATE_SEED);
+            // Look up before allocating: most records repeat a known task.
+            if !self.tasks.contains_key(t) {
+                let empty = TaskCounts {
+                    count: 0,
+                    replicates: [0; HALF_SAMPLE_REPLICATES],
+                };
+                self.tasks.insert(t.to_string(), empty);
+            }
+            let e = self.tasks.get_mut(t).expect("inserted above");
+            e.count += 1;
+            for (rep, c) in e.replicates.iter_mut().enumerate() {
+                *c += u64::from(bits >> rep & 1);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let other: Balance = merged(other);
+        self.n += other.n;
+        for (task, o) in other.tasks {
+            match self.tasks.get_mut(&task) {
+                Some(e) => {
+                    e.count += o.count;
+                    for (a, b) in e.replicates.iter_mut().zip(o.replicates) {
+                        *a += b;
+                    }
+                }
+                None => {
+                    self.tasks.insert(task, o);
+                }
+            }
         }
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
-        if self.counts.is_empty() {
+        if self.tasks.is_empty() {
             // Without labels the data is one task: a balance index would describe nothing.
             if self.n > 0 {
                 skip_all(out, NO_LABELS);
             }
             return;
         }
-        let k = self.counts.len();
-        let mut counts: Vec<u64> = self.counts.into_values().map(|(_, c)| c).collect();
+        let mut counts: Vec<u64> = self.tasks.values().map(|t| t.count).collect();
         counts.sort_unstable();
+        let labelled: u64 = counts.iter().sum();
         if let Some(b) = BalanceStats::of(&counts) {
             // Half-sample interval: the variance of shares among half the labelled records.
-            let reps: Vec<f64> = half_sample_label_counts(&self.order, k, 0xBA1A)
-                .into_iter()
-                .filter_map(|mut c| {
-                    c.retain(|&x| x > 0);
+            // Counts are sorted before use, so HashMap order does not reach the values.
+            let reps: Vec<f64> = (0..HALF_SAMPLE_REPLICATES)
+                .filter_map(|rep| {
+                    let mut c: Vec<u64> = self
+                        .tasks
+                        .values()
+                        .map(|t| t.replicates[rep])
+                        .filter(|&x| x > 0)
+                        .collect();
                     c.sort_unstable();
                     BalanceStats::of(&c).map(|s| s.share_variance_pp)
                 })
@@ -125,7 +184,7 @@ impl Metric for Balance {
             out.set_with_interval(
                 "balance.task.variance",
                 b.share_variance_pp,
-                interval_from_replicates(b.share_variance_pp, &reps, self.order.len() as u64)
+                interval_from_replicates(b.share_variance_pp, &reps, labelled)
                     .map(|i| i.within(0.0, f64::INFINITY)),
             );
             out.set("balance.task.count_variance", b.count_variance);
@@ -256,6 +315,27 @@ mod tests {
         let mut out = Outputs::default();
         make(&AnalysisConfig::default()).finish(&mut out);
         assert!(out.not_measured.is_empty());
+    }
+
+    #[test]
+    fn merged_chunks_equal_one_pass() {
+        use crate::record::Role::*;
+        use crate::test_records::{assert_merges, record};
+        let tasks = ["math", "poems", "code", "chat", "rare"];
+        let recs: Vec<Record> = (0..70u64)
+            .map(|i| {
+                let mut r = record(i, &[(User, "q"), (Assistant, "a")]);
+                // Skewed sizes, some unlabelled and blank labels, one label with spaces.
+                r.task = match i % 7 {
+                    0 => None,
+                    1 => Some("  ".into()),
+                    2 | 3 | 4 => Some(" math ".into()),
+                    _ => Some(tasks[(i * 3 % 5) as usize].into()),
+                };
+                r
+            })
+            .collect();
+        assert_merges(|| make(&AnalysisConfig::default()), &recs);
     }
 
     #[test]

@@ -270,6 +270,7 @@ pub fn registry() -> Vec<MetricSpec> {
         crate::system::SPEC,
         crate::images::SPEC,
         crate::tasks::SPEC,
+        crate::diversity::task::SPEC,
         crate::balance::SPEC,
         crate::diversity::instruction::SPEC,
         crate::diversity::response::SPEC,

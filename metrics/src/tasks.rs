@@ -1,13 +1,18 @@
-//! Task labels found in the data: how many and how large.
+//! Task labels found in the data: how large each task is, their upper levels, and the
+//! keywords that set tasks apart. The task count itself, the paper's task diversity index,
+//! is the family `diversity.task` ([`crate::diversity::task`]).
 
 use crate::diversity::instruction::tokenize::{is_stopword, words};
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Distribution, Outputs};
+use crate::sample::{record_key, BottomK};
 use crate::stats::rate;
 use crate::task_inference::naming::distinctive_words;
-use crate::uncertainty::{half_sample_label_counts, relative_interval_from_replicates};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -18,25 +23,18 @@ pub const SPEC: MetricSpec = MetricSpec {
 
 /// Bars shown in the task-size plot; the rest are summed into one "other" bar.
 const PLOTTED_TASKS: usize = 30;
-/// Instructions per task (its first ones) whose words feed the task's keywords.
-const KEYWORD_SAMPLE: u64 = 300;
-/// Tasks (the first seen) that keep word counts for keywords; bounds memory when a label
-/// column holds many thousands of distinct values.
+/// Instructions per task (a seeded sample: the smallest record keys) whose words feed the
+/// task's keywords.
+const KEYWORD_SAMPLE: usize = 300;
+/// Tasks that keep keyword samples (those with the smallest label hashes, a choice no
+/// input order or split changes); bounds memory when a label column holds many thousands
+/// of distinct values.
 const KEYWORD_TASKS: usize = 2000;
 /// Keywords shown per task in the treemap.
 const KEYWORDS: usize = 3;
-/// Why the task count is missing when no record carries a task label (task inference, when
-/// it ran and found nothing usable, replaces this with its own reason).
-pub const NO_LABELS: &str = "skipped: no task labels";
 
 fn docs() -> Vec<MetricDoc> {
     vec![
-        MetricDoc {
-            id: "diversity.task.count",
-            definition: "Task diversity (paper 004, Table 4): the number of distinct task labels. Labels come from a task column or shard file names, else from LLM task tags (--judge) or inferred k-means tasks (the report's dataset.task_source says which). Not measured (report.json not_measured says why) when there are no labels, or when the inferred tasks have no clear structure: a best mean silhouette below the structure floor (0.10 with the default lexical task embedder, 0.15 with static or minilm; task_inference::STRUCTURE_FLOOR), where k-means clusters are an artefact of k, not tasks. 95% interval: half-sample replicates of the labelled records; for k-means-inferred tasks, the range of candidate k whose mean silhouette is within 1.96 standard errors of the best (method plausible_k), since the choice of k is the uncertainty there.",
-            direction: Direction::HigherIsBetter,
-            provenance: Provenance::Paper,
-        },
         MetricDoc {
             id: "tasks.inferred.count",
             definition: "Number of clusters k-means found when the data has no task labels (or --infer-tasks always was given): k of the spherical k-means on instruction embeddings, chosen by the best mean silhouette. It becomes the task count only when tasks.inferred.silhouette reaches the structure floor (0.10 lexical, 0.15 static or minilm); below it the records get no inferred labels. The report's methods section and dataset.task_source say which.",
@@ -106,40 +104,71 @@ fn docs() -> Vec<MetricDoc> {
     ]
 }
 
-fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
-    Box::new(Tasks::default())
+fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
+    Box::new(Tasks {
+        seed: c.sample_seed,
+        n: 0,
+        labelled: 0,
+        counts: HashMap::new(),
+        words: BTreeMap::new(),
+        scratch: Vec::new(),
+        parents: HashSet::new(),
+    })
 }
 
-#[derive(Default)]
+/// Position of a record ([`crate::record::Origin::order_key`]), owned.
+type Position = (Arc<str>, u64);
+
 struct Tasks {
+    /// `--sample-seed`, for the keyword samples' record keys.
+    seed: u64,
     n: u64,
     labelled: u64,
-    /// Label -> (count, first position) so ties sort by first appearance.
-    counts: HashMap<String, (u64, u64)>,
-    /// Each labelled record's task, as the order of first appearance, for the interval.
-    order: Vec<u32>,
-    /// Task -> word counts of its first [`KEYWORD_SAMPLE`] instructions (stop words removed).
-    words: HashMap<String, HashMap<String, f64>>,
+    /// Label -> (count, position of its first record) so ties sort by first appearance in
+    /// the data, whatever order chunks arrive in.
+    counts: HashMap<String, (u64, Position)>,
+    /// (label hash, label) -> content words of a seeded sample of the task's instructions
+    /// (stop words removed), for its keywords; the [`KEYWORD_TASKS`] smallest hashes only.
+    words: BTreeMap<(u64, String), BottomK<Vec<String>>>,
     scratch: Vec<String>,
     /// Distinct upper-level labels of two-level tasks.
-    parents: std::collections::HashSet<String>,
+    parents: HashSet<String>,
+}
+
+fn label_hash(task: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(task.as_bytes())
 }
 
 impl Tasks {
-    fn count_words(&mut self, task: &str, r: &Record) {
-        let Some(text) = r.instruction() else { return };
-        if !self.words.contains_key(task) {
-            if self.words.len() >= KEYWORD_TASKS {
-                return;
-            }
-            self.words.insert(task.to_string(), HashMap::new());
+    /// Whether the keyword tasks, full at [`KEYWORD_TASKS`], have room for `key`.
+    fn keeps_words_of(&self, key: &(u64, String)) -> bool {
+        self.words.len() < KEYWORD_TASKS
+            || self.words.last_key_value().is_some_and(|(k, _)| key < k)
+    }
+
+    fn trim_words(&mut self) {
+        while self.words.len() > KEYWORD_TASKS {
+            self.words.pop_last();
         }
-        let Some(tf) = self.words.get_mut(task) else {
-            return;
-        };
+    }
+
+    fn sample_words(&mut self, task: &str, r: &Record) {
+        let Some(text) = r.instruction() else { return };
+        let key = (label_hash(task), task.to_string());
+        let record = record_key(r, self.seed);
+        match self.words.get(&key) {
+            Some(sample) if !sample.accepts(record) => return,
+            Some(_) => {}
+            None if !self.keeps_words_of(&key) => return,
+            None => {
+                self.words.insert(key.clone(), BottomK::new(KEYWORD_SAMPLE));
+                self.trim_words();
+            }
+        }
         words(text, &mut self.scratch);
-        for w in self.scratch.drain(..).filter(|w| !is_stopword(w)) {
-            *tf.entry(w).or_insert(0.0) += 1.0;
+        let content: Vec<String> = self.scratch.drain(..).filter(|w| !is_stopword(w)).collect();
+        if let Some(sample) = self.words.get_mut(&key) {
+            sample.offer(record, content);
         }
     }
 }
@@ -161,48 +190,67 @@ impl Metric for Tasks {
                 self.parents.insert(p.to_string());
             }
         }
-        let next = self.counts.len() as u32;
-        let (seen, index) = match self.counts.get_mut(task) {
+        let here = r.origin.order_key();
+        match self.counts.get_mut(task) {
             Some(e) => {
                 e.0 += 1;
-                (e.0, e.1)
+                if here < (&*e.1 .0, e.1 .1) {
+                    e.1 = (r.origin.file.clone(), r.origin.index);
+                }
             }
             None => {
-                self.counts.insert(task.to_string(), (1, next as u64));
-                (1, next as u64)
+                let first = (r.origin.file.clone(), r.origin.index);
+                self.counts.insert(task.to_string(), (1, first));
             }
-        };
-        self.order.push(index as u32);
-        if seen <= KEYWORD_SAMPLE {
-            self.count_words(task, r);
         }
+        self.sample_words(task, r);
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let other: Tasks = merged(other);
+        self.n += other.n;
+        self.labelled += other.labelled;
+        self.parents.extend(other.parents);
+        for (task, (c, first)) in other.counts {
+            match self.counts.get_mut(&task) {
+                Some(e) => {
+                    e.0 += c;
+                    if (&*first.0, first.1) < (&*e.1 .0, e.1 .1) {
+                        e.1 = first;
+                    }
+                }
+                None => {
+                    self.counts.insert(task, (c, first));
+                }
+            }
+        }
+        // Both sides kept every record of their tasks among the smallest label hashes, so
+        // the union trimmed to the smallest hashes is what one pass keeps.
+        for (key, sample) in other.words {
+            match self.words.get_mut(&key) {
+                Some(mine) => mine.merge(sample),
+                None => {
+                    self.words.insert(key, sample);
+                }
+            }
+        }
+        self.trim_words();
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         out.set("tasks.labelled_rate", rate(self.labelled, self.n));
         if self.labelled == 0 {
-            if self.n > 0 {
-                out.not_measured("diversity.task.count", NO_LABELS);
-            }
             return;
         }
         if !self.parents.is_empty() {
             out.set("tasks.parent.count", self.parents.len() as f64);
         }
-        let k = self.counts.len();
-        // Half-sample interval: the distinct labels among half the labelled records.
-        let reps: Vec<f64> = half_sample_label_counts(&self.order, k, 0x007A_5CC0)
-            .iter()
-            .map(|c| c.iter().filter(|&&x| x > 0).count() as f64)
-            .collect();
-        out.set_with_interval(
-            "diversity.task.count",
-            k as f64,
-            relative_interval_from_replicates(k as f64, &reps, self.labelled)
-                .map(|i| i.within(0.0, f64::INFINITY)),
-        );
-        let mut sizes: Vec<(String, (u64, u64))> = self.counts.into_iter().collect();
-        sizes.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.1 .1.cmp(&b.1 .1)));
+        let mut sizes: Vec<(String, (u64, Position))> = self.counts.into_iter().collect();
+        sizes.sort_by(|a, b| {
+            b.1 .0
+                .cmp(&a.1 .0)
+                .then_with(|| (&*a.1 .1 .0, a.1 .1 .1).cmp(&(&*b.1 .1 .0, b.1 .1 .1)))
+        });
 
         let mut labels: Vec<String> = Vec::new();
         let mut counts: Vec<u64> = Vec::new();
@@ -211,7 +259,18 @@ impl Metric for Tasks {
             counts.push(*c);
         }
         // c-TF-IDF across every task that kept words, so a keyword is what sets a task apart.
-        let mut with_words: Vec<(String, HashMap<String, f64>)> = self.words.into_iter().collect();
+        // Word counts are whole numbers, exact in f64 whatever the order of addition.
+        let mut with_words: Vec<(String, HashMap<String, f64>)> = self
+            .words
+            .into_iter()
+            .map(|((_, task), sample)| {
+                let mut tf: HashMap<String, f64> = HashMap::new();
+                for w in sample.into_sorted().into_iter().flatten() {
+                    *tf.entry(w).or_insert(0.0) += 1.0;
+                }
+                (task, tf)
+            })
+            .collect();
         with_words.sort_by(|a, b| a.0.cmp(&b.0));
         let (names, tf): (Vec<String>, Vec<HashMap<String, f64>>) = with_words.into_iter().unzip();
         let keywords = distinctive_words(&tf, KEYWORDS);
@@ -251,6 +310,7 @@ impl Metric for Tasks {
 mod tests {
     use super::*;
     use crate::record::{Origin, Role, Turn};
+    use crate::test_records::assert_merges;
 
     fn rec(i: u64, task: &str, instruction: &str) -> Record {
         let mut r = Record::new(
@@ -283,12 +343,13 @@ mod tests {
         let mut out = Outputs::default();
         m.finish(&mut out);
         assert_eq!(out.metrics["tasks.parent.count"], 2.0);
-        assert_eq!(out.metrics["diversity.task.count"], 3.0);
+        // The task count is diversity.task's: every id here is the family's own.
+        assert!(out.metrics.keys().all(|k| k.starts_with("tasks.")));
     }
 
     #[test]
     fn treemap_lists_tasks_by_size_with_their_distinctive_words() {
-        let mut m: Box<dyn Metric> = Box::new(Tasks::default());
+        let mut m = make(&AnalysisConfig::default());
         let mut i = 0;
         for _ in 0..6 {
             m.observe(&rec(
@@ -323,5 +384,50 @@ mod tests {
         assert!(!notes[0].contains("simplify") && !notes[1].contains("simplify"));
         // Words unique to a task score alike, so they come in alphabetical order.
         assert_eq!(notes, &["equation, formula, quadratic", "moon, poem, sea"]);
+    }
+
+    #[test]
+    fn merged_chunks_equal_one_pass() {
+        let tasks = [
+            ("math", "Solve the quadratic equation by formula"),
+            ("poems", "Write a poem about the sea and the moon"),
+            ("code", "Implement a binary search in Rust"),
+            ("chat", "Tell me about your weekend plans"),
+        ];
+        let mut recs: Vec<Record> = (0..80u64)
+            .map(|i| {
+                // Equal sizes for some tasks, so ties fall to the first record's position.
+                let (t, text) = tasks[(i * 7 % 4) as usize];
+                let mut r = rec(i, t, &format!("{text} number {}", i % 9));
+                if i % 3 == 0 {
+                    r.task_parent = Some(if i % 2 == 0 { "A" } else { "B" }.into());
+                }
+                if i % 11 == 5 {
+                    r.task = None;
+                }
+                r
+            })
+            .collect();
+        // Records from a second file, which sorts before the first.
+        for r in recs.iter_mut().skip(60) {
+            r.origin.file = "a.jsonl".into();
+        }
+        assert_merges(|| make(&AnalysisConfig::default()), &recs);
+    }
+
+    #[test]
+    fn keyword_samples_are_bounded_and_split_independent() {
+        // Far more instructions per task than the keyword sample holds, and more tasks than
+        // keep keywords: the kept samples still do not depend on the order of the records.
+        let recs: Vec<Record> = (0..(KEYWORD_SAMPLE as u64 * 3 + 150))
+            .map(|i| rec(i, &format!("t{}", i % 3), &format!("word{} common", i % 13)))
+            .collect();
+        assert_merges(|| make(&AnalysisConfig::default()), &recs);
+        let mut m = make(&AnalysisConfig::default());
+        for r in &recs {
+            m.observe(r);
+        }
+        let m: Tasks = merged(m);
+        assert!(m.words.values().all(|s| s.len() == KEYWORD_SAMPLE));
     }
 }

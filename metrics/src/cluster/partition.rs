@@ -16,6 +16,7 @@
 use super::matrix::{dots, Rows};
 use super::plan::{Plan, QUERY_BLOCK};
 use crate::sample::mix64;
+use rayon::prelude::*;
 
 /// Slack on the bisector bound: it is computed from dot products, accurate to ~1e-6.
 const BISECTOR_MARGIN: f32 = 1e-3;
@@ -217,38 +218,45 @@ fn kmeans(rows: Rows, k: usize) -> Vec<f32> {
     centroids
 }
 
-/// Nearest centroid of every row (largest dot) and the Euclidean distance to it.
+/// Nearest centroid of every row (largest dot) and the Euclidean distance to it. Chunks of
+/// rows run in parallel and are gathered in order; each row's result depends on that row
+/// alone, so it is the same for any thread count.
 fn assign(rows: Rows, centroids: &[f32]) -> (Vec<u32>, Vec<f32>) {
     let dim = rows.dim;
     let k = centroids.len() / dim;
-    let n = rows.len();
-    let mut cell = vec![0u32; n];
-    let mut dist = vec![0f32; n];
-    let mut tile = Vec::new();
+    if k == 0 {
+        // No centroid is nearest to anything (what the fold below gives on an empty row).
+        return (vec![0; rows.len()], vec![f32::INFINITY; rows.len()]);
+    }
     const CHUNK: usize = 1024;
-    for start in (0..n).step_by(CHUNK) {
-        let end = (start + CHUNK).min(n);
-        dots(
-            &rows.data[start * dim..end * dim],
-            centroids,
-            dim,
-            &mut tile,
-        );
-        for i in start..end {
-            let row = &tile[(i - start) * k..(i - start + 1) * k];
-            let (best, &d) = row
-                .iter()
-                .enumerate()
-                .fold((0, &f32::NEG_INFINITY), |acc, (j, d)| {
-                    if *d > *acc.1 {
-                        (j, d)
-                    } else {
-                        acc
-                    }
-                });
-            cell[i] = best as u32;
-            dist[i] = (2.0 - 2.0 * d).max(0.0).sqrt();
-        }
+    let parts: Vec<(Vec<u32>, Vec<f32>)> = rows
+        .data
+        .par_chunks(CHUNK * dim)
+        .map(|chunk| {
+            let mut tile = Vec::new();
+            dots(chunk, centroids, dim, &mut tile);
+            tile.chunks_exact(k)
+                .map(|row| {
+                    let (best, &d) =
+                        row.iter()
+                            .enumerate()
+                            .fold((0, &f32::NEG_INFINITY), |acc, (j, d)| {
+                                if *d > *acc.1 {
+                                    (j, d)
+                                } else {
+                                    acc
+                                }
+                            });
+                    (best as u32, (2.0 - 2.0 * d).max(0.0).sqrt())
+                })
+                .unzip()
+        })
+        .collect();
+    let mut cell = Vec::with_capacity(rows.len());
+    let mut dist = Vec::with_capacity(rows.len());
+    for (c, d) in parts {
+        cell.extend(c);
+        dist.extend(d);
     }
     (cell, dist)
 }

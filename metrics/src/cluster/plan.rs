@@ -7,7 +7,7 @@ use super::matrix::Rows;
 pub const QUERY_BLOCK: usize = 256;
 
 /// A sequence of query blocks covering every row once, each with its candidate rows.
-pub trait Plan {
+pub trait Plan: Sync {
     fn blocks(&self) -> usize;
     fn queries(&self, block: usize) -> &[u32];
     /// Writes the candidates of `block` into `out`, most promising first. An exact plan

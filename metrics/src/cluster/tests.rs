@@ -166,3 +166,35 @@ fn duplicates_form_a_cluster_and_empty_input_is_fine() {
     );
     assert_eq!(c.n_clusters, 0);
 }
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    // Enough rows for many query blocks (and partition cells), with dense blobs, so the
+    // parallel passes split blocks into several ranges with their own union-finds.
+    let dim = 12;
+    let data = blobs(3000, dim, 6, 0.12, 0.15, 41);
+    let rows = Rows::new(&data, dim);
+    let params = DbscanParams {
+        eps: 0.08,
+        min_samples: 5,
+    };
+    for search in [
+        Search::Brute,
+        Search::Partitioned { budget: None },
+        Search::Partitioned { budget: Some(600) },
+    ] {
+        let runs: Vec<Clustering> = [1, 2, 8]
+            .iter()
+            .map(|&t| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(t)
+                    .build()
+                    .unwrap()
+                    .install(|| dbscan(rows, params, search))
+            })
+            .collect();
+        assert!(runs[0].n_clusters > 1, "{search:?}: {}", runs[0].n_clusters);
+        assert_eq!(runs[0], runs[1], "{search:?}");
+        assert_eq!(runs[0], runs[2], "{search:?}");
+    }
+}

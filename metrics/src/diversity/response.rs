@@ -25,13 +25,16 @@ use crate::embed::pca::Pca;
 use crate::embed::vendi::vendi2;
 use crate::embed::{default_embedder, Embedder};
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Distribution, Example, ExampleGroup, Outputs, NO_RESPONSES};
 use crate::sample::{record_key, BottomK};
 use crate::text::{normalize_for_dedup, truncate_chars};
 use crate::uncertainty::{
     half_sample_interval, half_samples, interval_from_replicates, HALF_SAMPLE_REPLICATES,
 };
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -168,6 +171,14 @@ impl Metric for ResponseDiversity {
         self.sample.offer(key, item);
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        // The sample is key-based, and the embedder is fitted at finish on the merged
+        // sample's distinct texts (in key order), so no state depends on the split.
+        let other: ResponseDiversity = merged(other);
+        self.with_response += other.with_response;
+        self.sample.merge(other.sample);
+    }
+
     fn finish(mut self: Box<Self>, out: &mut Outputs) {
         const AREA: &str = "response_diversity";
         if self.with_response == 0 {
@@ -200,9 +211,15 @@ impl Metric for ResponseDiversity {
             .fit(&distinct_texts)
             .unwrap_or(self.embedder.clone());
         let dim = embedder.dim();
+        // Batches are embedded in parallel and gathered in order; each text's vector does
+        // not depend on its batch, so the rows are the same for any thread count.
+        let batches: Vec<Result<Vec<f32>, _>> = distinct_texts
+            .par_chunks(embedder.batch_size().max(1))
+            .map(|chunk| embedder.embed(chunk))
+            .collect();
         let mut vectors = Vec::with_capacity(distinct_texts.len() * dim);
-        for chunk in distinct_texts.chunks(embedder.batch_size().max(1)) {
-            match embedder.embed(chunk) {
+        for batch in batches {
+            match batch {
                 Ok(v) => vectors.extend(v),
                 Err(e) => {
                     let why = format!("the embedder failed: {e}");
@@ -292,19 +309,26 @@ impl Metric for ResponseDiversity {
         };
         // Half-sample replicates (uncertainty::half_samples), one DBSCAN each: the cluster
         // count, noise fraction and largest-cluster share of each.
+        // The replicates run in parallel (each DBSCAN is independent) and are gathered in
+        // replicate order.
         let search = self.search;
-        let mut reps: Vec<(usize, f64, f64)> = Vec::new();
-        for subset in half_samples(sampled.len(), HALF_SAMPLE_REPLICATES, SEED) {
-            let idx = subset_rows(&subset);
-            if idx.is_empty() {
-                continue;
-            }
-            rows.gather(&idx, &mut buf);
-            let c = dbscan(Rows::new(&buf, dim), params, search);
-            let m = idx.len() as f64;
-            let largest = c.sizes().into_iter().max().unwrap_or(0) as f64 / m;
-            reps.push((c.n_clusters, c.noise() as f64 / m, largest));
-        }
+        let subsets: Vec<Vec<u32>> = half_samples(sampled.len(), HALF_SAMPLE_REPLICATES, SEED)
+            .iter()
+            .map(|subset| subset_rows(subset))
+            .collect();
+        let reps: Vec<(usize, f64, f64)> = subsets
+            .par_iter()
+            .filter(|idx| !idx.is_empty())
+            .map(|idx| {
+                let mut buf = Vec::new();
+                rows.gather(idx, &mut buf);
+                let c = dbscan(Rows::new(&buf, dim), params, search);
+                let m = idx.len() as f64;
+                let largest = c.sizes().into_iter().max().unwrap_or(0) as f64 / m;
+                (c.n_clusters, c.noise() as f64 / m, largest)
+            })
+            .collect();
+        drop(subsets);
         let m = sampled.len() as u64;
         let rep_interval =
             |point: f64, values: Vec<f64>| interval_from_replicates(point, &values, m);
@@ -587,7 +611,7 @@ mod tests {
     use super::*;
     use crate::record::Role;
 
-    use crate::test_records::record as rec;
+    use crate::test_records::{assert_merges, record as rec};
 
     #[test]
     fn prompt_only_data_is_not_measured_never_zero() {
@@ -653,5 +677,61 @@ mod tests {
         assert_eq!(m.cluster, labels);
         assert!(m.x[0].signum() != m.x[1].signum(), "{:?}", &m.x[..2]);
         assert!(m.variance_shown > 0.9);
+    }
+
+    #[test]
+    fn merged_chunks_equal_one_pass() {
+        use Role::*;
+        let answers = [
+            "The capital of France is Paris.",
+            "Paris is the capital city of France.",
+            "Photosynthesis turns light into chemical energy in plants.",
+            "Plants use sunlight to make sugar from carbon dioxide and water.",
+            "Use a binary search to find the item in a sorted list.",
+            "Sort the list first, then search it with bisection.",
+            "Yes.",
+        ];
+        let recs: Vec<Record> = (0..70u64)
+            .map(|i| match i % 9 {
+                // Prompt-only records and a blank answer are in no cluster.
+                7 => rec(i, &[(User, "q")]),
+                8 => rec(i, &[(User, "q"), (Assistant, " ")]),
+                _ => {
+                    let a = format!(
+                        "{} {}",
+                        answers[(i * 5 % 7) as usize],
+                        ["", "Indeed."][(i % 2) as usize]
+                    );
+                    rec(i, &[(User, "q"), (Assistant, &a)])
+                }
+            })
+            .collect();
+        let config = AnalysisConfig {
+            dbscan_min_samples: Some(2),
+            ..AnalysisConfig::default()
+        };
+        assert_merges(|| make(&config), &recs);
+        let small = AnalysisConfig {
+            sample_size: 25,
+            ..config.clone()
+        };
+        assert_merges(|| make(&small), &recs);
+        // The parallel finish gives the same output on any number of threads.
+        let on = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let out = pool.install(|| crate::test_records::outputs(make(&config), &recs));
+            serde_json::to_string(&out).unwrap()
+        };
+        assert_eq!(on(1), on(4));
+        // The records exercise clustering, not only the early returns.
+        let out = crate::test_records::outputs(make(&config), &recs);
+        assert!(
+            out.metrics["diversity.response.clusters"] > 0.0,
+            "{:?}",
+            out.metrics
+        );
     }
 }

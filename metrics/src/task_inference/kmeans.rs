@@ -2,6 +2,7 @@
 
 use crate::cluster::matrix::dots;
 use crate::sample::mix64;
+use rayon::prelude::*;
 
 pub struct KMeans {
     pub k: usize,
@@ -18,9 +19,18 @@ impl KMeans {
     /// The tightest of `restarts` fits from different seeds (scikit-learn's `n_init`): one
     /// unlucky start can split a clear group and merge two others.
     pub fn fit_best(rows: &[f32], dim: usize, k: usize, seed: u64, restarts: usize) -> KMeans {
-        let mut best = KMeans::fit(rows, dim, k, seed);
-        for r in 1..restarts {
-            let km = KMeans::fit(rows, dim, k, mix64(seed ^ r as u64));
+        // Restarts run in parallel and are compared in restart order: the first of the
+        // tightest wins, as in a sequential loop, for any thread count.
+        let fits: Vec<KMeans> = (0..restarts.max(1))
+            .into_par_iter()
+            .map(|r| {
+                let s = if r == 0 { seed } else { mix64(seed ^ r as u64) };
+                KMeans::fit(rows, dim, k, s)
+            })
+            .collect();
+        let mut fits = fits.into_iter();
+        let mut best = fits.next().expect("at least one fit");
+        for km in fits {
             if km.cohesion > best.cohesion {
                 best = km;
             }

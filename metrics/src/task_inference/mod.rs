@@ -15,6 +15,7 @@ use crate::result::Outputs;
 use kmeans::silhouette;
 use kmeans::{silhouette_with_se, KMeans};
 use naming::{name_clusters, TaskName};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -148,24 +149,38 @@ impl TaskModel {
         let mut tried = Vec::new();
         let mut ses = Vec::new();
         let mut balances = Vec::new();
-        for &k in CANDIDATE_K.iter().filter(|k| **k * 10 <= texts.len()) {
-            let km = KMeans::fit_best(&rows, dim, k, SEED ^ k as u64, RESTARTS);
-            // One assignment of the fit sample: its head is the silhouette sample.
-            let all = km.assign(&rows);
-            let Some((s, se)) = silhouette_with_se(sil_rows, dim, &all[..m], k, &sims) else {
+        // Candidate k fit in parallel; they are then read in candidate order, so the
+        // choice (ties keep the smaller k) is that of a sequential loop.
+        let candidates: Vec<usize> = CANDIDATE_K
+            .iter()
+            .copied()
+            .filter(|k| *k * 10 <= texts.len())
+            .collect();
+        let fits: Vec<(usize, KMeans, Option<(f64, f64)>, f64)> = candidates
+            .par_iter()
+            .map(|&k| {
+                let km = KMeans::fit_best(&rows, dim, k, SEED ^ k as u64, RESTARTS);
+                // One assignment of the fit sample: its head is the silhouette sample.
+                let all = km.assign(&rows);
+                let sil = silhouette_with_se(sil_rows, dim, &all[..m], k, &sims);
+                // Balance of this candidate's clusters on the fit sample, for the balance
+                // interval when k cannot be told apart from its neighbours.
+                let mut counts = vec![0u64; k];
+                all.iter().for_each(|&l| counts[l] += 1);
+                counts.retain(|&c| c > 0);
+                counts.sort_unstable();
+                let balance = crate::balance::BalanceStats::of(&counts)
+                    .map_or(f64::NAN, |b| b.share_variance_pp);
+                (k, km, sil, balance)
+            })
+            .collect();
+        for (k, km, sil, balance) in fits {
+            let Some((s, se)) = sil else {
                 continue;
             };
             tried.push((k, s));
             ses.push(se);
-            // Balance of this candidate's clusters on the fit sample, for the balance
-            // interval when k cannot be told apart from its neighbours.
-            let mut counts = vec![0u64; k];
-            all.iter().for_each(|&l| counts[l] += 1);
-            counts.retain(|&c| c > 0);
-            counts.sort_unstable();
-            balances.push(
-                crate::balance::BalanceStats::of(&counts).map_or(f64::NAN, |b| b.share_variance_pp),
-            );
+            balances.push(balance);
             // Strictly better only, so ties keep the smaller k.
             if best.as_ref().is_none_or(|(b, _)| s > *b) {
                 best = Some((s, km));
@@ -317,10 +332,16 @@ pub fn task_text(instruction: &str) -> &str {
     head
 }
 
+/// Embeds `texts` in batches on the rayon pool, gathered in order (a text's vector does not
+/// depend on its batch, so the rows are the same for any thread count).
 fn embed_all(e: &dyn Embedder, texts: &[&str]) -> Result<Vec<f32>, EmbedError> {
+    let batches: Vec<Result<Vec<f32>, EmbedError>> = texts
+        .par_chunks(e.batch_size().max(1))
+        .map(|chunk| e.embed(chunk))
+        .collect();
     let mut rows = Vec::with_capacity(texts.len() * e.dim());
-    for chunk in texts.chunks(e.batch_size().max(1)) {
-        rows.extend(e.embed(chunk)?);
+    for batch in batches {
+        rows.extend(batch?);
     }
     Ok(rows)
 }

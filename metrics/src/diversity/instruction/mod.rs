@@ -8,7 +8,9 @@ pub mod lexical;
 pub mod tokenize;
 
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Distribution, Outputs};
 use crate::sample::{record_key, BottomK};
 use crate::text::dominant_script;
@@ -17,6 +19,7 @@ use crate::uncertainty::{
 };
 use ego_split::{ego_split, EgoSplitConfig};
 use graph::{ElementGraphBuilder, MAX_WORDS_PER_INSTRUCTION};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -107,16 +110,19 @@ fn clusters_per_task(
         let (task, content) = &items[i];
         builders.entry(*task).or_default().add_instruction(content);
     }
-    let mut capped = 0;
-    let per_task = builders
-        .iter()
+    // Ego-Splitting per task in parallel; results are gathered in task order, and the
+    // capped-node total is an integer sum, so any thread count gives the same output.
+    let builders: Vec<(usize, ElementGraphBuilder)> = builders.into_iter().collect();
+    let results: Vec<(String, usize, usize)> = builders
+        .par_iter()
         .map(|(t, b)| {
             let (g, _) = b.build(min_count);
             let r = ego_split(&g, split);
-            capped += r.capped_nodes;
-            (tasks[*t].clone(), r.clusters.len())
+            (tasks[*t].clone(), r.clusters.len(), r.capped_nodes)
         })
         .collect();
+    let capped = results.iter().map(|r| r.2).sum();
+    let per_task = results.into_iter().map(|(t, c, _)| (t, c)).collect();
     (per_task, capped)
 }
 
@@ -150,6 +156,12 @@ impl Metric for InstructionDiversity {
                 }
             });
         self.sample.offer(key, item);
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        // Everything this metric uses comes from the key-based sample.
+        let other: InstructionDiversity = merged(other);
+        self.sample.merge(other.sample);
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
@@ -187,7 +199,7 @@ impl Metric for InstructionDiversity {
         // its half, for the per-task counts and their mean.
         let reps: Vec<Vec<(String, usize)>> =
             half_samples(items.len(), HALF_SAMPLE_REPLICATES, 0x1D_C1)
-                .iter()
+                .par_iter()
                 .map(|subset| {
                     clusters_per_task(
                         &items,
@@ -340,5 +352,69 @@ impl Metric for InstructionDiversity {
                 capped,
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Role::*;
+    use crate::test_records::{assert_merges, record};
+
+    #[test]
+    fn merged_chunks_equal_one_pass() {
+        let openings = ["Write", "Explain", "Translate", "Summarize", "List"];
+        let topics = [
+            "a poem about the sea",
+            "the water cycle for children",
+            "this sentence into French",
+            "the plot of a novel",
+            "five fruits rich in vitamin C",
+            "quantum entanglement simply",
+        ];
+        let recs: Vec<Record> = (0..60u64)
+            .map(|i| {
+                let text = match i % 10 {
+                    // No instruction, and a blank one: neither is sampled as an instruction.
+                    8 => String::new(),
+                    9 => "   ".to_string(),
+                    _ => format!(
+                        "{} {} and mention {}",
+                        openings[(i % 5) as usize],
+                        topics[(i * 7 % 6) as usize],
+                        ["colour", "history", "numbers"][(i % 3) as usize]
+                    ),
+                };
+                let mut r = if text.is_empty() {
+                    record(i, &[(Assistant, "ok")])
+                } else {
+                    record(i, &[(User, &text), (Assistant, "ok")])
+                };
+                r.task =
+                    (i % 4 != 0).then(|| ["writing", "science", "lang"][(i % 3) as usize].into());
+                r
+            })
+            .collect();
+        let config = AnalysisConfig::default();
+        assert_merges(|| make(&config), &recs);
+        // A sample smaller than the data: the merged parts still draw the same records.
+        let small = AnalysisConfig {
+            sample_size: 17,
+            instructions_per_task: 4,
+            ..AnalysisConfig::default()
+        };
+        assert_merges(|| make(&small), &recs);
+        // The parallel finish gives the same output on any number of threads.
+        let on = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let out = pool.install(|| crate::test_records::outputs(make(&config), &recs));
+            serde_json::to_string(&out).unwrap()
+        };
+        assert_eq!(on(1), on(4));
+        let out = crate::test_records::outputs(make(&config), &recs);
+        assert!(out.metrics["diversity.instruction.clusters_mean"] > 0.0);
     }
 }
