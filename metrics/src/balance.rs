@@ -329,7 +329,7 @@ mod tests {
                 r.task = match i % 7 {
                     0 => None,
                     1 => Some("  ".into()),
-                    2 | 3 | 4 => Some(" math ".into()),
+                    2..=4 => Some(" math ".into()),
                     _ => Some(tasks[(i * 3 % 5) as usize].into()),
                 };
                 r

@@ -140,10 +140,13 @@ fn label_hash(task: &str) -> u64 {
 }
 
 impl Tasks {
-    /// Whether the keyword tasks, full at [`KEYWORD_TASKS`], have room for `key`.
-    fn keeps_words_of(&self, key: &(u64, String)) -> bool {
+    /// Whether the keyword tasks, full at [`KEYWORD_TASKS`], have room for a task.
+    fn keeps_words_of(&self, hash: u64, task: &str) -> bool {
         self.words.len() < KEYWORD_TASKS
-            || self.words.last_key_value().is_some_and(|(k, _)| key < k)
+            || self
+                .words
+                .last_key_value()
+                .is_some_and(|((h, name), _)| (hash, task) < (*h, name.as_str()))
     }
 
     fn trim_words(&mut self) {
@@ -152,22 +155,33 @@ impl Tasks {
         }
     }
 
+    /// The keyword sample of `task`, found by a range over its hash so that a known task
+    /// costs no allocation (`String::new()` does not allocate).
+    fn keyword_sample(&mut self, hash: u64, task: &str) -> Option<&mut BottomK<Vec<String>>> {
+        self.words
+            .range_mut((hash, String::new())..)
+            .take_while(|((h, _), _)| *h == hash)
+            .find(|((_, name), _)| name == task)
+            .map(|(_, sample)| sample)
+    }
+
     fn sample_words(&mut self, task: &str, r: &Record) {
         let Some(text) = r.instruction() else { return };
-        let key = (label_hash(task), task.to_string());
+        let hash = label_hash(task);
         let record = record_key(r, self.seed);
-        match self.words.get(&key) {
-            Some(sample) if !sample.accepts(record) => return,
-            Some(_) => {}
-            None if !self.keeps_words_of(&key) => return,
+        match self.keyword_sample(hash, task).map(|s| s.accepts(record)) {
+            Some(false) => return,
+            Some(true) => {}
+            None if !self.keeps_words_of(hash, task) => return,
             None => {
-                self.words.insert(key.clone(), BottomK::new(KEYWORD_SAMPLE));
+                self.words
+                    .insert((hash, task.to_string()), BottomK::new(KEYWORD_SAMPLE));
                 self.trim_words();
             }
         }
         words(text, &mut self.scratch);
         let content: Vec<String> = self.scratch.drain(..).filter(|w| !is_stopword(w)).collect();
-        if let Some(sample) = self.words.get_mut(&key) {
+        if let Some(sample) = self.keyword_sample(hash, task) {
             sample.offer(record, content);
         }
     }

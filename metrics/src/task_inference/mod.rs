@@ -156,7 +156,9 @@ impl TaskModel {
             .copied()
             .filter(|k| *k * 10 <= texts.len())
             .collect();
-        let fits: Vec<(usize, KMeans, Option<(f64, f64)>, f64)> = candidates
+        // (k, its fit, (silhouette, standard error) if defined, share variance of its sizes)
+        type Candidate = (usize, KMeans, Option<(f64, f64)>, f64);
+        let fits: Vec<Candidate> = candidates
             .par_iter()
             .map(|&k| {
                 let km = KMeans::fit_best(&rows, dim, k, SEED ^ k as u64, RESTARTS);
