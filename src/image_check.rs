@@ -3,11 +3,12 @@
 //! Each distinct reference is opened and fully decoded once (a truncated JPEG often has a
 //! valid header, so reading the dimensions alone would miss it); the result is kept by
 //! the reference's hash, so a dataset that reuses a few images across many samples costs
-//! one decode per image. The facts go to `ftqa_metrics::images::files`, which
-//! aggregates them.
+//! one decode per image. The facts go to the metrics of
+//! `ftqa_metrics::images::files::image_metrics` (`images.files`, `images.resolution`,
+//! `hygiene.image_missing`, `hygiene.image_corrupt`), which aggregate them.
 
 use crate::stage::Stage;
-use ftqa_metrics::images::files::{ImageFact, ImageFiles, ImageStatus};
+use ftqa_metrics::images::files::{image_metrics, ImageFact, ImageMetric, ImageStatus};
 use ftqa_metrics::record::Record;
 use ftqa_metrics::registry::AnalysisConfig;
 use ftqa_metrics::result::{DatasetInfo, Outputs};
@@ -33,7 +34,6 @@ impl ImageChecker {
             .iter()
             .map(|reference| {
                 let key = xxh3_64(reference.as_bytes());
-                let first_seen = !self.seen.contains_key(&key);
                 let status = self
                     .seen
                     .entry(key)
@@ -42,7 +42,6 @@ impl ImageChecker {
                 ImageFact {
                     reference: reference.clone(),
                     status,
-                    first_seen,
                 }
             })
             .collect()
@@ -56,14 +55,25 @@ impl ImageChecker {
 /// Deselected, it opens no file.
 pub struct ImageStage {
     checker: ImageChecker,
-    files: ImageFiles,
+    /// The fed metrics `--only`/`--skip` select, in registry order; all share one check
+    /// per distinct image.
+    metrics: Vec<Box<dyn ImageMetric>>,
 }
 
 impl ImageStage {
     pub fn new(root: &Path, analysis: &AnalysisConfig) -> Self {
+        // A family runs when selected as a metric family is, or when `--only` names an
+        // id inside it (as `crate::stage::selected` decides for the stage).
+        let wanted = |family: &str| {
+            analysis.wants(family)
+                || analysis
+                    .only
+                    .iter()
+                    .any(|o| o.starts_with(&format!("{family}.")) && analysis.wants(o))
+        };
         ImageStage {
             checker: ImageChecker::new(root),
-            files: ImageFiles::new(&root.display().to_string(), analysis),
+            metrics: image_metrics(&root.display().to_string(), analysis, wanted),
         }
     }
 }
@@ -82,10 +92,14 @@ impl Stage for ImageStage {
     }
     fn observe(&mut self, r: &Record) {
         let facts = self.checker.check(r);
-        self.files.observe(r, &facts);
+        for m in &mut self.metrics {
+            m.observe(r, &facts);
+        }
     }
     fn finish(self: Box<Self>, out: &mut Outputs, _: &mut DatasetInfo) -> Vec<String> {
-        self.files.finish(out);
+        for m in self.metrics {
+            m.finish(out);
+        }
         Vec::new()
     }
 }

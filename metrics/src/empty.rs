@@ -2,7 +2,9 @@
 
 use crate::examples::ExampleSink;
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Outputs, NO_RESPONSES};
 use crate::text::is_blank;
 
@@ -83,6 +85,16 @@ impl Metric for Empties {
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: Empties = merged(other);
+        self.n += o.n;
+        self.with_response += o.with_response;
+        self.instruction += o.instruction;
+        self.response += o.response;
+        self.inst_examples.merge(o.inst_examples);
+        self.resp_examples.merge(o.resp_examples);
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         out.set("empty.instruction.count", self.instruction as f64);
         out.set_rate("empty.instruction.rate", self.instruction, self.n);
@@ -131,6 +143,21 @@ mod tests {
             .unwrap();
         assert_eq!(g.examples.len(), 1);
         assert_eq!(g.examples[0].record_id, "r1");
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use Role::*;
+        let records: Vec<Record> = (0..30u64)
+            .map(|i| match i % 5 {
+                0 => rec(i, &[(User, " "), (Assistant, "a")]),
+                1 => rec(i, &[(User, "q"), (Assistant, "  ")]),
+                2 => rec(i, &[(User, "q")]),
+                3 => rec(i, &[(Assistant, "")]),
+                _ => rec(i, &[(User, "q"), (Assistant, "a")]),
+            })
+            .collect();
+        crate::test_records::assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 
     #[test]

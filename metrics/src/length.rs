@@ -1,7 +1,9 @@
 //! Lengths of instructions and responses in characters and words.
 
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Outputs, NO_RESPONSES};
 use crate::stats::IntDist;
 use crate::text::{char_count, word_count};
@@ -42,6 +44,11 @@ impl FieldLengths {
             self.words.add(word_count(t) as u64);
         }
     }
+
+    fn merge(&mut self, other: &FieldLengths) {
+        self.chars.merge(&other.chars);
+        self.words.merge(&other.words);
+    }
 }
 
 #[derive(Default)]
@@ -58,6 +65,14 @@ impl Metric for Lengths {
         self.response.add(r.response());
         self.rejected.add(r.rejected_response());
         self.system.add(r.system.as_deref());
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: Lengths = merged(other);
+        self.instruction.merge(&o.instruction);
+        self.response.merge(&o.response);
+        self.rejected.merge(&o.rejected);
+        self.system.merge(&o.system);
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
@@ -107,6 +122,40 @@ mod tests {
 
     fn run(records: &[Record]) -> Outputs {
         outputs(make(&AnalysisConfig::default()), records)
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use crate::record::{Preference, Turn};
+        use Role::*;
+        let words = [
+            "",
+            "one",
+            "two words",
+            "a b c d e f g h",
+            "长度 测试 一二三",
+        ];
+        let records: Vec<Record> = (0..30u64)
+            .map(|i| {
+                let w = |k: u64| words[((i + k) % 5) as usize];
+                let mut r = if i % 6 == 0 {
+                    rec(i, &[(User, w(0))])
+                } else {
+                    rec(i, &[(User, w(0)), (Assistant, w(2))])
+                };
+                if i % 4 == 0 {
+                    r.system = Some(w(3).to_string());
+                }
+                if i % 5 == 0 {
+                    r.preference = Some(Preference {
+                        chosen: vec![Turn::new(Assistant, w(1))],
+                        rejected: vec![Turn::new(Assistant, w(4))],
+                    });
+                }
+                r
+            })
+            .collect();
+        crate::test_records::assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 
     #[test]

@@ -19,8 +19,10 @@ pub mod complexity;
 pub mod contamination;
 pub mod dedup;
 pub mod empty;
+pub mod feedback;
 pub mod hygiene;
 pub mod images;
+pub mod language;
 pub mod length;
 pub mod preference;
 pub mod records;
@@ -30,6 +32,7 @@ pub mod system;
 pub mod task_inference;
 pub mod tasks;
 pub mod turns;
+pub mod videos;
 
 pub mod cluster;
 pub mod diversity;

@@ -1,8 +1,11 @@
-//! Basic facts of comparison (preference) and feedback (KTO) data.
+//! Basic facts of comparison (preference) data; feedback (KTO) labels are
+//! [`crate::feedback`].
 
 use crate::examples::ExampleSink;
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::Outputs;
 use crate::stats::rate;
 use crate::text::{char_count, normalize_for_dedup};
@@ -26,7 +29,6 @@ fn docs() -> Vec<MetricDoc> {
         d("preference.pairs", "Preference samples (a prompt with a chosen and a rejected completion).", Neutral),
         d("preference.identical_rate", "Share of pairs whose chosen and rejected final responses are equal after normalisation: they teach nothing.", LowerIsBetter),
         d("preference.chosen_longer_rate", "Share of pairs (with different lengths) where the chosen response has more characters than the rejected one. Far from 0.5 means a length bias a reward model can learn instead of quality.", Neutral),
-        d("feedback.desirable_rate", "Share of feedback (KTO) samples labelled desirable.", Neutral),
     ]
 }
 
@@ -36,8 +38,6 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
         identical: 0,
         length_differs: 0,
         chosen_longer: 0,
-        feedback: 0,
-        desirable: 0,
         identical_examples: ExampleSink::new(
             "preference.identical_rate",
             "Chosen identical to rejected",
@@ -52,17 +52,11 @@ struct PreferenceStats {
     identical: u64,
     length_differs: u64,
     chosen_longer: u64,
-    feedback: u64,
-    desirable: u64,
     identical_examples: ExampleSink,
 }
 
 impl Metric for PreferenceStats {
     fn observe(&mut self, r: &Record) {
-        if let Some(label) = r.label {
-            self.feedback += 1;
-            self.desirable += u64::from(label);
-        }
         if r.preference.is_none() {
             return;
         }
@@ -80,6 +74,15 @@ impl Metric for PreferenceStats {
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: PreferenceStats = merged(other);
+        self.pairs += o.pairs;
+        self.identical += o.identical;
+        self.length_differs += o.length_differs;
+        self.chosen_longer += o.chosen_longer;
+        self.identical_examples.merge(o.identical_examples);
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.pairs > 0 {
             out.set("preference.pairs", self.pairs as f64);
@@ -93,11 +96,36 @@ impl Metric for PreferenceStats {
             );
             out.examples.extend(self.identical_examples.into_group());
         }
-        if self.feedback > 0 {
-            out.set(
-                "feedback.desirable_rate",
-                rate(self.desirable, self.feedback),
-            );
-        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Preference, Role, Turn};
+    use crate::test_records::{assert_merges, record};
+
+    #[test]
+    fn merges_like_one_pass() {
+        use Role::*;
+        let sides = [
+            "Same answer.",
+            "same  answer.",
+            "A longer answer here.",
+            "No.",
+        ];
+        let records: Vec<Record> = (0..30u64)
+            .map(|i| {
+                let mut r = record(i, &[(User, "q")]);
+                if i % 7 != 3 {
+                    r.preference = Some(Preference {
+                        chosen: vec![Turn::new(Assistant, sides[(i % 4) as usize])],
+                        rejected: vec![Turn::new(Assistant, sides[(i / 2 % 4) as usize])],
+                    });
+                }
+                r
+            })
+            .collect();
+        assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 }

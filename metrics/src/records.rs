@@ -1,7 +1,9 @@
 //! How many records were read, analysed and skipped, and of which kind.
 
 use crate::record::{Kind, Record};
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance, Skip};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance, Skip,
+};
 use crate::result::Outputs;
 use crate::stats::rate;
 
@@ -58,6 +60,16 @@ impl Metric for Counts {
         self.skipped += 1;
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: Counts = merged(other);
+        self.analyzed += o.analyzed;
+        self.skipped += o.skipped;
+        self.with_response += o.with_response;
+        for (a, b) in self.kinds.iter_mut().zip(o.kinds) {
+            *a += b;
+        }
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let total = self.analyzed + self.skipped;
         out.set("records.total", total as f64);
@@ -102,6 +114,32 @@ mod tests {
         assert_eq!(out.get("records.with_response"), Some(2.0));
         assert_eq!(out.get("records.with_response_rate"), Some(0.5));
         assert!(out.intervals.contains_key("records.with_response_rate"));
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use crate::record::{Preference, Turn};
+        use Role::*;
+        let records: Vec<Record> = (0..30)
+            .map(|i| {
+                let mut r = match i % 4 {
+                    0 => rec(i, &[(User, "q")]),
+                    1 => rec(i, &[(User, "q"), (Assistant, "")]),
+                    _ => rec(i, &[(User, "q"), (Assistant, "a")]),
+                };
+                if i % 5 == 0 {
+                    r.label = Some(i % 2 == 0);
+                }
+                if i % 7 == 0 {
+                    r.preference = Some(Preference {
+                        chosen: vec![Turn::new(Assistant, "c")],
+                        rejected: vec![],
+                    });
+                }
+                r
+            })
+            .collect();
+        crate::test_records::assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 
     #[test]

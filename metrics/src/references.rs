@@ -3,7 +3,9 @@
 //! these metrics say how many there were, so no answer is silently ignored.
 
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::Outputs;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -50,6 +52,14 @@ impl Metric for References {
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: References = merged(other);
+        self.n += o.n;
+        self.with += o.with;
+        self.total += o.total;
+        self.max = self.max.max(o.max);
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.with == 0 {
             return;
@@ -82,5 +92,17 @@ mod tests {
         assert_eq!(out.metrics["references.rate"], 0.5);
         assert_eq!(out.metrics["references.mean"], 2.0);
         assert_eq!(out.metrics["references.max"], 3.0);
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        let records: Vec<Record> = (0..30u64)
+            .map(|i| {
+                let mut r = record(i, &[]);
+                r.references = [0usize, 2, 5, 0, 1, 3][(i % 6) as usize];
+                r
+            })
+            .collect();
+        crate::test_records::assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 }

@@ -1,10 +1,12 @@
-//! Which writing systems and languages the data is in, and how often a sample mixes them.
+//! Which writing systems the data is in, and how often a sample mixes them. The
+//! response language is [`crate::language`].
 
 use crate::examples::ExampleSink;
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Distribution, Outputs, NO_RESPONSES};
-use crate::sample::{mix64, BottomK};
 use crate::stats::rate;
 use crate::text::{truncate_chars, ScriptCounts, SCRIPTS};
 use std::collections::BTreeMap;
@@ -15,12 +17,6 @@ pub const SPEC: MetricSpec = MetricSpec {
     docs,
     make,
 };
-
-/// Language identification is the slowest per-record step, so it runs on a uniform,
-/// deterministic sample of this many samples; scripts are counted on every record.
-pub const LANGUAGE_SAMPLE: usize = 10_000;
-/// Characters of the response given to the language identifier.
-const LANGUAGE_CHARS: usize = 200;
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
@@ -33,8 +29,6 @@ fn docs() -> Vec<MetricDoc> {
     vec![
         d("script.<script>.share", "Share of samples whose dominant script (most letters across instruction and response; the instruction alone for records without a response) is this one: latin, han, kana (Japanese: any sample whose letters are at least 10% kana), hangul, cyrillic, arabic, devanagari, greek, hebrew, thai, ... Digits, punctuation and emoji count for no script.", Neutral),
         d("script.mixed_rate", "Share of samples, among those where both have letters, whose instruction and response have different dominant scripts (for example a Chinese question answered in English). Not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
-        d("language.<lang>.share", "Share of language-identified samples whose response is in this language (ISO 639-3 code, by whatlang's trigram model on the first 200 characters). Runs on a uniform deterministic sample of up to 10,000 samples (standard error of a share at most 0.5 percentage points); identifications whatlang marks unreliable count as undetermined. Only records with a response are sampled; when no record has one, the pattern language.<lang>.share itself is listed as not measured (\"the data has no responses\").", Neutral),
-        d("language.undetermined_rate", "Share of the language sample whose response language could not be reliably identified (too short, no letters, or ambiguous). Not measured when no record has a response.", Neutral),
     ]
 }
 
@@ -51,7 +45,6 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
             c.max_examples,
             c.example_chars,
         ),
-        lang_sample: BottomK::new(LANGUAGE_SAMPLE),
     })
 }
 
@@ -62,7 +55,6 @@ struct ScriptMix {
     both: u64,
     mixed: u64,
     mixed_examples: ExampleSink,
-    lang_sample: BottomK<String>,
 }
 
 impl Metric for ScriptMix {
@@ -77,6 +69,8 @@ impl Metric for ScriptMix {
             self.both += 1;
             if a != b {
                 self.mixed += 1;
+            }
+            if a != b && self.mixed_examples.wants(r) {
                 let shown = format!(
                     "{}\n---\n{}",
                     truncate_chars(inst, 150),
@@ -89,15 +83,19 @@ impl Metric for ScriptMix {
                 );
             }
         }
-        if r.response().is_none() {
-            return;
+        self.with_response += u64::from(r.response().is_some());
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: ScriptMix = merged(other);
+        self.n += o.n;
+        self.with_response += o.with_response;
+        for (script, c) in o.dominant {
+            *self.dominant.entry(script).or_insert(0) += c;
         }
-        self.with_response += 1;
-        let key = mix64(self.n);
-        if self.lang_sample.accepts(key) {
-            self.lang_sample
-                .offer(key, truncate_chars(resp, LANGUAGE_CHARS));
-        }
+        self.both += o.both;
+        self.mixed += o.mixed;
+        self.mixed_examples.merge(o.mixed_examples);
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
@@ -126,44 +124,6 @@ impl Metric for ScriptMix {
             });
         }
         out.examples.extend(self.mixed_examples.into_group());
-        if self.with_response == 0 {
-            out.not_measured_all(
-                ["language.<lang>.share", "language.undetermined_rate"],
-                NO_RESPONSES,
-            );
-            out.methods.insert(
-                "language".into(),
-                format!("Response language was not identified: {NO_RESPONSES}."),
-            );
-            return;
-        }
-
-        let sample = self.lang_sample.into_sorted();
-        let mut langs: BTreeMap<&'static str, u64> = BTreeMap::new();
-        let mut undetermined = 0u64;
-        for text in &sample {
-            match whatlang::detect(text) {
-                Some(info) if info.is_reliable() => {
-                    *langs.entry(info.lang().code()).or_insert(0) += 1
-                }
-                _ => undetermined += 1,
-            }
-        }
-        let total = sample.len() as u64;
-        // Shares are of the identified responses, as documented: on data with one-word
-        // answers (T0) most are undetermined, and a share of all would read as "18% English".
-        let identified = total - undetermined;
-        for (lang, c) in &langs {
-            out.set(format!("language.{lang}.share"), rate(*c, identified));
-        }
-        out.set("language.undetermined_rate", rate(undetermined, total));
-        out.methods.insert(
-            "language".into(),
-            format!(
-                "Response language identified by whatlang (trigram model) on the first {LANGUAGE_CHARS} characters of a uniform deterministic sample of {total} of the {} samples with a response; {identified} were identified reliably, and language.<lang>.share is a share of those.",
-                self.with_response
-            ),
-        );
     }
 }
 
@@ -188,22 +148,6 @@ mod tests {
         r
     }
 
-    #[test]
-    fn language_shares_are_of_identified_responses() {
-        let mut m = make(&AnalysisConfig::default());
-        let english = "The quick brown fox jumps over the lazy dog while the farmer watches from the old wooden fence near the river.";
-        for i in 0..3 {
-            m.observe(&rec(i, english));
-        }
-        for i in 3..5 {
-            m.observe(&rec(i, "42"));
-        }
-        let mut out = Outputs::default();
-        m.finish(&mut out);
-        assert_eq!(out.metrics.get("language.eng.share"), Some(&1.0));
-        assert_eq!(out.metrics.get("language.undetermined_rate"), Some(&0.4));
-    }
-
     fn prompt(i: u64, turns: &[&str]) -> Record {
         let mut r = rec(i, "");
         r.turns = turns.iter().map(|t| Turn::new(Role::User, *t)).collect();
@@ -211,7 +155,7 @@ mod tests {
     }
 
     #[test]
-    fn prompt_only_data_has_scripts_but_no_response_language() {
+    fn prompt_only_data_has_scripts_but_no_mixed_rate() {
         let mut m = make(&AnalysisConfig::default());
         m.observe(&prompt(0, &["Write a poem about the sea."]));
         m.observe(&prompt(1, &["写一首关于大海的诗。", "再短一点。"]));
@@ -219,30 +163,25 @@ mod tests {
         m.finish(&mut out);
         assert_eq!(out.get("script.latin.share"), Some(0.5));
         assert_eq!(out.get("script.han.share"), Some(0.5));
-        for id in [
-            "script.mixed_rate",
-            "language.undetermined_rate",
-            "language.<lang>.share",
-        ] {
-            assert!(out.get(id).is_none(), "{id}");
-            assert_eq!(out.not_measured[id], NO_RESPONSES);
-        }
-        assert!(!out.metrics.keys().any(|k| k.starts_with("language.")));
+        assert!(out.get("script.mixed_rate").is_none());
+        assert_eq!(out.not_measured["script.mixed_rate"], NO_RESPONSES);
     }
 
     #[test]
-    fn language_is_sampled_from_records_with_a_response() {
-        let english = "The quick brown fox jumps over the lazy dog while the farmer watches from the old wooden fence near the river.";
-        let mut m = make(&AnalysisConfig::default());
-        m.observe(&rec(0, english));
-        m.observe(&prompt(1, &["Write a poem about the sea."]));
-        m.observe(&prompt(2, &["Write a poem about the moon."]));
-        let mut out = Outputs::default();
-        m.finish(&mut out);
-        // The prompt-only records are not undetermined responses.
-        assert_eq!(out.get("language.undetermined_rate"), Some(0.0));
-        assert_eq!(out.get("language.eng.share"), Some(1.0));
-        assert_eq!(out.get("script.mixed_rate"), Some(0.0));
-        assert!(out.not_measured.is_empty());
+    fn merges_like_one_pass() {
+        let answers = [
+            "The answer is a plain English sentence.",
+            "答案是一个中文句子。",
+            "Ответ на русском языке.",
+            "42",
+            "",
+        ];
+        let records: Vec<Record> = (0..30u64)
+            .map(|i| match i % 6 {
+                5 => prompt(i, &["只有问题。"]),
+                k => rec(i, answers[k as usize]),
+            })
+            .collect();
+        crate::test_records::assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 }

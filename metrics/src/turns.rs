@@ -1,7 +1,9 @@
 //! Conversation depth: turns per sample and how many samples are multi-turn.
 
 use crate::record::{Record, Role};
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Distribution, Outputs};
 use crate::stats::{rate, IntDist};
 
@@ -49,6 +51,13 @@ impl Metric for Turns {
         self.turns.add(n);
         self.rounds.add(users);
         self.multi += u64::from(users > 1);
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: Turns = merged(other);
+        self.turns.merge(&o.turns);
+        self.rounds.merge(&o.rounds);
+        self.multi += o.multi;
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
@@ -99,6 +108,22 @@ mod tests {
         );
         r.turns = roles.iter().map(|role| Turn::new(*role, "text")).collect();
         r
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use Role::*;
+        let shapes: [&[Role]; 5] = [
+            &[User],
+            &[User, Assistant],
+            &[User, User, User],
+            &[User, Assistant, User, Assistant],
+            &[],
+        ];
+        let records: Vec<Record> = (0..40)
+            .map(|i| rec(i, shapes[(i * 3 % 5) as usize]))
+            .collect();
+        crate::test_records::assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! Instruction complexity per sample: semantic elements, structure, offline difficulty.
+//! Instruction complexity per sample: semantic elements and the offline difficulty
+//! estimate. The structure facts the estimate uses are reported by
+//! [`super::structure`].
 
 use super::difficulty::{estimate, ESTIMATE_METHOD};
 use super::structure::{analyze, Structure};
 use super::{count_elements_in, language_of, material, Elements, Language};
-use crate::examples::ExampleSink;
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::{Distribution, Example, ExampleGroup, Outputs, NO_RESPONSES};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
+use crate::result::{Distribution, Example, ExampleGroup, Outputs};
 use crate::stats::{rate, IntDist};
 use crate::text::{truncate_chars, word_count};
 
@@ -37,41 +40,20 @@ fn docs() -> Vec<MetricDoc> {
         d("complexity.instruction.difficulty_judged", "Sampled records the judge gave a valid score (with --judge).", Neutral, Basic),
         d("complexity.instruction.difficulty_failed", "Sampled records without a valid judge score after retries (with --judge).", LowerIsBetter, Basic),
         d("complexity.instruction.difficulty_estimate_mean", "Mean offline difficulty estimate, 1–10, on every sample: a documented heuristic from elements, reasoning, code, maths, multi-turn dependence and response length (see methods). Records without a response (prompt-only data) are estimated from the instruction alone: the response terms (chain-of-thought shown, response length) add nothing, so such data reads up to 1.5 lower than the same prompts with long reasoned answers. Not the paper's judged score, which is complexity.instruction.difficulty_mean.", HigherIsBetter, Companion),
-        d("complexity.structure.dependence_depth_mean", "Mean depth of multi-turn dependence: 1 + the longest run of consecutive follow-up user turns that lean on earlier context (elliptical, continuing, or referring back: 'it', 'why?', 'what about…', '它', '那…呢'). 1 for single-turn samples.", Neutral, Basic),
-        d("complexity.structure.dependence_depth_max", "Largest dependence depth in the data.", Neutral, Basic),
-        d("complexity.structure.dependent_followup_rate", "Share of follow-up user turns (second and later) that depend on earlier context.", Neutral, Basic),
-        d("complexity.structure.cot_rate", "Share of samples with a response (records.with_response) whose final response shows chain-of-thought: a step-by-step marker, numbered steps, <think>, GSM8K-style `####` answers or calculator annotations, or two different reasoning connectives (first/then/therefore, 首先/然后/因此). Not measured when no record has a response (\"the data has no responses\").", Neutral, Basic),
-        d("complexity.structure.cot_request_rate", "Share of instructions that ask for reasoning (step by step, show your work, explain your reasoning, 一步一步, 解题过程).", Neutral, Basic),
-        d("complexity.structure.format_constraint_rate", "Share of instructions with an explicit output-format constraint (JSON, table, bullet points, numbered list, 表格, 格式, 分点).", Neutral, Basic),
-        d("complexity.structure.length_constraint_rate", "Share of instructions with an explicit length constraint (N words or sentences, briefly, concise, in detail, 不超过N字, 简要).", Neutral, Basic),
-        d("complexity.structure.language_constraint_rate", "Share of instructions that state the output language or ask for translation (in French, translate, 用英文, 翻译).", Neutral, Basic),
-        d("complexity.structure.code_rate", "Share of samples with code in the instruction or response (fenced blocks, code constructs, or several code-like lines); the instruction alone for records without a response.", Neutral, Basic),
-        d("complexity.structure.math_rate", "Share of samples with mathematics: LaTeX, worked equations, algebra, or a maths word with numbers in the instruction.", Neutral, Basic),
     ]
 }
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(InstructionComplexity {
         n: 0,
-        with_response: 0,
         elements: IntDist::default(),
         parts: [0; 3],
         chinese: 0,
-        estimate_sum: 0.0,
+        estimate_units: 0,
         estimate_bins: [0; 10],
-        depth: IntDist::default(),
-        followups: 0,
-        dependent: 0,
-        flags: [0; 7],
         top: Vec::new(),
         max_examples: c.max_examples,
         chars: c.example_chars,
-        deep: ExampleSink::new(
-            "complexity.structure.dependence_depth_mean",
-            "Multi-turn samples with chained dependent follow-ups (depth 3 or more)",
-            c.max_examples,
-            c.example_chars,
-        ),
     })
 }
 
@@ -105,32 +87,51 @@ pub fn record_complexity(r: &Record) -> RecordComplexity {
     }
 }
 
+/// Fixed-point units per difficulty point. The estimate moves in quarter points, so its
+/// sum is an exact integer here and adds up the same in any order (an f64 sum of
+/// per-record values would depend on how the input was split).
+const ESTIMATE_UNITS: f64 = 1024.0;
+
+/// A record's stable position ([`crate::record::Origin::order_key`]), owned.
+type Position = (std::sync::Arc<str>, u64);
+
 struct InstructionComplexity {
     n: u64,
-    /// Records with a response: the denominator of cot_rate.
-    with_response: u64,
     elements: IntDist,
     /// Sums of predicates, arguments, constraints.
     parts: [u64; 3],
     chinese: u64,
-    estimate_sum: f64,
+    /// Sum of the estimates in 1/ESTIMATE_UNITS points.
+    estimate_units: u64,
     estimate_bins: [u64; 10],
-    depth: IntDist,
-    followups: u64,
-    dependent: u64,
-    /// cot, cot request, format, length, language, code, math.
-    flags: [u64; 7],
-    /// The most complex instructions: (elements, sequence, example), best first.
-    top: Vec<(u32, u64, Example)>,
+    /// The most complex instructions: (elements, position, example), most elements first,
+    /// then earliest by position, so the choice is the same under any split.
+    top: Vec<(u32, Position, Example)>,
     max_examples: usize,
     chars: usize,
-    deep: ExampleSink,
 }
 
 impl InstructionComplexity {
+    /// Whether an instruction with `total` elements at `pos` ranks among the kept ones.
+    fn ranks(&self, total: u32, pos: (&str, u64)) -> bool {
+        self.max_examples > 0
+            && (self.top.len() < self.max_examples
+                || self
+                    .top
+                    .last()
+                    .is_some_and(|(t, p, _)| total > *t || (total == *t && pos < (&*p.0, p.1))))
+    }
+
+    fn insert_top(&mut self, total: u32, pos: Position, ex: Example) {
+        let at = self
+            .top
+            .partition_point(|(t, p, _)| *t > total || (*t == total && *p <= pos));
+        self.top.insert(at, (total, pos, ex));
+        self.top.truncate(self.max_examples);
+    }
+
     fn offer_top(&mut self, total: u32, r: &Record, e: &Elements, text: &str) {
-        let k = self.max_examples;
-        if k == 0 || (self.top.len() >= k && self.top.last().is_some_and(|(t, _, _)| *t >= total)) {
+        if !self.ranks(total, r.origin.order_key()) {
             return;
         }
         let ex = Example {
@@ -142,20 +143,13 @@ impl InstructionComplexity {
                 total, e.predicates, e.arguments, e.constraints
             )),
         };
-        let pos = self
-            .top
-            .iter()
-            .position(|(t, _, _)| *t < total)
-            .unwrap_or(self.top.len());
-        self.top.insert(pos, (total, self.n, ex));
-        self.top.truncate(k);
+        self.insert_top(total, (r.origin.file.clone(), r.origin.index), ex);
     }
 }
 
 impl Metric for InstructionComplexity {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
-        self.with_response += u64::from(r.response().is_some());
         let c = record_complexity(r);
         if let Some(e) = c.elements {
             let total = e.total();
@@ -166,36 +160,26 @@ impl Metric for InstructionComplexity {
             self.chinese += u64::from(c.language == Some(Language::Chinese));
             self.offer_top(total, r, &e, r.instruction().unwrap_or(""));
         }
-        self.estimate_sum += c.estimate;
+        self.estimate_units += (c.estimate * ESTIMATE_UNITS).round() as u64;
         self.estimate_bins[(c.estimate.round() as usize).clamp(1, 10) - 1] += 1;
-        let s = c.structure;
-        self.depth.add(u64::from(s.dependence_depth));
-        self.followups += u64::from(s.followups);
-        self.dependent += u64::from(s.dependent_followups);
-        for (slot, on) in self.flags.iter_mut().zip([
-            s.cot_response,
-            s.cot_request,
-            s.format_constraint,
-            s.length_constraint,
-            s.language_constraint,
-            s.code,
-            s.math,
-        ]) {
-            *slot += u64::from(on);
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: InstructionComplexity = merged(other);
+        self.n += o.n;
+        self.elements.merge(&o.elements);
+        for (a, b) in self.parts.iter_mut().zip(o.parts) {
+            *a += b;
         }
-        if s.dependence_depth >= 3 && self.deep.wants(r) {
-            let shown: Vec<String> = r
-                .conversation()
-                .map(|t| format!("[{}] {}", t.role.as_str(), truncate_chars(&t.text, 80)))
-                .collect();
-            self.deep.push(
-                r,
-                &shown.join("\n"),
-                Some(format!(
-                    "depth {}, {} of {} follow-ups dependent",
-                    s.dependence_depth, s.dependent_followups, s.followups
-                )),
-            );
+        self.chinese += o.chinese;
+        self.estimate_units += o.estimate_units;
+        for (a, b) in self.estimate_bins.iter_mut().zip(o.estimate_bins) {
+            *a += b;
+        }
+        for (total, pos, ex) in o.top {
+            if self.ranks(total, (&*pos.0, pos.1)) {
+                self.insert_top(total, pos, ex);
+            }
         }
     }
 
@@ -237,7 +221,7 @@ impl Metric for InstructionComplexity {
         }
         out.set(
             "complexity.instruction.difficulty_estimate_mean",
-            self.estimate_sum / self.n as f64,
+            self.estimate_units as f64 / ESTIMATE_UNITS / self.n as f64,
         );
         out.distributions.push(Distribution::Categorical {
             id: "complexity.instruction.difficulty_estimate".into(),
@@ -246,35 +230,6 @@ impl Metric for InstructionComplexity {
             labels: (1..=10).map(|s| s.to_string()).collect(),
             counts: self.estimate_bins.to_vec(),
         });
-        out.set(
-            "complexity.structure.dependence_depth_mean",
-            self.depth.mean().unwrap_or(0.0),
-        );
-        out.set(
-            "complexity.structure.dependence_depth_max",
-            self.depth.max().unwrap_or(0) as f64,
-        );
-        out.set(
-            "complexity.structure.dependent_followup_rate",
-            rate(self.dependent, self.followups),
-        );
-        let names = [
-            "cot_rate",
-            "cot_request_rate",
-            "format_constraint_rate",
-            "length_constraint_rate",
-            "language_constraint_rate",
-            "code_rate",
-            "math_rate",
-        ];
-        for (name, count) in names.iter().zip(self.flags) {
-            let id = format!("complexity.structure.{name}");
-            match *name {
-                "cot_rate" if self.with_response == 0 => out.not_measured(id, NO_RESPONSES),
-                "cot_rate" => out.set(id, rate(count, self.with_response)),
-                _ => out.set(id, rate(count, self.n)),
-            }
-        }
         let examples: Vec<Example> = self.top.into_iter().map(|(_, _, e)| e).collect();
         if !examples.is_empty() {
             out.examples.push(ExampleGroup {
@@ -283,7 +238,6 @@ impl Metric for InstructionComplexity {
                 examples,
             });
         }
-        out.examples.extend(self.deep.into_group());
         out.methods.insert(
             "complexity.elements".into(),
             format!(
@@ -317,7 +271,7 @@ fn element_bars(d: &IntDist) -> Distribution {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::record::Role;
 
@@ -358,10 +312,6 @@ mod tests {
         assert!(out
             .get("complexity.instruction.difficulty_estimate_mean")
             .is_some());
-        assert_eq!(
-            out.get("complexity.structure.dependence_depth_mean"),
-            Some(2.0 / 3.0)
-        );
         assert!(out.methods["complexity.difficulty"].contains("No --judge"));
         assert!(out.methods["complexity.elements"].contains("held-out"));
         assert!(out
@@ -395,43 +345,51 @@ mod tests {
         assert!(out
             .get("complexity.instruction.difficulty_estimate_mean")
             .is_some());
-        assert_eq!(out.get("complexity.structure.cot_request_rate"), Some(0.5));
-        // Two user turns in a row: the follow-up leans on the first ("it").
-        assert_eq!(
-            out.get("complexity.structure.dependent_followup_rate"),
-            Some(1.0)
-        );
-        assert_eq!(
-            out.get("complexity.structure.dependence_depth_max"),
-            Some(2.0)
-        );
-        assert!(out.get("complexity.structure.cot_rate").is_none());
-        assert_eq!(
-            out.not_measured["complexity.structure.cot_rate"],
-            NO_RESPONSES
-        );
+    }
+
+    /// Instructions of varied complexity, with ties in element counts (so the kept top
+    /// examples depend on position), prompt-only, multi-turn and Chinese ones.
+    pub(crate) fn varied_records() -> Vec<Record> {
+        use Role::*;
+        let instructions = [
+            "Tell me a joke.",
+            "What is the capital of France?",
+            "Write a Python function that sorts a list of numbers, then explain step by step why it is correct in at most 100 words.",
+            "Translate the following sentence into French: the cat sleeps on the warm sofa.",
+            "用中文写一首关于大海的诗，不超过50字。",
+            "Solve for x: 2x + 3 = 11. Show your work.",
+            "Summarize the passage below as a bulleted list.\n\nThe river floods every spring and the farmers plant rice.",
+            "",
+        ];
+        let answers = [
+            "Sure.",
+            "Let's think step by step. First, 2x = 8. Therefore x = 4.",
+            "```python\ndef f(xs):\n    return sorted(xs)\n```",
+        ];
+        (0..36u64)
+            .map(|i| {
+                let inst = instructions[(i * 5 % 8) as usize];
+                let ans = answers[(i % 3) as usize];
+                match i % 6 {
+                    0 => rec(i, &[(User, inst)]),
+                    1 => rec(
+                        i,
+                        &[
+                            (User, inst),
+                            (Assistant, ans),
+                            (User, "Why is that?"),
+                            (Assistant, ans),
+                            (User, "And then what about it?"),
+                        ],
+                    ),
+                    _ => rec(i, &[(User, inst), (Assistant, ans)]),
+                }
+            })
+            .collect()
     }
 
     #[test]
-    fn cot_rate_is_over_records_with_a_response() {
-        use Role::*;
-        let mut m = make(&AnalysisConfig::default());
-        m.observe(&rec(
-            0,
-            &[
-                (User, "What is 2 + 3?"),
-                (
-                    Assistant,
-                    "Let's think step by step. First, 2 + 3 = 5. Therefore the answer is 5.",
-                ),
-            ],
-        ));
-        m.observe(&rec(1, &[(User, "q"), (Assistant, "5")]));
-        m.observe(&rec(2, &[(User, "What is 4 + 4?")]));
-        m.observe(&rec(3, &[(User, "What is 5 + 5?")]));
-        let mut out = Outputs::default();
-        m.finish(&mut out);
-        assert_eq!(out.get("complexity.structure.cot_rate"), Some(0.5));
-        assert!(out.not_measured.is_empty());
+    fn merges_like_one_pass() {
+        crate::test_records::assert_merges(|| make(&AnalysisConfig::default()), &varied_records());
     }
 }

@@ -3,7 +3,9 @@
 use super::objects::{analyze, ObjectFacts};
 use crate::examples::ExampleSink;
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::{Distribution, Outputs};
 use crate::stats::{rate, IntDist};
 
@@ -81,6 +83,16 @@ impl Metric for ObjectComplexity {
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: ObjectComplexity = merged(other);
+        self.count.merge(&o.count);
+        for k in 0..LEVELS.len() {
+            self.sums[k] += o.sums[k];
+            self.present[k] += o.present[k];
+        }
+        self.region_examples.merge(o.region_examples);
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let n = self.count.len();
         if n == 0 {
@@ -138,6 +150,35 @@ impl Metric for ObjectComplexity {
 mod tests {
     use super::*;
     use crate::record::{Origin, Role, Turn};
+
+    #[test]
+    fn merges_like_one_pass() {
+        let texts = [
+            "<image>\nWhere is the cat? [0.1, 0.2, 0.5, 0.6]",
+            "Hi",
+            "The dog and the car are near the tree. <box>(10,20),(30,40)</box>",
+            "狗在沙发上吗？",
+        ];
+        let records: Vec<Record> = (0..30u64)
+            .map(|i| {
+                let mut r = crate::test_records::record(
+                    i,
+                    &[
+                        (Role::User, texts[(i % 4) as usize]),
+                        (Role::Assistant, "On the sofa."),
+                    ],
+                );
+                if i % 4 == 0 || i % 4 == 2 {
+                    r.images = vec![format!("{i}.jpg")];
+                }
+                if i % 5 == 0 {
+                    r.videos = vec![format!("{i}.mp4")];
+                }
+                r
+            })
+            .collect();
+        crate::test_records::assert_merges(|| make(&AnalysisConfig::default()), &records);
+    }
 
     #[test]
     fn count_is_the_sum_of_granularities() {

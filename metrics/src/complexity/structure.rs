@@ -2,9 +2,171 @@
 //! it reasons step by step, what output constraints the instruction states, and whether
 //! it involves code or mathematics.
 
+use crate::examples::ExampleSink;
 use crate::record::{Record, Role};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
+use crate::result::{Outputs, NO_RESPONSES};
+use crate::stats::{rate, IntDist};
+use crate::text::truncate_chars;
 use regex::Regex;
 use std::sync::OnceLock;
+
+pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
+    family: "complexity.structure",
+    docs,
+    make,
+};
+
+fn docs() -> Vec<MetricDoc> {
+    use Direction::*;
+    use Provenance::*;
+    let d = |id, definition, direction, provenance| MetricDoc {
+        id,
+        definition,
+        direction,
+        provenance,
+    };
+    vec![
+        d("complexity.structure.dependence_depth_mean", "Mean depth of multi-turn dependence: 1 + the longest run of consecutive follow-up user turns that lean on earlier context (elliptical, continuing, or referring back: 'it', 'why?', 'what about…', '它', '那…呢'). 1 for single-turn samples.", Neutral, Basic),
+        d("complexity.structure.dependence_depth_max", "Largest dependence depth in the data.", Neutral, Basic),
+        d("complexity.structure.dependent_followup_rate", "Share of follow-up user turns (second and later) that depend on earlier context.", Neutral, Basic),
+        d("complexity.structure.cot_rate", "Share of samples with a response (records.with_response) whose final response shows chain-of-thought: a step-by-step marker, numbered steps, <think>, GSM8K-style `####` answers or calculator annotations, or two different reasoning connectives (first/then/therefore, 首先/然后/因此). Not measured when no record has a response (\"the data has no responses\").", Neutral, Basic),
+        d("complexity.structure.cot_request_rate", "Share of instructions that ask for reasoning (step by step, show your work, explain your reasoning, 一步一步, 解题过程).", Neutral, Basic),
+        d("complexity.structure.format_constraint_rate", "Share of instructions with an explicit output-format constraint (JSON, table, bullet points, numbered list, 表格, 格式, 分点).", Neutral, Basic),
+        d("complexity.structure.length_constraint_rate", "Share of instructions with an explicit length constraint (N words or sentences, briefly, concise, in detail, 不超过N字, 简要).", Neutral, Basic),
+        d("complexity.structure.language_constraint_rate", "Share of instructions that state the output language or ask for translation (in French, translate, 用英文, 翻译).", Neutral, Basic),
+        d("complexity.structure.code_rate", "Share of samples with code in the instruction or response (fenced blocks, code constructs, or several code-like lines); the instruction alone for records without a response.", Neutral, Basic),
+        d("complexity.structure.math_rate", "Share of samples with mathematics: LaTeX, worked equations, algebra, or a maths word with numbers in the instruction.", Neutral, Basic),
+    ]
+}
+
+fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
+    Box::new(StructureStats {
+        n: 0,
+        with_response: 0,
+        depth: IntDist::default(),
+        followups: 0,
+        dependent: 0,
+        flags: [0; 7],
+        deep: ExampleSink::new(
+            "complexity.structure.dependence_depth_mean",
+            "Multi-turn samples with chained dependent follow-ups (depth 3 or more)",
+            c.max_examples,
+            c.example_chars,
+        ),
+    })
+}
+
+/// The structure of a sample as the element counter sees its instruction: the
+/// directive without embedded material (so a quoted passage asking for JSON is not a
+/// format constraint).
+pub fn record_structure(r: &Record) -> Structure {
+    let directive = r
+        .instruction()
+        .filter(|s| !s.trim().is_empty())
+        .map(super::material::split);
+    analyze(r, directive.as_ref().map_or("", |d| d.text.as_str()))
+}
+
+struct StructureStats {
+    n: u64,
+    /// Records with a response: the denominator of cot_rate.
+    with_response: u64,
+    depth: IntDist,
+    followups: u64,
+    dependent: u64,
+    /// cot, cot request, format, length, language, code, math.
+    flags: [u64; 7],
+    deep: ExampleSink,
+}
+
+impl Metric for StructureStats {
+    fn observe(&mut self, r: &Record) {
+        self.n += 1;
+        self.with_response += u64::from(r.response().is_some());
+        let s = record_structure(r);
+        self.depth.add(u64::from(s.dependence_depth));
+        self.followups += u64::from(s.followups);
+        self.dependent += u64::from(s.dependent_followups);
+        for (slot, on) in self.flags.iter_mut().zip([
+            s.cot_response,
+            s.cot_request,
+            s.format_constraint,
+            s.length_constraint,
+            s.language_constraint,
+            s.code,
+            s.math,
+        ]) {
+            *slot += u64::from(on);
+        }
+        if s.dependence_depth >= 3 && self.deep.wants(r) {
+            let shown: Vec<String> = r
+                .conversation()
+                .map(|t| format!("[{}] {}", t.role.as_str(), truncate_chars(&t.text, 80)))
+                .collect();
+            self.deep.push(
+                r,
+                &shown.join("\n"),
+                Some(format!(
+                    "depth {}, {} of {} follow-ups dependent",
+                    s.dependence_depth, s.dependent_followups, s.followups
+                )),
+            );
+        }
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: StructureStats = merged(other);
+        self.n += o.n;
+        self.with_response += o.with_response;
+        self.depth.merge(&o.depth);
+        self.followups += o.followups;
+        self.dependent += o.dependent;
+        for (a, b) in self.flags.iter_mut().zip(o.flags) {
+            *a += b;
+        }
+        self.deep.merge(o.deep);
+    }
+
+    fn finish(self: Box<Self>, out: &mut Outputs) {
+        if self.n == 0 {
+            return;
+        }
+        out.set(
+            "complexity.structure.dependence_depth_mean",
+            self.depth.mean().unwrap_or(0.0),
+        );
+        out.set(
+            "complexity.structure.dependence_depth_max",
+            self.depth.max().unwrap_or(0) as f64,
+        );
+        out.set(
+            "complexity.structure.dependent_followup_rate",
+            rate(self.dependent, self.followups),
+        );
+        let names = [
+            "cot_rate",
+            "cot_request_rate",
+            "format_constraint_rate",
+            "length_constraint_rate",
+            "language_constraint_rate",
+            "code_rate",
+            "math_rate",
+        ];
+        for (name, count) in names.iter().zip(self.flags) {
+            let id = format!("complexity.structure.{name}");
+            match *name {
+                "cot_rate" if self.with_response == 0 => out.not_measured(id, NO_RESPONSES),
+                "cot_rate" => out.set(id, rate(count, self.with_response)),
+                _ => out.set(id, rate(count, self.n)),
+            }
+        }
+        out.examples.extend(self.deep.into_group());
+    }
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Structure {
@@ -171,6 +333,65 @@ mod tests {
         let r = rec(turns);
         let d = super::super::material::split(r.instruction().unwrap_or(""));
         analyze(&r, &d.text)
+    }
+
+    use crate::test_records::{outputs, record};
+
+    #[test]
+    fn reports_over_samples_and_responses() {
+        use Role::*;
+        let out = outputs(
+            make(&AnalysisConfig::default()),
+            &[
+                record(
+                    0,
+                    &[
+                        (User, "What is 2 + 3?"),
+                        (
+                            Assistant,
+                            "Let's think step by step. First, 2 + 3 = 5. Therefore the answer is 5.",
+                        ),
+                    ],
+                ),
+                record(1, &[(User, "q"), (Assistant, "5")]),
+                record(2, &[(User, "What is 4 + 4?")]),
+                record(3, &[(User, "Solve 12 + 30 step by step."), (User, "Why is it that?")]),
+            ],
+        );
+        // cot_rate is over the records with a response.
+        assert_eq!(out.get("complexity.structure.cot_rate"), Some(0.5));
+        assert_eq!(out.get("complexity.structure.cot_request_rate"), Some(0.25));
+        assert_eq!(
+            out.get("complexity.structure.dependent_followup_rate"),
+            Some(1.0)
+        );
+        assert_eq!(
+            out.get("complexity.structure.dependence_depth_max"),
+            Some(2.0)
+        );
+        assert!(out.not_measured.is_empty());
+    }
+
+    #[test]
+    fn prompt_only_data_has_no_cot_rate() {
+        let out = outputs(
+            make(&AnalysisConfig::default()),
+            &[record(0, &[(Role::User, "What is the capital of France?")])],
+        );
+        assert!(out.get("complexity.structure.cot_rate").is_none());
+        assert_eq!(
+            out.not_measured["complexity.structure.cot_rate"],
+            NO_RESPONSES
+        );
+        assert_eq!(out.get("complexity.structure.math_rate"), Some(0.0));
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        crate::test_records::assert_merges(
+            || make(&AnalysisConfig::default()),
+            &crate::complexity::instruction::tests::varied_records(),
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@
 
 pub mod boilerplate;
 pub mod echo;
+pub mod image_corrupt;
+pub mod image_missing;
 pub mod invalid_utf8;
 pub mod language_mixed;
 pub mod mojibake;

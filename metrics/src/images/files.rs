@@ -1,15 +1,19 @@
-//! Referenced image files: do they exist, do they decode, at what resolution.
+//! Referenced image files: how many distinct files were looked up, and what was found.
 //!
-//! Reading files is IO, so the checking happens in the CLI's `--image-root` phase
-//! (src/image_check.rs); it hands each record's facts to [`ImageFiles`], which only
-//! aggregates. The registered metric exists so the ids are documented with the rest; it
-//! observes nothing itself.
+//! Reading files is IO, so the checking happens in the CLI's `--image-root` stage
+//! (src/image_check.rs), once per distinct reference; it hands each record's facts to the
+//! [`ImageMetric`]s of [`image_metrics`], which only aggregate: `images.files` (here),
+//! [`crate::hygiene::image_missing`], [`crate::hygiene::image_corrupt`] and
+//! [`crate::images::resolution`]. Their registered specs exist so the ids are documented
+//! with the rest and selected by `--only`/`--skip`; they observe nothing themselves.
 
-use crate::examples::ExampleSink;
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::Outputs;
-use crate::stats::{rate, IntDist};
+use std::collections::HashMap;
+use xxhash_rust::xxh3::xxh3_64;
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -32,23 +36,22 @@ fn docs() -> Vec<MetricDoc> {
         d("images.files.missing", "Distinct referenced images with no file at the resolved path.", LowerIsBetter),
         d("images.files.corrupt", "Distinct referenced images whose file exists but does not decode (truncated, not an image, unsupported format), by the `image` crate.", LowerIsBetter),
         d("images.files.unchecked", "Distinct references that are not files (http(s) URLs, embedded bytes), not looked up.", Neutral),
-        d("hygiene.image_missing.count", "Samples referencing at least one missing image file (with --image-root).", LowerIsBetter),
-        d("hygiene.image_missing.rate", "hygiene.image_missing.count / samples with at least one checked image reference.", LowerIsBetter),
-        d("hygiene.image_corrupt.count", "Samples referencing at least one image file that does not decode (with --image-root).", LowerIsBetter),
-        d("hygiene.image_corrupt.rate", "hygiene.image_corrupt.count / samples with at least one checked image reference.", LowerIsBetter),
-        d("images.resolution.<side>.<stat>", "Pixel width or height (side: width, height, short_side) of the distinct images that decode; stat is mean, median, p5, p95, min or max.", Neutral),
-        d("images.resolution.megapixels.mean", "Mean megapixels (width × height / 10^6) of the distinct images that decode.", Neutral),
     ]
 }
 
 fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
-    Box::new(Documented)
+    Box::new(StageFed)
 }
 
-struct Documented;
+/// The registered state of a family the `--image-root` stage feeds: it observes no record
+/// itself (the stage's [`ImageMetric`]s do), so it has nothing to merge or write.
+pub struct StageFed;
 
-impl Metric for Documented {
+impl Metric for StageFed {
     fn observe(&mut self, _: &Record) {}
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let StageFed = merged(other);
+    }
     fn finish(self: Box<Self>, _: &mut Outputs) {}
 }
 
@@ -69,139 +72,104 @@ pub enum ImageStatus {
 pub struct ImageFact {
     pub reference: String,
     pub status: ImageStatus,
-    /// First time this reference was seen in the run, so per-file statistics count each
-    /// file once however many samples use it.
-    pub first_seen: bool,
 }
 
-pub struct ImageFiles {
+impl ImageFact {
+    /// The key per-file statistics count a file by, once however many samples use it
+    /// and however the records were split: a reference always has the same status.
+    pub fn key(&self) -> u64 {
+        xxh3_64(self.reference.as_bytes())
+    }
+}
+
+/// Whether a sample has at least one image reference that was looked up: the
+/// denominator of the per-sample hygiene rates.
+pub fn any_checked(facts: &[ImageFact]) -> bool {
+    facts.iter().any(|f| f.status != ImageStatus::Unchecked)
+}
+
+/// A metric fed by the `--image-root` stage with each record and the facts about its
+/// images. States merge like [`Metric`] states (any split, any order, same output).
+pub trait ImageMetric: Send + 'static {
+    fn observe(&mut self, r: &Record, facts: &[ImageFact]);
+    fn merge(&mut self, other: Self)
+    where
+        Self: Sized;
+    fn finish(self: Box<Self>, out: &mut Outputs);
+}
+
+/// The metrics the stage feeds, in registry order, those whose family `wanted` rejects
+/// left out.
+pub fn image_metrics(
+    root: &str,
+    c: &AnalysisConfig,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<Box<dyn ImageMetric>> {
+    let mut m: Vec<Box<dyn ImageMetric>> = Vec::new();
+    if wanted(SPEC.family) {
+        m.push(Box::new(FileCounts::new(root)));
+    }
+    if wanted(crate::hygiene::image_missing::SPEC.family) {
+        m.push(Box::new(crate::hygiene::image_missing::MissingImages::new(
+            c,
+        )));
+    }
+    if wanted(crate::hygiene::image_corrupt::SPEC.family) {
+        m.push(Box::new(crate::hygiene::image_corrupt::CorruptImages::new(
+            c,
+        )));
+    }
+    if wanted(crate::images::resolution::SPEC.family) {
+        m.push(Box::new(crate::images::resolution::Resolution::default()));
+    }
+    m
+}
+
+/// `images.files.*`: distinct references by what was found.
+pub struct FileCounts {
     root: String,
-    samples: u64,
-    missing_samples: u64,
-    corrupt_samples: u64,
-    files: [u64; 4],
-    width: IntDist,
-    height: IntDist,
-    short_side: IntDist,
-    pixels: f64,
-    missing_examples: ExampleSink,
-    corrupt_examples: ExampleSink,
+    /// Reference key -> ok, missing, corrupt or unchecked (0..4). A set of distinct
+    /// files, so merging is a union; only counts reach the outputs.
+    files: HashMap<u64, u8>,
 }
 
-impl ImageFiles {
-    pub fn new(root: &str, c: &AnalysisConfig) -> Self {
-        ImageFiles {
+impl FileCounts {
+    pub fn new(root: &str) -> Self {
+        FileCounts {
             root: root.to_string(),
-            samples: 0,
-            missing_samples: 0,
-            corrupt_samples: 0,
-            files: [0; 4],
-            width: IntDist::default(),
-            height: IntDist::default(),
-            short_side: IntDist::default(),
-            pixels: 0.0,
-            missing_examples: ExampleSink::new(
-                "hygiene.image_missing.count",
-                "Samples referencing missing image files",
-                c.max_examples,
-                c.example_chars,
-            ),
-            corrupt_examples: ExampleSink::new(
-                "hygiene.image_corrupt.count",
-                "Samples referencing image files that do not decode",
-                c.max_examples,
-                c.example_chars,
-            ),
+            files: HashMap::new(),
         }
     }
+}
 
-    pub fn observe(&mut self, r: &Record, facts: &[ImageFact]) {
-        let mut checked = false;
-        let mut missing: Vec<&str> = Vec::new();
-        let mut corrupt: Vec<(&str, &str)> = Vec::new();
+impl ImageMetric for FileCounts {
+    fn observe(&mut self, _: &Record, facts: &[ImageFact]) {
         for f in facts {
-            if f.first_seen {
-                let slot = match &f.status {
-                    ImageStatus::Ok { width, height } => {
-                        self.width.add(u64::from(*width));
-                        self.height.add(u64::from(*height));
-                        self.short_side.add(u64::from((*width).min(*height)));
-                        self.pixels += f64::from(*width) * f64::from(*height);
-                        0
-                    }
-                    ImageStatus::Missing => 1,
-                    ImageStatus::Corrupt(_) => 2,
-                    ImageStatus::Unchecked => 3,
-                };
-                self.files[slot] += 1;
-            }
-            match &f.status {
-                ImageStatus::Missing => missing.push(&f.reference),
-                ImageStatus::Corrupt(why) => corrupt.push((&f.reference, why)),
-                _ => {}
-            }
-            checked |= f.status != ImageStatus::Unchecked;
-        }
-        if !checked {
-            return;
-        }
-        self.samples += 1;
-        let shown = r.instruction().unwrap_or("");
-        if !missing.is_empty() {
-            self.missing_samples += 1;
-            self.missing_examples
-                .push(r, shown, Some(format!("missing: {}", missing.join(", "))));
-        }
-        if !corrupt.is_empty() {
-            self.corrupt_samples += 1;
-            let list: Vec<String> = corrupt
-                .iter()
-                .map(|(p, why)| format!("{p} ({why})"))
-                .collect();
-            self.corrupt_examples.push(
-                r,
-                shown,
-                Some(format!("does not decode: {}", list.join(", "))),
-            );
+            let slot = match &f.status {
+                ImageStatus::Ok { .. } => 0,
+                ImageStatus::Missing => 1,
+                ImageStatus::Corrupt(_) => 2,
+                ImageStatus::Unchecked => 3,
+            };
+            self.files.insert(f.key(), slot);
         }
     }
 
-    pub fn finish(self, out: &mut Outputs) {
-        let [ok, missing, corrupt, unchecked] = self.files;
+    fn merge(&mut self, other: Self) {
+        self.files.extend(other.files);
+    }
+
+    fn finish(self: Box<Self>, out: &mut Outputs) {
+        let mut counts = [0u64; 4];
+        for slot in self.files.values() {
+            counts[usize::from(*slot)] += 1;
+        }
+        let [ok, missing, corrupt, unchecked] = counts;
         out.set("images.files.checked", (ok + missing + corrupt) as f64);
         out.set("images.files.ok", ok as f64);
         out.set("images.files.missing", missing as f64);
         out.set("images.files.corrupt", corrupt as f64);
         out.set("images.files.unchecked", unchecked as f64);
-        if self.samples > 0 {
-            out.set("hygiene.image_missing.count", self.missing_samples as f64);
-            out.set(
-                "hygiene.image_missing.rate",
-                rate(self.missing_samples, self.samples),
-            );
-            out.set("hygiene.image_corrupt.count", self.corrupt_samples as f64);
-            out.set(
-                "hygiene.image_corrupt.rate",
-                rate(self.corrupt_samples, self.samples),
-            );
-        }
-        self.width.write_summary("images.resolution.width", out);
-        self.height.write_summary("images.resolution.height", out);
-        self.short_side
-            .write_summary("images.resolution.short_side", out);
-        if ok > 0 {
-            out.set(
-                "images.resolution.megapixels.mean",
-                self.pixels / ok as f64 / 1e6,
-            );
-            out.distributions.push(self.short_side.log_histogram(
-                "images.resolution.short_side",
-                "Image resolution (shorter side, pixels)",
-                "pixels",
-            ));
-        }
-        out.examples.extend(self.missing_examples.into_group());
-        out.examples.extend(self.corrupt_examples.into_group());
         out.methods.insert(
             "images.files".into(),
             format!(
@@ -213,71 +181,100 @@ impl ImageFiles {
     }
 }
 
+/// Test support shared by the stage-fed metrics: a stand-in checker and an adapter that
+/// drives an [`ImageMetric`] as a [`Metric`], so `assert_merges` applies.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
-    use crate::record::Origin;
+    use crate::record::Role;
 
-    fn fact(r: &str, status: ImageStatus, first: bool) -> ImageFact {
-        ImageFact {
-            reference: r.into(),
-            status,
-            first_seen: first,
+    /// What a checker would find, read off the reference's name: `missing…`, `bad…`,
+    /// `http…`, else a decodable image whose size follows from the name.
+    pub(crate) fn fake_facts(r: &Record) -> Vec<ImageFact> {
+        r.images
+            .iter()
+            .map(|reference| {
+                let status = if reference.starts_with("missing") {
+                    ImageStatus::Missing
+                } else if reference.starts_with("bad") {
+                    ImageStatus::Corrupt("truncated".into())
+                } else if reference.starts_with("http") {
+                    ImageStatus::Unchecked
+                } else {
+                    let h = xxh3_64(reference.as_bytes());
+                    ImageStatus::Ok {
+                        width: 16 + (h % 2000) as u32,
+                        height: 16 + (h / 2000 % 1500) as u32,
+                    }
+                };
+                ImageFact {
+                    reference: reference.clone(),
+                    status,
+                }
+            })
+            .collect()
+    }
+
+    pub(crate) struct Fed<M>(pub M);
+
+    impl<M: ImageMetric> Metric for Fed<M> {
+        fn observe(&mut self, r: &Record) {
+            self.0.observe(r, &fake_facts(r));
+        }
+        fn merge(&mut self, other: Box<dyn Metric>) {
+            let o: Fed<M> = merged(other);
+            self.0.merge(o.0);
+        }
+        fn finish(self: Box<Self>, out: &mut Outputs) {
+            Box::new(self.0).finish(out)
         }
     }
 
+    /// Samples reusing files across records, with every kind of status.
+    pub(crate) fn records() -> Vec<Record> {
+        let pool = [
+            "a.png",
+            "b.jpg",
+            "missing1.png",
+            "bad1.jpg",
+            "c.webp",
+            "missing2.png",
+            "http://x.org/d.png",
+            "bad2.png",
+            "e.png",
+        ];
+        (0..40u64)
+            .map(|i| {
+                let mut r = crate::test_records::record(i, &[(Role::User, "<image> Describe.")]);
+                r.images = (0..i % 3 + 1)
+                    .map(|k| pool[((i * 7 + k * 3) % pool.len() as u64) as usize].to_string())
+                    .collect();
+                r
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+    use crate::test_records::{assert_merges, outputs};
+
     #[test]
-    fn samples_and_files_are_counted_separately() {
-        let mut agg = ImageFiles::new("/data", &AnalysisConfig::default());
-        let r = Record::new(
-            "a",
-            Origin {
-                file: "f".into(),
-                line: Some(1),
-                index: 0,
-            },
-        );
-        agg.observe(
-            &r,
-            &[
-                fact(
-                    "a.png",
-                    ImageStatus::Ok {
-                        width: 40,
-                        height: 30,
-                    },
-                    true,
-                ),
-                fact("gone.png", ImageStatus::Missing, true),
-            ],
-        );
-        agg.observe(
-            &r,
-            &[fact(
-                "a.png",
-                ImageStatus::Ok {
-                    width: 40,
-                    height: 30,
-                },
-                false,
-            )],
-        );
-        agg.observe(
-            &r,
-            &[
-                fact("bad.jpg", ImageStatus::Corrupt("truncated".into()), true),
-                fact("gone.png", ImageStatus::Missing, false),
-            ],
-        );
-        agg.observe(&r, &[fact("http://x/y.png", ImageStatus::Unchecked, true)]);
-        let mut out = Outputs::default();
-        agg.finish(&mut out);
-        assert_eq!(out.get("images.files.checked"), Some(3.0));
-        assert_eq!(out.get("images.files.missing"), Some(1.0));
-        assert_eq!(out.get("hygiene.image_missing.count"), Some(2.0));
-        assert_eq!(out.get("hygiene.image_corrupt.count"), Some(1.0));
-        assert_eq!(out.get("hygiene.image_missing.rate"), Some(2.0 / 3.0));
-        assert_eq!(out.get("images.resolution.width.mean"), Some(40.0));
-        assert_eq!(out.get("images.resolution.short_side.max"), Some(30.0));
+    fn counts_distinct_files_once() {
+        let out = outputs(Box::new(Fed(FileCounts::new("/data"))), &records());
+        // a, b, c, e decode; two missing; two corrupt; one URL.
+        assert_eq!(out.get("images.files.checked"), Some(8.0));
+        assert_eq!(out.get("images.files.ok"), Some(4.0));
+        assert_eq!(out.get("images.files.missing"), Some(2.0));
+        assert_eq!(out.get("images.files.corrupt"), Some(2.0));
+        assert_eq!(out.get("images.files.unchecked"), Some(1.0));
+        assert!(out.methods["images.files"].contains("--image-root /data"));
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        assert_merges(|| Box::new(Fed(FileCounts::new("/data"))), &records());
     }
 }

@@ -1,10 +1,13 @@
-//! Image and video references per sample (vision-language data).
+//! Image references per sample (vision-language data); videos are [`crate::videos`].
 
 pub mod files;
+pub mod resolution;
 
 use crate::examples::ExampleSink;
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
+use crate::registry::{
+    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
+};
 use crate::result::Outputs;
 use crate::stats::{rate, IntDist};
 
@@ -28,14 +31,12 @@ fn docs() -> Vec<MetricDoc> {
         d("images.per_sample.mean", "Mean image references per sample, over all samples.", Neutral),
         d("images.per_sample.max", "Most image references in one sample.", Neutral),
         d("images.token_mismatch_rate", "Share of samples that have images or `<image>` tokens where the number of `<image>` tokens in the text differs from the number of images (LLaVA convention: one token per image).", LowerIsBetter),
-        d("videos.sample_rate", "Share of samples that reference at least one video.", Neutral),
     ]
 }
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Images {
         per_sample: IntDist::default(),
-        videos: 0,
         visual: 0,
         mismatched: 0,
         examples: ExampleSink::new(
@@ -49,7 +50,6 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 
 struct Images {
     per_sample: IntDist,
-    videos: u64,
     visual: u64,
     mismatched: u64,
     examples: ExampleSink,
@@ -59,7 +59,6 @@ impl Metric for Images {
     fn observe(&mut self, r: &Record) {
         let images = r.images.len() as u64;
         self.per_sample.add(images);
-        self.videos += u64::from(!r.videos.is_empty());
         let tokens: usize = r
             .conversation()
             .map(|t| t.text.matches("<image>").count())
@@ -71,6 +70,8 @@ impl Metric for Images {
             self.visual += 1;
             if tokens as u64 != images {
                 self.mismatched += 1;
+            }
+            if tokens as u64 != images && self.examples.wants(r) {
                 self.examples.push(
                     r,
                     r.instruction().unwrap_or(""),
@@ -80,11 +81,18 @@ impl Metric for Images {
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: Images = merged(other);
+        self.per_sample.merge(&o.per_sample);
+        self.visual += o.visual;
+        self.mismatched += o.mismatched;
+        self.examples.merge(o.examples);
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let n = self.per_sample.len();
         let with_images = n - self.per_sample.count_of(0);
         out.set("images.sample_rate", rate(with_images, n));
-        out.set("videos.sample_rate", rate(self.videos, n));
         if with_images > 0 || self.visual > 0 {
             out.set(
                 "images.per_sample.mean",
@@ -100,5 +108,47 @@ impl Metric for Images {
             );
             out.examples.extend(self.examples.into_group());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Role;
+    use crate::test_records::{assert_merges, outputs, record};
+
+    fn records() -> Vec<Record> {
+        (0..30u64)
+            .map(|i| {
+                let text = [
+                    "<image>\nWhat is this?",
+                    "Describe it.",
+                    "<image><image> Compare.",
+                ];
+                let mut r = record(
+                    i,
+                    &[
+                        (Role::User, text[(i % 3) as usize]),
+                        (Role::Assistant, "ok"),
+                    ],
+                );
+                r.images = (0..i % 4).map(|k| format!("{i}_{k}.png")).collect();
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn counts_images_and_token_mismatches() {
+        let out = outputs(make(&AnalysisConfig::default()), &records()[..4]);
+        // 0..4 images against 1, 0, 2, 1 tokens: only the sample with 2 and 2 matches.
+        assert_eq!(out.get("images.sample_rate"), Some(0.75));
+        assert_eq!(out.get("images.per_sample.max"), Some(3.0));
+        assert_eq!(out.get("images.token_mismatch_rate"), Some(0.75));
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        assert_merges(|| make(&AnalysisConfig::default()), &records());
     }
 }
