@@ -29,6 +29,27 @@ impl ImageChecker {
         }
     }
 
+    /// Opens and decodes, on the rayon pool (`--threads`), every image of `records` not
+    /// seen before, so [`ImageChecker::check`] then finds them all decoded. Decoding is
+    /// the expensive part of the stage and each file's result depends only on the file.
+    pub fn prefetch<'a>(&mut self, records: impl Iterator<Item = &'a Record>) {
+        use rayon::prelude::*;
+        let mut todo: Vec<(u64, &str)> = Vec::new();
+        let mut queued = std::collections::HashSet::new();
+        for reference in records.flat_map(|r| r.images.iter()) {
+            let key = xxh3_64(reference.as_bytes());
+            if !self.seen.contains_key(&key) && queued.insert(key) {
+                todo.push((key, reference));
+            }
+        }
+        let root = &self.root;
+        let checked: Vec<(u64, ImageStatus)> = todo
+            .par_iter()
+            .map(|&(key, reference)| (key, check_one(root, reference)))
+            .collect();
+        self.seen.extend(checked);
+    }
+
     pub fn check(&mut self, r: &Record) -> Vec<ImageFact> {
         r.images
             .iter()
@@ -62,18 +83,13 @@ pub struct ImageStage {
 
 impl ImageStage {
     pub fn new(root: &Path, analysis: &AnalysisConfig) -> Self {
-        // A family runs when selected as a metric family is, or when `--only` names an
-        // id inside it (as `crate::stage::selected` decides for the stage).
-        let wanted = |family: &str| {
-            analysis.wants(family)
-                || analysis
-                    .only
-                    .iter()
-                    .any(|o| o.starts_with(&format!("{family}.")) && analysis.wants(o))
-        };
+        // A family runs when selected as a metric family is (`wants` also takes an
+        // `--only` id inside it, as `crate::stage::selected` does for the stage).
         ImageStage {
             checker: ImageChecker::new(root),
-            metrics: image_metrics(&root.display().to_string(), analysis, wanted),
+            metrics: image_metrics(&root.display().to_string(), analysis, |family| {
+                analysis.wants(family)
+            }),
         }
     }
 }
@@ -89,6 +105,13 @@ impl Stage for ImageStage {
             "hygiene.image_missing",
             "hygiene.image_corrupt",
         ]
+    }
+    fn annotate(&mut self, batch: &mut [crate::load::LoadEvent]) -> anyhow::Result<()> {
+        self.checker.prefetch(batch.iter().filter_map(|e| match e {
+            crate::load::LoadEvent::Record(r) => Some(r),
+            crate::load::LoadEvent::Skip(_) => None,
+        }));
+        Ok(())
     }
     fn observe(&mut self, r: &Record) {
         let facts = self.checker.check(r);
