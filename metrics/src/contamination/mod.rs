@@ -15,6 +15,7 @@ pub mod ngram;
 pub use index::{benchmark_name, BenchItem, Benchmark, BenchmarkIndex, ContaminationConfig};
 pub use matcher::{Hit, MatchScratch, Paraphraser, Strength};
 
+use crate::dedup::snippets::{pos_of, Pos};
 use crate::fasthash::{FastMap, FastSet};
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
@@ -28,7 +29,8 @@ pub const SPEC: MetricSpec = MetricSpec {
     make,
 };
 
-/// Evidence kept per benchmark for the examples, before the best are chosen.
+/// Evidence kept per benchmark for the examples: the best by [`Evidence::rank`], a total
+/// order, so the kept set is the same however the input is split.
 const KEPT_EVIDENCE: usize = 200;
 
 fn docs() -> Vec<MetricDoc> {
@@ -63,7 +65,30 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 struct Off;
 impl Metric for Off {
     fn observe(&mut self, _: &Record) {}
+    fn merge(&mut self, _: Box<dyn Metric>) {}
     fn finish(self: Box<Self>, _: &mut Outputs) {}
+}
+
+/// One piece of evidence kept for the examples, with its record's position.
+struct Evidence {
+    hit: Hit,
+    pos: Pos,
+    id: String,
+    origin: String,
+}
+
+impl Evidence {
+    /// Strongest first, then higher score, then by record position (a record gives at
+    /// most one piece of evidence per benchmark), so the order is total.
+    fn rank(&self, o: &Evidence) -> std::cmp::Ordering {
+        self.hit
+            .strength
+            .cmp(&o.hit.strength)
+            .then(o.hit.score.total_cmp(&self.hit.score))
+            .then_with(|| self.pos.cmp(&o.pos))
+            .then(self.hit.view.cmp(&o.hit.view))
+            .then(self.hit.turn.cmp(&o.hit.turn))
+    }
 }
 
 #[derive(Default)]
@@ -71,22 +96,37 @@ struct PerBench {
     count: u64,
     paraphrase: u64,
     items: FastSet<u32>,
-    evidence: Vec<(Hit, String, String)>,
+    evidence: Vec<Evidence>,
 }
 
+impl PerBench {
+    /// Keeps the best [`KEPT_EVIDENCE`]; pruned in bulk so offers stay cheap.
+    fn prune(&mut self, to: usize) {
+        self.evidence.sort_by(Evidence::rank);
+        self.evidence.truncate(to);
+    }
+}
+
+/// Counts add and evidence is a best-k under a total order, so states merge exactly.
+/// The per-record maps (`strong`, `meta`, `para_seen`) only serve records whose user
+/// turns wait in the paraphrase batch: every turn of a record is queued at once and the
+/// batch is embedded whole, so they are cleared at each flush, and a merge flushes both
+/// sides first (each text is embedded and compared on its own, so where the batches
+/// break changes no number).
 pub struct Contamination {
     index: Arc<BenchmarkIndex>,
     scratch: MatchScratch,
     per: Vec<PerBench>,
-    /// Benchmarks with strong evidence, per contaminated record (for paraphrase dedup).
+    /// Benchmarks with strong evidence, per contaminated record waiting in the batch.
     strong: FastMap<u64, Vec<u16>>,
-    /// Id and origin of records whose user turns wait in the paraphrase batch.
-    meta: FastMap<u64, (String, String)>,
+    /// Id, origin and position of records whose user turns wait in the paraphrase batch.
+    meta: FastMap<u64, (String, String, Pos)>,
     pending: Vec<(u64, usize, String)>,
     any: u64,
     ngram: u64,
     near: u64,
-    para_records: FastSet<u64>,
+    /// Records flagged only by paraphrase.
+    para_records: u64,
     para_seen: FastMap<u64, Vec<u16>>,
     n: u64,
     max_examples: usize,
@@ -109,7 +149,7 @@ impl Contamination {
             any: 0,
             ngram: 0,
             near: 0,
-            para_records: FastSet::default(),
+            para_records: 0,
             para_seen: FastMap::default(),
             n: 0,
             max_examples,
@@ -117,10 +157,16 @@ impl Contamination {
         }
     }
 
-    fn keep(&mut self, bench: usize, hit: Hit, id: &str, origin: &str) {
+    fn keep(&mut self, bench: usize, hit: Hit, id: &str, origin: &str, pos: Pos) {
         let p = &mut self.per[bench];
-        if p.evidence.len() < KEPT_EVIDENCE {
-            p.evidence.push((hit, id.to_string(), origin.to_string()));
+        p.evidence.push(Evidence {
+            hit,
+            pos,
+            id: id.to_string(),
+            origin: origin.to_string(),
+        });
+        if p.evidence.len() >= 2 * KEPT_EVIDENCE {
+            p.prune(KEPT_EVIDENCE);
         }
     }
 
@@ -134,14 +180,37 @@ impl Contamination {
             if seen.contains(&bench) {
                 continue;
             }
+            let first = seen.is_empty();
             seen.push(bench);
             self.per[bench as usize].paraphrase += 1;
-            if !self.strong.contains_key(&seq) {
-                self.para_records.insert(seq);
+            if first && !self.strong.contains_key(&seq) {
+                self.para_records += 1;
             }
-            let (id, origin) = self.meta.get(&seq).cloned().unwrap_or_default();
-            self.keep(bench as usize, hit, &id, &origin);
+            let (id, origin, pos) = self
+                .meta
+                .get(&seq)
+                .cloned()
+                .unwrap_or_else(|| (String::new(), String::new(), (Arc::from(""), seq)));
+            self.keep(bench as usize, hit, &id, &origin, pos);
         }
+    }
+
+    /// Embeds and resolves the waiting paraphrase batch; afterwards no record waits, so
+    /// the per-record maps are emptied.
+    fn flush(&mut self) {
+        let index = self.index.clone();
+        if let Some(mut p) = Paraphraser::new(&index) {
+            std::mem::swap(&mut self.pending, p.pending_mut());
+            let found = p.flush();
+            if let Some(e) = p.error.take() {
+                self.error = Some(e);
+            }
+            self.paraphrases(found);
+        }
+        self.pending.clear();
+        self.strong.clear();
+        self.meta.clear();
+        self.para_seen.clear();
     }
 }
 
@@ -165,7 +234,7 @@ impl Metric for Contamination {
                 if !benches.contains(&v.bench) {
                     benches.push(v.bench);
                     self.per[v.bench as usize].count += 1;
-                    self.keep(v.bench as usize, h, &r.id, &origin);
+                    self.keep(v.bench as usize, h, &r.id, &origin, pos_of(r));
                 }
             }
             self.strong.insert(seq, benches);
@@ -173,7 +242,8 @@ impl Metric for Contamination {
         if let Some(mut p) = Paraphraser::new(&index) {
             // The paraphraser borrows the index, so its queue lives in `self.pending`.
             std::mem::swap(&mut self.pending, p.pending_mut());
-            self.meta.insert(seq, (r.id.clone(), r.origin.to_string()));
+            self.meta
+                .insert(seq, (r.id.clone(), r.origin.to_string(), pos_of(r)));
             let found = p.offer(seq, r);
             let flushed = p.pending_mut().is_empty();
             if let Some(e) = p.error.take() {
@@ -182,21 +252,42 @@ impl Metric for Contamination {
             std::mem::swap(&mut self.pending, p.pending_mut());
             self.paraphrases(found);
             if flushed {
+                self.strong.clear();
                 self.meta.clear();
+                self.para_seen.clear();
             }
         }
     }
 
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let mut o: Contamination = crate::registry::merged(other);
+        self.flush();
+        o.flush();
+        for (p, q) in self.per.iter_mut().zip(o.per) {
+            p.count += q.count;
+            p.paraphrase += q.paraphrase;
+            p.items.extend(q.items);
+            p.evidence.extend(q.evidence);
+            if p.evidence.len() >= 2 * KEPT_EVIDENCE {
+                p.prune(KEPT_EVIDENCE);
+            }
+        }
+        self.any += o.any;
+        self.ngram += o.ngram;
+        self.near += o.near;
+        self.para_records += o.para_records;
+        self.n += o.n;
+        // Either failure stops the paraphrase check; the smaller message, so the merge
+        // order is moot.
+        self.error = match (self.error.take(), o.error) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
     fn finish(mut self: Box<Self>, out: &mut Outputs) {
         let index = self.index.clone();
-        if let Some(mut p) = Paraphraser::new(&index) {
-            std::mem::swap(&mut self.pending, p.pending_mut());
-            let found = p.flush();
-            if let Some(e) = p.error.take() {
-                self.error = Some(e);
-            }
-            self.paraphrases(found);
-        }
+        self.flush();
         let n = self.n;
         for (b, bench) in index.benchmarks.iter().enumerate() {
             let p = &mut self.per[b];
@@ -208,34 +299,34 @@ impl Metric for Contamination {
                 format!("contamination.{name}.paraphrase_candidates"),
                 p.paraphrase as f64,
             );
-            p.evidence.sort_by(|a, b| {
-                a.0.strength
-                    .cmp(&b.0.strength)
-                    .then(b.0.score.total_cmp(&a.0.score))
-            });
+            p.prune(KEPT_EVIDENCE);
             let examples: Vec<Example> = p
                 .evidence
                 .iter()
                 .take(self.max_examples.max(1) * 2)
-                .map(|(h, id, origin)| {
-                    let (_, item) = index.item(h.view);
-                    let turn = if h.turn == 0 {
-                        "system prompt".to_string()
-                    } else {
-                        format!("turn {}", h.turn)
-                    };
-                    Example {
-                        record_id: id.clone(),
-                        origin: origin.clone(),
-                        text: h.span.clone(),
-                        note: Some(format!(
-                            "{name} item {} · {} · {turn} · {}",
-                            item.id,
-                            h.strength.as_str(),
-                            h.detail
-                        )),
-                    }
-                })
+                .map(
+                    |Evidence {
+                         hit: h, id, origin, ..
+                     }| {
+                        let (_, item) = index.item(h.view);
+                        let turn = if h.turn == 0 {
+                            "system prompt".to_string()
+                        } else {
+                            format!("turn {}", h.turn)
+                        };
+                        Example {
+                            record_id: id.clone(),
+                            origin: origin.clone(),
+                            text: h.span.clone(),
+                            note: Some(format!(
+                                "{name} item {} · {} · {turn} · {}",
+                                item.id,
+                                h.strength.as_str(),
+                                h.detail
+                            )),
+                        }
+                    },
+                )
                 .collect();
             if !examples.is_empty() {
                 out.examples.push(ExampleGroup {
@@ -253,7 +344,7 @@ impl Metric for Contamination {
         out.set("contamination.any.near_count", self.near as f64);
         out.set(
             "contamination.any.paraphrase_candidates",
-            self.para_records.len() as f64,
+            self.para_records as f64,
         );
         let mut method = index.describe();
         if let Some(e) = &self.error {
@@ -262,5 +353,99 @@ impl Metric for Contamination {
             ));
         }
         out.methods.insert("contamination".into(), method);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Role;
+    use crate::test_records::{assert_merges, outputs, record};
+
+    const QUESTIONS: [&str; 6] = [
+        "What is the capital city of the country that hosted the first modern Olympic games in 1896",
+        "How many prime numbers are there between one and one hundred when counted by hand",
+        "Which element has the chemical symbol Fe and is the main component of steel alloys",
+        "If a train leaves at noon travelling sixty miles per hour when does it reach the coast",
+        "Name the author who wrote the novel about a white whale and a captain seeking revenge",
+        "Explain why the sky appears blue during the day but red and orange during the sunset",
+    ];
+
+    fn index() -> Arc<BenchmarkIndex> {
+        let items = QUESTIONS
+            .iter()
+            .enumerate()
+            .map(|(i, q)| BenchItem {
+                id: format!("q{i}"),
+                question: q.to_string(),
+                answer: (i % 2 == 0)
+                    .then(|| format!("The answer to item {i} is written here in full words")),
+            })
+            .collect();
+        let bench = |name: &str, items| Benchmark {
+            name: name.into(),
+            path: format!("{name}.jsonl"),
+            fields: "question=question".into(),
+            items,
+        };
+        let other = vec![BenchItem {
+            id: "o0".into(),
+            question: QUESTIONS[1].into(),
+            answer: None,
+        }];
+        Arc::new(
+            BenchmarkIndex::build(
+                vec![bench("quiz", items), bench("other", other)],
+                ContaminationConfig::default(),
+                Some(crate::embed::default_embedder()),
+            )
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use Role::*;
+        let records: Vec<Record> = (0..40u64)
+            .map(|i| {
+                let q = QUESTIONS[(i * 5 % 6) as usize];
+                let user = match i % 5 {
+                    // Verbatim: n-gram evidence.
+                    0 => q.to_string(),
+                    // Inside a longer turn.
+                    1 => format!("Please help me. {q}? Thanks a lot."),
+                    // One word changed mid-question: no 13-gram left, a near match.
+                    2 => {
+                        let mut w: Vec<&str> = q.split(' ').collect();
+                        let mid = w.len() / 2;
+                        w[mid] = "zzz";
+                        w.join(" ")
+                    }
+                    3 => format!("Tell me a story about a cat number {i} that likes naps."),
+                    _ => q.split(' ').rev().collect::<Vec<_>>().join(" "),
+                };
+                record(
+                    i,
+                    &[
+                        (System, "You are helpful."),
+                        (User, &user),
+                        (Assistant, "ok"),
+                    ],
+                )
+            })
+            .collect();
+        let c = AnalysisConfig {
+            benchmarks: Some(index()),
+            max_examples: 2,
+            ..AnalysisConfig::default()
+        };
+        let out = outputs(make(&c), &records);
+        assert!(out.get("contamination.quiz.count").unwrap() >= 10.0);
+        assert!(out.get("contamination.other.count").unwrap() >= 1.0);
+        assert!(out.get("contamination.any.paraphrase_candidates").unwrap() >= 1.0);
+        assert!(out.get("contamination.any.near_count").unwrap() >= 1.0);
+        assert_merges(|| make(&c), &records);
+        // Without benchmarks the family is off, and merges as such.
+        assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 }

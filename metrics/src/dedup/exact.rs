@@ -1,13 +1,19 @@
 //! Exact duplicates of instruction, response and whole sample, after normalisation.
 //!
-//! Memory is one 64-bit hash plus two counters per distinct text (16 bytes), so a
-//! stream of tens of millions of records stays well under a gigabyte.
+//! Memory is one 64-bit hash plus a counter per distinct text (12 bytes plus map
+//! overhead), so a stream of tens of millions of records stays well under a gigabyte;
+//! example texts are kept for a bounded, position-chosen set of distinct texts.
+//!
+//! Mergeable: counts add, duplicates are occurrences minus distinct texts, and example
+//! texts are the earliest occurrences by record position, so any split gives one pass's
+//! output.
 
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Example, ExampleGroup, Outputs, NO_RESPONSES};
 use crate::text::{normalize_for_dedup, truncate_chars};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -17,8 +23,10 @@ pub const SPEC: MetricSpec = MetricSpec {
     make,
 };
 
-/// Texts of duplicated keys kept for examples; beyond this only counts are kept.
-const MAX_EXAMPLE_TEXTS: usize = 2_000;
+/// Distinct texts whose example text is kept: the ones first seen earliest by record
+/// position ([`crate::record::Origin::order_key`]). Heavily repeated texts tend to appear
+/// early, and a bottom-k by position is the same however the input is split.
+const MAX_EXAMPLE_TEXTS: usize = 20_000;
 
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
@@ -50,17 +58,29 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
-struct Entry {
-    count: u32,
-    /// 1-based position of the first occurrence among analysed records.
-    first: u32,
+/// A record's stable position (file name, index in file).
+type Pos = (Arc<str>, u64);
+
+/// What an example shows of a text: its earliest occurrence.
+struct Shown {
+    first: Pos,
+    text: String,
+    id: String,
+    origin: String,
 }
 
 struct Part {
     name: &'static str,
-    seen: HashMap<u64, Entry>,
-    dups: u64,
-    texts: HashMap<u64, (String, Vec<String>)>,
+    /// Occurrences per distinct normalised text.
+    seen: HashMap<u64, u32>,
+    /// Non-empty parts seen: duplicates are `occurrences - seen.len()`, whatever the split.
+    occurrences: u64,
+    /// Example text of the distinct texts first seen earliest (at most
+    /// [`MAX_EXAMPLE_TEXTS`]), with the same keys ordered by first position for eviction.
+    /// The payload depends only on the earliest occurrence, so keeping the minimum per key
+    /// and the `MAX_EXAMPLE_TEXTS` smallest minima merges exactly.
+    shown: HashMap<u64, Shown>,
+    by_first: BTreeSet<(Pos, u64)>,
 }
 
 impl Part {
@@ -68,53 +88,89 @@ impl Part {
         Part {
             name,
             seen: HashMap::new(),
-            dups: 0,
-            texts: HashMap::new(),
+            occurrences: 0,
+            shown: HashMap::new(),
+            by_first: BTreeSet::new(),
         }
     }
 
-    fn add(&mut self, key: u64, seq: u32, rec: &Record, display: &str, chars: usize) {
-        let e = self.seen.entry(key).or_insert(Entry {
-            count: 0,
-            first: seq,
-        });
-        e.count = e.count.saturating_add(1);
-        if e.count < 2 {
+    fn add(&mut self, key: u64, rec: &Record, display: &str, chars: usize) {
+        let e = self.seen.entry(key).or_insert(0);
+        *e = e.saturating_add(1);
+        self.occurrences += 1;
+        let pos = rec.origin.order_key();
+        if self.accepts(key, pos) {
+            let shown = Shown {
+                first: (rec.origin.file.clone(), rec.origin.index),
+                text: truncate_chars(display, chars),
+                id: rec.id.clone(),
+                origin: rec.origin.to_string(),
+            };
+            self.offer(key, shown);
+        }
+    }
+
+    /// Whether an occurrence at `pos` would become the shown one of `key`.
+    fn accepts(&self, key: u64, pos: (&str, u64)) -> bool {
+        match self.shown.get(&key) {
+            Some(s) => pos < (&*s.first.0, s.first.1),
+            None => {
+                self.shown.len() < MAX_EXAMPLE_TEXTS
+                    || self
+                        .by_first
+                        .last()
+                        .is_some_and(|((f, i), _)| pos < (&**f, *i))
+            }
+        }
+    }
+
+    fn offer(&mut self, key: u64, s: Shown) {
+        if !self.accepts(key, (&s.first.0, s.first.1)) {
             return;
         }
-        self.dups += 1;
-        if let Some((_, ids)) = self.texts.get_mut(&key) {
-            if ids.len() < 5 {
-                ids.push(format!("{} ({})", rec.id, rec.origin));
-            }
-        } else if self.texts.len() < MAX_EXAMPLE_TEXTS {
-            let ids = vec![format!("{} ({})", rec.id, rec.origin)];
-            self.texts
-                .insert(key, (truncate_chars(display, chars), ids));
+        self.by_first.insert((s.first.clone(), key));
+        if let Some(old) = self.shown.insert(key, s) {
+            self.by_first.remove(&(old.first, key));
         }
+        if self.shown.len() > MAX_EXAMPLE_TEXTS {
+            if let Some((_, k)) = self.by_first.pop_last() {
+                self.shown.remove(&k);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Part) {
+        self.occurrences += other.occurrences;
+        for (k, c) in other.seen {
+            let e = self.seen.entry(k).or_insert(0);
+            *e = e.saturating_add(c);
+        }
+        for (k, s) in other.shown {
+            self.offer(k, s);
+        }
+    }
+
+    fn dups(&self) -> u64 {
+        self.occurrences - self.seen.len() as u64
     }
 
     fn examples(&self, max: usize) -> Option<ExampleGroup> {
-        let mut groups: Vec<(&u64, &(String, Vec<String>))> = self.texts.iter().collect();
-        // Most-repeated first; ties by first appearance so output is deterministic.
-        groups.sort_by_key(|(k, _)| {
-            let e = &self.seen[*k];
-            (std::cmp::Reverse(e.count), e.first)
-        });
+        let mut groups: Vec<(u32, &Shown)> = self
+            .shown
+            .iter()
+            .map(|(k, s)| (self.seen[k], s))
+            .filter(|(c, _)| *c >= 2)
+            .collect();
+        // Most-repeated first; ties by first position, so output is deterministic.
+        groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.first.cmp(&b.1.first)));
         let examples: Vec<Example> = groups
             .into_iter()
             .take(max)
-            .map(|(k, (text, ids))| {
-                let e = &self.seen[k];
-                Example {
-                    record_id: ids[0].split(" (").next().unwrap_or_default().to_string(),
-                    origin: ids.join(", "),
-                    text: text.clone(),
-                    note: Some(format!(
-                        "{} copies; first is analysed record #{}; repeats listed in origin",
-                        e.count, e.first
-                    )),
-                }
+            .map(|(count, s)| Example {
+                record_id: s.id.clone(),
+                origin: s.origin.clone(),
+                text: s.text.clone(),
+                note: Some(format!("{count} copies; this is the first")),
             })
             .collect();
         (!examples.is_empty()).then(|| ExampleGroup {
@@ -181,21 +237,29 @@ pub fn sample_key(r: &Record) -> u64 {
 impl Metric for ExactDup {
     fn observe(&mut self, r: &Record) {
         self.n += 1;
-        let seq = u32::try_from(self.n).unwrap_or(u32::MAX);
         let chars = self.chars;
         if let Some(inst) = r.instruction() {
             if let Some(k) = key_of(inst) {
-                self.parts[0].add(k, seq, r, inst, chars);
+                self.parts[0].add(k, r, inst, chars);
             }
         }
         if let Some(resp) = r.response() {
             self.with_response += 1;
             if let Some(k) = key_of(resp) {
-                self.parts[1].add(k, seq, r, resp, chars);
+                self.parts[1].add(k, r, resp, chars);
             }
         }
         let display = r.instruction().or(r.response()).unwrap_or("");
-        self.parts[2].add(sample_key(r), seq, r, display, chars);
+        self.parts[2].add(sample_key(r), r, display, chars);
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: ExactDup = crate::registry::merged(other);
+        self.n += o.n;
+        self.with_response += o.with_response;
+        for (p, q) in self.parts.iter_mut().zip(o.parts) {
+            p.merge(q);
+        }
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
@@ -211,8 +275,9 @@ impl Metric for ExactDup {
                 "response" => self.with_response,
                 _ => self.n,
             };
-            out.set(format!("dedup.exact.{}_count", p.name), p.dups as f64);
-            out.set_rate(format!("dedup.exact.{}_rate", p.name), p.dups, n);
+            let dups = p.dups();
+            out.set(format!("dedup.exact.{}_count", p.name), dups as f64);
+            out.set_rate(format!("dedup.exact.{}_rate", p.name), dups, n);
             out.examples.extend(p.examples(self.max_examples));
         }
     }
@@ -260,6 +325,42 @@ mod tests {
             .find(|g| g.metric == "dedup.exact.instruction_count")
             .unwrap();
         assert!(g.examples[0].note.as_ref().unwrap().starts_with("3 copies"));
+        assert_eq!(g.examples[0].record_id, "r0");
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use crate::test_records::{assert_merges, record};
+        let insts = [
+            "Say hi",
+            "say HI",
+            "Count to three",
+            "Name a colour",
+            "other",
+        ];
+        let resps = ["hi", "Hello", "one two three", "", "red"];
+        let mut records: Vec<Record> = (0..40u64)
+            .map(|i| {
+                let inst = insts[(i * 7 % 5) as usize];
+                let resp = resps[(i * 3 % 5) as usize];
+                if i % 6 == 5 {
+                    record(i, &[(Role::User, inst)])
+                } else {
+                    record(i, &[(Role::User, inst), (Role::Assistant, resp)])
+                }
+            })
+            .collect();
+        // Records of a second file, whose name sorts before the first's.
+        records.extend((0..6u64).map(|i| {
+            let mut r = rec(i, insts[i as usize % 2], "hi");
+            r.origin.file = "a".into();
+            r
+        }));
+        let c = AnalysisConfig {
+            max_examples: 2,
+            ..AnalysisConfig::default()
+        };
+        assert_merges(|| make(&c), &records);
     }
 
     fn prompt(i: u64, turns: &[&str]) -> Record {

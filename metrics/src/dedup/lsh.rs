@@ -1,14 +1,19 @@
 //! Streaming signature store plus LSH banding and candidate verification.
 //!
-//! Records are added in input order; only their 8-bit MinHash signatures are kept. At the
-//! end each band is bucketed by **sorting** `(band key, record)` pairs instead of holding a
-//! hash table per band: one band's pairs (8 bytes per record) exist at a time, and sorted
-//! runs give a deterministic candidate order. Each run member is verified against the
-//! run's first record by estimated Jaccard; verified pairs are joined by union-find.
+//! Records are added in input order; only their 8-bit MinHash signatures are kept (stores
+//! of other chunks are appended, and [`SignatureStore::permuted`] puts slots in record
+//! position order before linking). At the end each band is bucketed by **sorting**
+//! `(band key, record)` pairs instead of holding a hash table per band: one band's pairs
+//! (8 bytes per record) exist at a time, and sorted runs give a deterministic candidate
+//! order. Each run member is verified against the run's first record by estimated
+//! Jaccard; verified pairs are joined by union-find. Key building, sorting and
+//! verification of a band run on the rayon pool; the pairs are collected in run order
+//! and joined in that order, so the result is the same for any thread count.
 
 use super::minhash::{estimate_jaccard, MinHasher};
 use super::shingle::{normalize_near, shingles, Shingling};
 use super::union_find::UnionFind;
+use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// MinHash and LSH settings, each a flag of `ftqa report` and `ftqa dedup`.
@@ -178,23 +183,55 @@ impl SignatureStore {
         self.sigs.capacity() + self.present.capacity()
     }
 
+    /// Appends the slots of `other` (same config) after this store's.
+    pub fn append(&mut self, other: SignatureStore) {
+        assert_eq!(self.cfg, other.cfg, "stores of different configs");
+        self.sigs.extend_from_slice(&other.sigs);
+        self.present.extend_from_slice(&other.present);
+    }
+
+    /// The store with its slots reordered: slot `k` of the result is slot `order[k]`.
+    pub fn permuted(&self, order: &[u32]) -> SignatureStore {
+        let p = self.cfg.num_perm;
+        let mut sigs = Vec::with_capacity(order.len() * p);
+        let mut present = Vec::with_capacity(order.len());
+        for &i in order {
+            sigs.extend_from_slice(self.signature(i as usize));
+            present.push(self.present[i as usize]);
+        }
+        SignatureStore {
+            cfg: self.cfg,
+            hasher: self.hasher.clone(),
+            sigs,
+            present,
+        }
+    }
+
     /// Joins every verified near-duplicate pair. `allow(i, j)` can veto pairs before
     /// verification (cross-dataset overlap uses it to skip pairs within one dataset).
-    pub fn link(&self, uf: &mut UnionFind, mut allow: impl FnMut(u32, u32) -> bool) {
+    ///
+    /// Bands run one after another (one band's keys in memory at a time); within a band
+    /// the keys, the sort and the verification of the runs are parallel. Pairs already
+    /// joined when the band starts (a snapshot of the roots) are skipped; the rest are
+    /// verified independently and joined in run order. Components do not depend on the
+    /// order of joins, and roots are the smallest index ([`UnionFind`]), so the result is
+    /// identical for any thread count.
+    pub fn link(&self, uf: &mut UnionFind, allow: impl Fn(u32, u32) -> bool + Sync) {
         let rows = self.cfg.rows();
         let bands = self.cfg.bands.min(self.cfg.num_perm / rows);
-        let mut keys: Vec<u64> = Vec::with_capacity(self.len());
+        let n = self.len();
         for band in 0..bands {
-            keys.clear();
-            for i in 0..self.len() {
-                if !self.present[i] {
-                    continue;
-                }
-                let sig = self.signature(i);
-                let part = &sig[band * rows..(band + 1) * rows];
-                keys.push((band_key(part) << 32) | i as u64);
-            }
-            keys.sort_unstable();
+            let mut keys: Vec<u64> = (0..n)
+                .into_par_iter()
+                .filter(|&i| self.present[i])
+                .map(|i| {
+                    let part = &self.signature(i)[band * rows..(band + 1) * rows];
+                    (band_key(part) << 32) | i as u64
+                })
+                .collect();
+            keys.par_sort_unstable();
+            // Runs of two or more equal band keys: the candidate groups.
+            let mut runs: Vec<(u32, u32)> = Vec::new();
             let mut start = 0;
             while start < keys.len() {
                 let key = keys[start] >> 32;
@@ -202,17 +239,33 @@ impl SignatureStore {
                 while end < keys.len() && keys[end] >> 32 == key {
                     end += 1;
                 }
-                let head = keys[start] as u32;
-                for &k in &keys[start + 1..end] {
-                    let m = k as u32;
-                    if uf.find(head) == uf.find(m) || !allow(head, m) {
-                        continue;
-                    }
-                    if self.similarity(head as usize, m as usize) >= self.cfg.threshold {
-                        uf.union(head, m);
-                    }
+                if end - start >= 2 {
+                    runs.push((start as u32, end as u32));
                 }
                 start = end;
+            }
+            if runs.is_empty() {
+                continue;
+            }
+            let roots: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
+            let (keys, roots, allow) = (&keys, &roots, &allow);
+            let pairs: Vec<(u32, u32)> = runs
+                .par_iter()
+                .flat_map_iter(|&(a, b)| {
+                    let head = keys[a as usize] as u32;
+                    keys[a as usize + 1..b as usize]
+                        .iter()
+                        .map(|&k| k as u32)
+                        .filter(move |&m| {
+                            roots[head as usize] != roots[m as usize]
+                                && allow(head, m)
+                                && self.similarity(head as usize, m as usize) >= self.cfg.threshold
+                        })
+                        .map(move |m| (head, m))
+                })
+                .collect();
+            for (a, b) in pairs {
+                uf.union(a, b);
             }
         }
     }

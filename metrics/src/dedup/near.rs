@@ -2,19 +2,47 @@
 //! whole sample, each clustered separately.
 
 use super::clusters::Clusters;
+use super::d;
 use super::lsh::{NearConfig, Scratch, SignatureStore};
 use super::parts::{response_chars, Part, PARTS};
 use super::report::{write_part, PartReport};
-use super::snippets::Snippets;
+use super::snippets::{pos_of, position_order, Pos, Snippets};
 use super::union_find::UnionFind;
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Metric};
+use crate::registry::{merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec};
 use crate::result::{Outputs, NO_RESPONSES};
 
+pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
+    family: "dedup.near",
+    docs,
+    make,
+};
+
+fn docs() -> Vec<MetricDoc> {
+    use Direction::*;
+    vec![
+        d("dedup.near.<part>_count", "Samples a near-dedup would remove: members of near-duplicate clusters other than each cluster's representative. Part: instruction (first user turn), response (final assistant turn) or sample (system prompt and every turn). Near-duplicates: MinHash (default 128 permutations over character 5-grams of the text after NFKC, lower-casing and folding punctuation and spacing) with LSH banding (default 32 bands of 4 rows), candidates verified by estimated Jaccard >= 0.7 (--near-threshold); clusters are connected components. Exact duplicates are near-duplicates too.", LowerIsBetter),
+        d("dedup.near.instruction_rate", "dedup.near.instruction_count / records.analyzed.", LowerIsBetter),
+        d("dedup.near.response_rate", "dedup.near.response_count / records.with_response (records without a response, such as prompt-only ones, are left out). dedup.near.response_count and this rate are not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
+        d("dedup.near.sample_rate", "dedup.near.sample_count / records.analyzed: the share of records `ftqa dedup` removes at the default --level near.", LowerIsBetter),
+        d("dedup.near.clusters", "Near-duplicate clusters (two or more whole samples). Each keeps one representative: the member with the longest response, ties to the first seen.", Neutral),
+        d("dedup.near.largest_cluster", "Samples in the largest near-duplicate cluster.", LowerIsBetter),
+    ]
+}
+
+/// Example snippets kept: those of the first records by position.
+const SNIPPETS: usize = 100_000;
+
+/// Signatures are computed as records arrive (the expensive part, spread over chunks when
+/// the engine observes in parallel); slots are in arrival order, with each slot's
+/// position, and are put in position order at finish, so clusters, representatives and
+/// examples do not depend on how the input was split.
 pub struct NearDup {
     cfg: NearConfig,
     stores: Vec<SignatureStore>,
     resp_len: Vec<u32>,
+    pos: Vec<Pos>,
     snippets: Snippets,
     scratch: Scratch,
     max_examples: usize,
@@ -33,7 +61,8 @@ impl NearDup {
             cfg,
             stores: PARTS.iter().map(|_| SignatureStore::new(cfg)).collect(),
             resp_len: Vec::new(),
-            snippets: Snippets::new(chars),
+            pos: Vec::new(),
+            snippets: Snippets::new(chars, SNIPPETS),
             scratch: Scratch::default(),
             max_examples,
             n: 0,
@@ -55,24 +84,39 @@ pub fn cluster_store(store: &SignatureStore, resp_len: &[u32]) -> Clusters {
 
 impl Metric for NearDup {
     fn observe(&mut self, r: &Record) {
-        let seq = self.n as u32;
         self.n += 1;
         self.with_response += u64::from(r.response().is_some());
         self.resp_len.push(response_chars(r));
+        self.pos.push(pos_of(r));
         for (store, part) in self.stores.iter_mut().zip(PARTS) {
             let text = part.text(r);
             store.push(text.as_deref(), &mut self.scratch);
-            if part == Part::Sample {
-                let sig = store
-                    .present(seq as usize)
-                    .then(|| store.signature(seq as usize));
-                let display = r.instruction().or(r.response()).unwrap_or_default();
-                self.snippets.offer(seq, r, display, sig, self.cfg.rows());
-            }
         }
+        let display = r.instruction().or(r.response()).unwrap_or_default();
+        self.snippets.offer(r, display);
     }
 
-    fn finish(self: Box<Self>, out: &mut Outputs) {
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: NearDup = merged(other);
+        for (s, t) in self.stores.iter_mut().zip(o.stores) {
+            s.append(t);
+        }
+        self.resp_len.extend(o.resp_len);
+        self.pos.extend(o.pos);
+        self.snippets.merge(o.snippets);
+        self.n += o.n;
+        self.with_response += o.with_response;
+    }
+
+    fn finish(mut self: Box<Self>, out: &mut Outputs) {
+        let order = position_order(&self.pos);
+        let resp_len: Vec<u32> = order.iter().map(|&i| self.resp_len[i as usize]).collect();
+        let sorted: Vec<Pos> = order
+            .iter()
+            .map(|&i| self.pos[i as usize].clone())
+            .collect();
+        self.snippets.index(&sorted);
+        drop(sorted);
         for (store, part) in self.stores.iter().zip(PARTS) {
             let records = match part {
                 Part::Response if self.with_response == 0 => {
@@ -85,7 +129,7 @@ impl Metric for NearDup {
                 Part::Response => self.with_response,
                 _ => self.n,
             };
-            let clusters = cluster_store(store, &self.resp_len);
+            let clusters = cluster_store(&store.permuted(&order), &resp_len);
             let snippets = (part == Part::Sample).then_some(&self.snippets);
             write_part(
                 out,
@@ -151,5 +195,47 @@ mod tests {
         // Samples are over every record: the two answered ones are near copies.
         assert_eq!(out.get("dedup.near.sample_rate"), Some(0.25));
         assert!(out.not_measured.is_empty());
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        use crate::test_records::assert_merges;
+        use Role::*;
+        let topics = [
+            "a lighthouse keeper who finds a message in a bottle",
+            "a dragon that is afraid of the dark and hides in caves",
+            "a robot learning to paint sunsets over the ocean",
+            "two friends crossing a desert with a single camel",
+            "a baker whose bread makes people remember their dreams",
+            "an astronaut who hears music on the far side of the moon",
+        ];
+        let mut records: Vec<Record> = (0..36u64)
+            .map(|i| {
+                let t = topics[(i * 5 % 6) as usize];
+                // Light edits make near (not exact) copies.
+                let inst = match i % 3 {
+                    0 => format!("Write a detailed story about {t}"),
+                    1 => format!("Write a detailed story about {t}!"),
+                    _ => format!("Please write a detailed story about {t}"),
+                };
+                let answer = format!(
+                    "Once upon a time there was {t}, and {} more",
+                    "x".repeat(i as usize % 4)
+                );
+                if i % 7 == 6 {
+                    rec(i, &[(User, &inst)])
+                } else {
+                    rec(i, &[(User, &inst), (Assistant, &answer)])
+                }
+            })
+            .collect();
+        records.push(rec(100, &[(User, "unrelated question about taxes")]));
+        let c = AnalysisConfig {
+            max_examples: 3,
+            ..AnalysisConfig::default()
+        };
+        let out = run(&records);
+        assert!(out.get("dedup.near.clusters").unwrap() >= 3.0);
+        assert_merges(|| make(&c), &records);
     }
 }

@@ -24,6 +24,12 @@
 //!
 //! [`all_pairs`] is the quadratic reference (every pair, same verification).
 //!
+//! **Parallel, deterministically:** the all-pairs blocks, each LSH table's codes, its sort
+//! and its buckets' verification run on the rayon pool; each worker reports to its own
+//! sink and the pairs reach the caller's sink gathered in block/bucket order, so pairs
+//! and components are the same for any thread count. Tables run one after another (one
+//! table's codes in memory at a time).
+//!
 //! Memory: the rows themselves (the caller's `dim x 4` bytes per row), plus, per table, one
 //! `(code, row)` pair of 8 bytes per row, reused across tables.
 
@@ -32,6 +38,7 @@ use crate::cluster::matrix::{dots, Rows};
 use crate::cluster::partition::Partition;
 use crate::cluster::plan::{Plan, QUERY_BLOCK};
 use crate::sample::mix64;
+use rayon::prelude::*;
 
 /// Below this many rows the all-pairs search is as fast as hashing (and exact).
 pub const PARTITION_FROM: usize = 5_000;
@@ -92,6 +99,11 @@ pub trait PairSink {
     fn joined(&mut self, _i: u32, _j: u32) -> bool {
         false
     }
+    /// For sinks that only need components: the current root of every row, a snapshot
+    /// that parallel workers consult to skip pairs already joined. `None`: every pair.
+    fn roots(&mut self) -> Option<Vec<u32>> {
+        None
+    }
 }
 
 /// Collects every pair, sorted `(i, j, cos)`.
@@ -134,6 +146,67 @@ impl PairSink for Components<'_> {
     fn joined(&mut self, i: u32, j: u32) -> bool {
         self.uf.find(i) == self.uf.find(j)
     }
+    fn roots(&mut self) -> Option<Vec<u32>> {
+        Some((0..self.uf.len() as u32).map(|i| self.uf.find(i)).collect())
+    }
+}
+
+/// A worker's sink: collects verified pairs; in components mode (given a roots snapshot)
+/// it keeps its own union-find seeded from the snapshot, so it skips tiles and pairs
+/// already joined and reports at most one pair per join.
+struct Collect {
+    uf: Option<UnionFind>,
+    pairs: Vec<(u32, u32, f32)>,
+}
+
+impl Collect {
+    fn new(roots: Option<&[u32]>) -> Self {
+        let uf = roots.map(|r| {
+            let mut uf = UnionFind::new(r.len());
+            for (i, &p) in r.iter().enumerate() {
+                if p as usize != i {
+                    uf.union(i as u32, p);
+                }
+            }
+            uf
+        });
+        Collect {
+            uf,
+            pairs: Vec::new(),
+        }
+    }
+}
+
+impl PairSink for Collect {
+    fn pair(&mut self, i: u32, j: u32, cos: f32) {
+        if let Some(uf) = &mut self.uf {
+            uf.union(i, j);
+        }
+        self.pairs.push((i, j, cos));
+    }
+    fn settled(&mut self, q: &[u32], c: &[u32]) -> bool {
+        let Some(uf) = &mut self.uf else {
+            return false;
+        };
+        let Some(&first) = q.first() else {
+            return true;
+        };
+        let root = uf.find(first);
+        q.iter().chain(c).all(|&i| uf.find(i) == root)
+    }
+    fn joined(&mut self, i: u32, j: u32) -> bool {
+        self.uf.as_mut().is_some_and(|uf| uf.find(i) == uf.find(j))
+    }
+}
+
+/// Hands pairs found by workers to `sink` in the order they were gathered (worker index
+/// order, whatever the thread count), skipping those the sink already has joined.
+fn feed(found: Vec<Vec<(u32, u32, f32)>>, sink: &mut dyn PairSink) {
+    for (i, j, cos) in found.into_iter().flatten() {
+        if !sink.joined(i, j) {
+            sink.pair(i, j, cos);
+        }
+    }
 }
 
 /// Reports every pair of `rows` with cosine `>= threshold` (capped at [`MAX_THRESHOLD`]).
@@ -160,12 +233,21 @@ pub fn search(rows: Rows, threshold: f32, how: PairSearch, sink: &mut dyn PairSi
             }
         }
         _ => {
-            // Block b against itself and every later row: each pair once.
+            // Block b against itself and every later row: each pair once. Blocks run on
+            // the rayon pool, each with its own sink; pairs are gathered in block order.
             let all: Vec<u32> = (0..n as u32).collect();
-            for start in (0..n).step_by(QUERY_BLOCK) {
-                let q = &all[start..(start + QUERY_BLOCK).min(n)];
-                s.tiles(rows, q, &all[start..], t, false, sink);
-            }
+            let roots = sink.roots();
+            let starts: Vec<usize> = (0..n).step_by(QUERY_BLOCK).collect();
+            let found: Vec<Vec<(u32, u32, f32)>> = starts
+                .par_iter()
+                .map(|&start| {
+                    let q = &all[start..(start + QUERY_BLOCK).min(n)];
+                    let mut local = Collect::new(roots.as_deref());
+                    Scratch::default().tiles(rows, q, &all[start..], t, false, &mut local);
+                    local.pairs
+                })
+                .collect();
+            feed(found, sink);
         }
     }
 }
@@ -203,28 +285,38 @@ fn lsh(rows: Rows, t: f32, sink: &mut dyn PairSink) {
     }
     let mean: Vec<f32> = mean.iter().map(|m| (m / n as f64) as f32).collect();
     let mut planes = vec![0f32; bits * dim];
-    let mut keyed: Vec<(u32, u32)> = Vec::with_capacity(n);
-    let (mut cbuf, mut tile) = (Vec::new(), Vec::new());
     const CHUNK: usize = 1024;
     for table in 0..tables {
         gaussians(LSH_SEED ^ mix64(table as u64 + 1), &mut planes);
-        keyed.clear();
-        for start in (0..n).step_by(CHUNK) {
-            let end = (start + CHUNK).min(n);
-            cbuf.clear();
-            for i in start..end {
-                cbuf.extend(rows.row(i).iter().zip(&mean).map(|(v, m)| v - m));
-            }
-            dots(&cbuf, &planes, dim, &mut tile);
-            for (r, line) in tile.chunks_exact(bits).enumerate() {
-                let code = line
-                    .iter()
-                    .enumerate()
-                    .fold(0u32, |c, (b, &p)| c | (u32::from(p >= 0.0) << b));
-                keyed.push((code, (start + r) as u32));
-            }
-        }
-        keyed.sort_unstable();
+        let (planes, mean) = (&planes, &mean);
+        // Codes of row chunks in parallel (each row's code depends on that row alone).
+        let codes: Vec<Vec<u32>> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (start, end) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
+                let mut cbuf = Vec::with_capacity((end - start) * dim);
+                for i in start..end {
+                    cbuf.extend(rows.row(i).iter().zip(mean).map(|(v, m)| v - m));
+                }
+                let mut tile = Vec::new();
+                dots(&cbuf, planes, dim, &mut tile);
+                tile.chunks_exact(bits)
+                    .map(|line| {
+                        line.iter()
+                            .enumerate()
+                            .fold(0u32, |c, (b, &p)| c | (u32::from(p >= 0.0) << b))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut keyed: Vec<(u32, u32)> = codes
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, code)| (code, i as u32))
+            .collect();
+        keyed.par_sort_unstable();
+        let mut buckets: Vec<(usize, usize)> = Vec::new();
         let mut a = 0;
         while a < keyed.len() {
             let code = keyed[a].0;
@@ -233,24 +325,55 @@ fn lsh(rows: Rows, t: f32, sink: &mut dyn PairSink) {
                 b += 1;
             }
             if b - a >= 2 {
-                let bucket: Vec<u32> = keyed[a..b].iter().map(|k| k.1).collect();
-                if !sink.settled(&bucket, &[]) {
-                    for (x, &i) in bucket.iter().enumerate() {
-                        for &j in &bucket[x + 1..] {
-                            if sink.joined(i, j) {
-                                continue;
-                            }
-                            let cos = cosine(rows.row(i as usize), rows.row(j as usize));
-                            if cos >= t {
-                                sink.pair(i, j, cos);
-                            }
-                        }
-                    }
-                }
+                buckets.push((a, b));
             }
             a = b;
         }
+        if buckets.is_empty() {
+            continue;
+        }
+        let roots = sink.roots();
+        let (keyed, roots) = (&keyed, roots.as_deref());
+        let found: Vec<Vec<(u32, u32, f32)>> = buckets
+            .par_iter()
+            .map(|&(a, b)| verify_bucket(rows, &keyed[a..b], t, roots))
+            .collect();
+        feed(found, sink);
     }
+}
+
+/// Every verified pair of one LSH bucket (rows ascending), `i < j`. In components mode
+/// (`roots` given) a union-find over the bucket, seeded from the snapshot, skips pairs
+/// already joined, so a bucket of many copies costs one pass rather than all its pairs.
+fn verify_bucket(
+    rows: Rows,
+    bucket: &[(u32, u32)],
+    t: f32,
+    roots: Option<&[u32]>,
+) -> Vec<(u32, u32, f32)> {
+    let ids: Vec<u32> = bucket.iter().map(|k| k.1).collect();
+    let mut local = UnionFind::new(ids.len());
+    if let Some(roots) = roots {
+        let mut first: crate::fasthash::FastMap<u32, u32> = Default::default();
+        for (x, &i) in ids.iter().enumerate() {
+            let f = *first.entry(roots[i as usize]).or_insert(x as u32);
+            local.union(f, x as u32);
+        }
+    }
+    let mut out = Vec::new();
+    for (x, &i) in ids.iter().enumerate() {
+        for (y, &j) in ids.iter().enumerate().skip(x + 1) {
+            if roots.is_some() && local.find(x as u32) == local.find(y as u32) {
+                continue;
+            }
+            let cos = cosine(rows.row(i as usize), rows.row(j as usize));
+            if cos >= t {
+                local.union(x as u32, y as u32);
+                out.push((i, j, cos));
+            }
+        }
+    }
+    out
 }
 
 /// Seeded standard normals (Box-Muller over splitmix64).

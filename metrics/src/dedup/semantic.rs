@@ -10,21 +10,59 @@
 //! note), and rates are over the embedded records.
 
 use super::clusters::Clusters;
+use super::d;
 use super::parts::{response_chars, Part, PARTS};
 use super::report::{write_part, PartReport};
 use super::search::{search, Components, PairSearch};
-use super::snippets::Snippets;
+use super::snippets::{pos_of, Pos, Snippets};
 use super::union_find::UnionFind;
 use crate::cluster::Rows;
 use crate::embed::{default_embedder, Embedder};
 use crate::record::Record;
-use crate::registry::{AnalysisConfig, Metric};
+use crate::registry::{merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec};
 use crate::result::{Outputs, NO_RESPONSES};
+use rayon::prelude::*;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
+pub const SPEC: MetricSpec = MetricSpec {
+    module: module_path!(),
+    family: "dedup.semantic",
+    docs,
+    make,
+};
+
+fn docs() -> Vec<MetricDoc> {
+    use Direction::*;
+    vec![
+        d("dedup.semantic.<part>_count", "Samples a semantic dedup would remove: members of clusters of texts whose sentence embeddings (the --embedder) have cosine similarity >= 0.95 (--semantic-threshold), other than each cluster's representative (longest response, then first seen). Part: instruction, response or sample. Candidate pairs come from seeded random-hyperplane LSH on mean-centred embeddings (32 tables of round(log2 n) - 2 bits; all pairs below 5,000 records), each verified by its exact cosine: no false pairs, recall >= 0.99 of the all-pairs search (measured). Over every record unless --semantic-max-records caps it; memory: the embeddings, dim x 4 bytes per text and part (512 B with the 128-dim static embedder, up to 1.5 KB per record), plus 8 bytes per record for the hash table.", LowerIsBetter),
+        d("dedup.semantic.instruction_rate", "dedup.semantic.instruction_count / dedup.semantic.records.", LowerIsBetter),
+        d("dedup.semantic.response_rate", "dedup.semantic.response_count / the embedded records that have a response. dedup.semantic.response_count and this rate are not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
+        d("dedup.semantic.sample_rate", "dedup.semantic.sample_count / dedup.semantic.records.", LowerIsBetter),
+        d("dedup.semantic.clusters", "Semantic duplicate clusters of whole samples.", Neutral),
+        d("dedup.semantic.largest_cluster", "Samples in the largest semantic duplicate cluster.", LowerIsBetter),
+        d("dedup.semantic.records", "Records embedded for semantic dedup: all of them, or the first --semantic-max-records.", Neutral),
+    ]
+}
+
+/// The embeddings of one stream of texts, each row tagged with its record's number.
+///
+/// Embedders that need no fit (the built-in static model) embed as texts arrive, a batch
+/// at a time: that is the expensive step, and doing it in `observe` spreads it over the
+/// chunks the engine observes in parallel. Each text is embedded on its own, so batches
+/// (and therefore splits) change no number. Corpus-fitted embedders (the lexical IDF)
+/// would depend on which texts they were fitted on: fitting on the first batch made the
+/// vectors depend on how the input was split. So their texts are kept until [`flush`]
+/// (at finish), put in record order, the embedder is fitted on all of them (an IDF is
+/// document frequencies: the same for any split) and they are embedded then, in
+/// parallel batches. That costs the texts' memory instead of the vectors' until the end,
+/// bounded like the vectors by the records embedded (`--semantic-max-records`).
+///
+/// [`flush`]: Vectors::flush
 pub struct Vectors {
     embedder: Arc<dyn Embedder>,
-    fitted: bool,
+    /// Whether the embedder is corpus-fitted (its `fit` returns a fitted copy).
+    needs_fit: bool,
     dim: usize,
     pending: Vec<(u32, String)>,
     pub data: Vec<f32>,
@@ -36,9 +74,11 @@ pub struct Vectors {
 impl Vectors {
     pub fn new(embedder: Arc<dyn Embedder>) -> Self {
         let dim = embedder.dim();
+        // Fitting on nothing is cheap and tells a corpus-fitted embedder from a fixed one.
+        let needs_fit = embedder.fit(&[]).is_some();
         Vectors {
             embedder,
-            fitted: false,
+            needs_fit,
             dim,
             pending: Vec::new(),
             data: Vec::new(),
@@ -51,39 +91,105 @@ impl Vectors {
         self.dim
     }
 
+    /// Whether texts wait for a corpus fit at [`Vectors::flush`].
+    pub fn deferred(&self) -> bool {
+        self.needs_fit
+    }
+
     pub fn push(&mut self, seq: u32, text: String) {
         self.pending.push((seq, text));
-        if self.pending.len() >= self.embedder.batch_size() {
+        if !self.needs_fit && self.pending.len() >= self.embedder.batch_size() {
             self.flush();
         }
     }
 
+    /// Embeds the waiting texts; a corpus-fitted embedder is fitted on all of them first
+    /// (call it once, after the last [`Vectors::push`]).
     pub fn flush(&mut self) {
         if self.pending.is_empty() || self.error.is_some() {
             self.pending.clear();
             return;
         }
-        let texts: Vec<&str> = self.pending.iter().map(|p| p.1.as_str()).collect();
-        if !self.fitted {
-            // Corpus-fitted embedders (the lexical IDF) are fitted on the first batch.
+        let pending = std::mem::take(&mut self.pending);
+        if self.needs_fit {
+            let texts: Vec<&str> = pending.iter().map(|p| p.1.as_str()).collect();
             if let Some(f) = self.embedder.fit(&texts) {
                 self.embedder = f;
             }
-            self.fitted = true;
+            self.needs_fit = false;
         }
-        match self.embedder.embed(&texts) {
-            Ok(v) => {
-                for ((seq, _), row) in self.pending.iter().zip(v.chunks_exact(self.dim)) {
-                    // All-zero rows (nothing the embedder could represent) are left out.
-                    if row.iter().any(|x| *x != 0.0) {
-                        self.data.extend_from_slice(row);
-                        self.seq_of_row.push(*seq);
+        let batch = self.embedder.batch_size().max(1);
+        let embedder = &self.embedder;
+        // Batches in parallel, gathered in order: every text is embedded on its own.
+        let vecs: Vec<Result<Vec<f32>, String>> = pending
+            .par_chunks(batch)
+            .map(|c| {
+                let texts: Vec<&str> = c.iter().map(|p| p.1.as_str()).collect();
+                embedder.embed(&texts).map_err(|e| e.to_string())
+            })
+            .collect();
+        for (chunk, v) in pending.chunks(batch).zip(vecs) {
+            match v {
+                Ok(v) => {
+                    for ((seq, _), row) in chunk.iter().zip(v.chunks_exact(self.dim)) {
+                        // All-zero rows (nothing the embedder could represent) are left out.
+                        if row.iter().any(|x| *x != 0.0) {
+                            self.data.extend_from_slice(row);
+                            self.seq_of_row.push(*seq);
+                        }
                     }
                 }
+                Err(e) => {
+                    self.error = Some(e);
+                    return;
+                }
             }
-            Err(e) => self.error = Some(e.to_string()),
         }
-        self.pending.clear();
+    }
+
+    /// Appends another stream's rows and waiting texts, its record numbers shifted by
+    /// `offset`.
+    pub fn append(&mut self, other: Vectors, offset: u32) {
+        self.data.extend_from_slice(&other.data);
+        self.seq_of_row
+            .extend(other.seq_of_row.iter().map(|s| s + offset));
+        self.pending
+            .extend(other.pending.into_iter().map(|(s, t)| (s + offset, t)));
+        // Either error stops the part; the smaller message, so the merge order is moot.
+        self.error = match (self.error.take(), other.error) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if !self.needs_fit && self.pending.len() >= self.embedder.batch_size() {
+            self.flush();
+        }
+    }
+
+    /// Renumbers records: record `s` becomes `map[s]`, or is dropped when that is
+    /// `u32::MAX`; rows and waiting texts are then put in the new order.
+    pub fn remap(&mut self, map: &[u32]) {
+        let mut rows: Vec<(u32, u32)> = self
+            .seq_of_row
+            .iter()
+            .enumerate()
+            .map(|(row, &s)| (map[s as usize], row as u32))
+            .filter(|(s, _)| *s != u32::MAX)
+            .collect();
+        rows.sort_unstable();
+        let dim = self.dim;
+        let mut data = Vec::with_capacity(rows.len() * dim);
+        for &(_, row) in &rows {
+            data.extend_from_slice(&self.data[row as usize * dim..(row as usize + 1) * dim]);
+        }
+        self.data = data;
+        self.seq_of_row = rows.into_iter().map(|(s, _)| s).collect();
+        let mut pending: Vec<(u32, String)> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .map(|(s, t)| (map[s as usize], t))
+            .filter(|(s, _)| *s != u32::MAX)
+            .collect();
+        pending.sort_by_key(|p| p.0);
+        self.pending = pending;
     }
 
     /// Connected components of `cos >= threshold` over `n` records.
@@ -122,17 +228,36 @@ impl Vectors {
     }
 }
 
+/// Example snippets kept: those of the first records by position.
+const SNIPPETS: usize = 20_000;
+
+/// What is kept per embedded record.
+struct Slot {
+    pos: Pos,
+    resp_len: u32,
+    has_response: bool,
+    /// False once a capped run has evicted it (its rows go at the next compaction).
+    alive: bool,
+}
+
+/// Records are numbered in arrival order (slots) while observing; at finish the live
+/// ones are renumbered by position ([`crate::record::Origin::order_key`]) and every row is
+/// put in that order, so clusters and examples do not depend on the split.
+///
+/// `--semantic-max-records` keeps the records first by position (a bottom-k over
+/// positions): a record is embedded only if it is among the first so far, and evicted
+/// when enough earlier ones arrive, which any split and merge order agree on.
 pub struct SemanticDup {
     parts: Vec<Vectors>,
-    resp_len: Vec<u32>,
+    slots: Vec<Slot>,
+    /// Live slots by position, latest on top: the next to evict under a cap.
+    admitted: BinaryHeap<(Pos, u32)>,
+    live: usize,
     snippets: Snippets,
     threshold: f32,
     max_records: usize,
     max_examples: usize,
-    n: u64,
     seen: u64,
-    /// Embedded records with a response: the denominator of the response rate.
-    with_response: u64,
     /// Records with a response among all seen.
     seen_with_response: u64,
 }
@@ -144,16 +269,56 @@ pub fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
             .iter()
             .map(|_| Vectors::new(embedder.clone()))
             .collect(),
-        resp_len: Vec::new(),
-        snippets: Snippets::new(c.example_chars),
+        slots: Vec::new(),
+        admitted: BinaryHeap::new(),
+        live: 0,
+        snippets: Snippets::new(c.example_chars, SNIPPETS),
         threshold: c.dedup.semantic_threshold,
         max_records: c.dedup.semantic_max_records,
         max_examples: c.max_examples,
-        n: 0,
         seen: 0,
-        with_response: 0,
         seen_with_response: 0,
     })
+}
+
+impl SemanticDup {
+    fn capped(&self) -> bool {
+        self.max_records != usize::MAX
+    }
+
+    /// Evicts the latest live records until at most `max_records` remain.
+    fn evict(&mut self) {
+        while self.live > self.max_records {
+            let Some((_, s)) = self.admitted.pop() else {
+                break;
+            };
+            self.slots[s as usize].alive = false;
+            self.live -= 1;
+        }
+        // Dropped rows are freed once they outnumber the live records.
+        if self.slots.len() - self.live > self.live.max(1024) {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        let mut map = vec![u32::MAX; self.slots.len()];
+        let mut next = 0u32;
+        for (s, slot) in self.slots.iter().enumerate() {
+            if slot.alive {
+                map[s] = next;
+                next += 1;
+            }
+        }
+        self.slots.retain(|s| s.alive);
+        for v in &mut self.parts {
+            v.remap(&map);
+        }
+        self.admitted = std::mem::take(&mut self.admitted)
+            .into_iter()
+            .map(|(p, s)| (p, map[s as usize]))
+            .collect();
+    }
 }
 
 impl Metric for SemanticDup {
@@ -161,24 +326,55 @@ impl Metric for SemanticDup {
         self.seen += 1;
         let has_response = r.response().is_some();
         self.seen_with_response += u64::from(has_response);
-        if self.n as usize >= self.max_records {
+        if self.max_records == 0 {
             return;
         }
-        let seq = self.n as u32;
-        self.n += 1;
-        self.with_response += u64::from(has_response);
-        self.resp_len.push(response_chars(r));
-        self.snippets.offer(
-            seq,
-            r,
-            r.instruction().or(r.response()).unwrap_or_default(),
-            None,
-            1,
-        );
+        let pos = r.origin.order_key();
+        if self.capped()
+            && self.live >= self.max_records
+            && self
+                .admitted
+                .peek()
+                .is_some_and(|(p, _)| pos >= (&*p.0, p.1))
+        {
+            return;
+        }
+        let slot = self.slots.len() as u32;
+        self.slots.push(Slot {
+            pos: pos_of(r),
+            resp_len: response_chars(r),
+            has_response,
+            alive: true,
+        });
+        self.live += 1;
+        self.snippets
+            .offer(r, r.instruction().or(r.response()).unwrap_or_default());
         for (v, part) in self.parts.iter_mut().zip(PARTS) {
             if let Some(t) = part.text(r) {
-                v.push(seq, t.into_owned());
+                v.push(slot, t.into_owned());
             }
+        }
+        if self.capped() {
+            self.admitted.push((pos_of(r), slot));
+            self.evict();
+        }
+    }
+
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        let o: SemanticDup = merged(other);
+        let offset = self.slots.len() as u32;
+        self.slots.extend(o.slots);
+        for (v, w) in self.parts.iter_mut().zip(o.parts) {
+            v.append(w, offset);
+        }
+        self.admitted
+            .extend(o.admitted.into_iter().map(|(p, s)| (p, s + offset)));
+        self.live += o.live;
+        self.snippets.merge(o.snippets);
+        self.seen += o.seen;
+        self.seen_with_response += o.seen_with_response;
+        if self.capped() {
+            self.evict();
         }
     }
 
@@ -186,9 +382,40 @@ impl Metric for SemanticDup {
         if self.max_records == 0 {
             return;
         }
-        let n = self.n as usize;
+        // Live records by position: their final numbers.
+        let mut order: Vec<u32> = (0..self.slots.len() as u32)
+            .filter(|&s| self.slots[s as usize].alive)
+            .collect();
+        order.sort_unstable_by(|&a, &b| {
+            self.slots[a as usize]
+                .pos
+                .cmp(&self.slots[b as usize].pos)
+                .then(a.cmp(&b))
+        });
+        let mut map = vec![u32::MAX; self.slots.len()];
+        for (k, &s) in order.iter().enumerate() {
+            map[s as usize] = k as u32;
+        }
+        let n = order.len();
+        let resp_len: Vec<u32> = order
+            .iter()
+            .map(|&s| self.slots[s as usize].resp_len)
+            .collect();
+        let with_response = order
+            .iter()
+            .filter(|&&s| self.slots[s as usize].has_response)
+            .count() as u64;
+        let positions: Vec<Pos> = order
+            .iter()
+            .map(|&s| self.slots[s as usize].pos.clone())
+            .collect();
+        self.snippets.index(&positions);
+        drop(positions);
         let mut name = String::new();
+        let mut fitted = false;
         for (v, part) in self.parts.iter_mut().zip(PARTS) {
+            v.remap(&map);
+            fitted |= v.deferred();
             v.flush();
             if let Some(e) = &v.error {
                 out.methods.insert(
@@ -199,13 +426,12 @@ impl Metric for SemanticDup {
             }
             name = v.embedder.name().to_string();
             let records = match part {
-                Part::Response if self.with_response == 0 => {
+                Part::Response if with_response == 0 => {
                     let why = if self.seen_with_response == 0 {
                         NO_RESPONSES.to_string()
                     } else {
                         format!(
-                            "none of the {} records embedded has a response (raise --semantic-max-records)",
-                            self.n
+                            "none of the {n} records embedded has a response (raise --semantic-max-records)"
                         )
                     };
                     out.not_measured_all(
@@ -217,10 +443,10 @@ impl Metric for SemanticDup {
                     );
                     continue;
                 }
-                Part::Response => self.with_response,
-                _ => self.n,
+                Part::Response => with_response,
+                _ => n as u64,
             };
-            let clusters = v.clusters(n, self.threshold, &self.resp_len);
+            let clusters = v.clusters(n, self.threshold, &resp_len);
             let snippets = (part == Part::Sample).then_some(&self.snippets);
             write_part(
                 out,
@@ -235,21 +461,26 @@ impl Metric for SemanticDup {
                 },
             );
         }
-        out.set("dedup.semantic.records", self.n as f64);
-        let scope = if self.seen > self.n {
+        out.set("dedup.semantic.records", n as f64);
+        let scope = if self.seen > n as u64 {
             format!(
-                "the first {} of {} records (raise --semantic-max-records to cover more)",
-                self.n, self.seen
+                "the first {n} of {} records by position, file name then place in the file (raise --semantic-max-records to cover more)",
+                self.seen
             )
         } else {
-            format!("all {} records", self.n)
+            format!("all {n} records")
+        };
+        let fit = if fitted {
+            " The corpus-fitted embedder is fitted on all texts of each part once every record has been seen, then they are embedded, so the vectors do not depend on how the input was split."
+        } else {
+            ""
         };
         out.methods.insert(
             "dedup.semantic".into(),
             format!(
                 "Embedder `{name}`; two texts are duplicates when their cosine similarity is at least {}; clusters are connected components \
                  (candidate pairs from seeded random-hyperplane LSH above 5,000 texts, all pairs below, each verified by its exact cosine); \
-                 computed over {scope}.",
+                 computed over {scope}.{fit}",
                 self.threshold
             ),
         );
@@ -261,7 +492,7 @@ mod tests {
     use super::*;
     use crate::record::Role;
 
-    use crate::test_records::{outputs, record as rec};
+    use crate::test_records::{assert_merges, outputs, record as rec};
 
     fn run(records: &[Record], max_records: usize) -> Outputs {
         let mut c = AnalysisConfig::default();
@@ -306,15 +537,79 @@ mod tests {
         let out = run(&records, 100);
         assert_eq!(out.get("dedup.semantic.response_count"), Some(1.0));
         assert_eq!(out.get("dedup.semantic.response_rate"), Some(0.5));
-        // Responses exist, but not among the embedded records: a different reason.
-        let out = run(
-            &records[2..]
-                .iter()
-                .chain(&records[..2])
-                .cloned()
-                .collect::<Vec<_>>(),
-            2,
-        );
+        // Responses exist, but not among the embedded records (the cap keeps the first
+        // by position, here the prompt-only ones): a different reason.
+        let moved: Vec<Record> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut r = r.clone();
+                r.origin.index = (i as u64 + 2) % 4;
+                r
+            })
+            .collect();
+        let out = run(&moved, 2);
         assert!(out.not_measured["dedup.semantic.response_rate"].contains("none of the 2 records"));
+    }
+
+    fn varied() -> Vec<Record> {
+        use Role::*;
+        let topics = [
+            "the ocean tides and the pull of the moon",
+            "baking sourdough bread at home",
+            "how compilers turn source code into machine code",
+            "the history of the Roman empire",
+            "training a puppy to sit and stay",
+        ];
+        (0..40u64)
+            .map(|i| {
+                let t = topics[(i * 3 % 5) as usize];
+                let inst = if i % 2 == 0 {
+                    format!("Explain {t}.")
+                } else {
+                    format!("Please explain {t}")
+                };
+                let answer = format!(
+                    "Here is an explanation of {t}{}",
+                    ".".repeat(i as usize % 3)
+                );
+                match i % 9 {
+                    8 => rec(i, &[(User, &inst)]),
+                    7 => rec(i, &[(User, "zzzz qqqq"), (Assistant, &answer)]),
+                    _ => rec(i, &[(User, &inst), (Assistant, &answer)]),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merges_like_one_pass() {
+        let records = varied();
+        let mut c = AnalysisConfig {
+            max_examples: 3,
+            ..AnalysisConfig::default()
+        };
+        assert!(
+            outputs(make(&c), &records)
+                .get("dedup.semantic.clusters")
+                .unwrap()
+                >= 3.0
+        );
+        assert_merges(|| make(&c), &records);
+        // A cap keeps the records first by position, whatever the split.
+        c.dedup.semantic_max_records = 13;
+        assert_merges(|| make(&c), &records);
+    }
+
+    #[test]
+    fn corpus_fitted_embedder_merges_like_one_pass() {
+        let records = varied();
+        let c = AnalysisConfig {
+            embedder: Some(Arc::new(crate::embed::lexical::LexicalEmbedder::default())),
+            ..AnalysisConfig::default()
+        };
+        let out = outputs(make(&c), &records);
+        assert!(out.methods["dedup.semantic"].contains("fitted on all texts"));
+        assert_merges(|| make(&c), &records);
     }
 }

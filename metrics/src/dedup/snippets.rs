@@ -2,20 +2,25 @@
 //!
 //! Which records end up in the largest clusters is known only at the end, and keeping
 //! every text would defeat streaming. So a record's id, origin and a short snippet are
-//! kept when it is among the first [`KEEP_ALL`] records, or when a 2 MB bit filter over
-//! its LSH band keys says a record with a matching band was seen before (a likely
-//! duplicate), up to [`MAX_SNIPPETS`] in all. Examples of huge datasets can therefore lack
-//! the text of a member; they still name its position.
+//! kept for the records first by position ([`crate::record::Origin::order_key`]), up to a
+//! cap. A bottom-k by position is the same set however the input is split and in
+//! whatever order the parts merge, which a rule over "records seen before" (such as a
+//! filter of band keys) is not. Examples of huge datasets can therefore lack the text of
+//! a member; they still name its position.
 
 use crate::fasthash::FastMap;
 use crate::record::Record;
 use crate::text::truncate_chars;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-const KEEP_ALL: u32 = 20_000;
-const MAX_SNIPPETS: usize = 100_000;
-const FILTER_BITS: usize = 1 << 24;
-/// Bands consulted by the filter: enough to catch near twins, few enough not to saturate.
-const FILTER_BANDS: usize = 8;
+/// A record's stable position: file name, index in the file.
+pub type Pos = (Arc<str>, u64);
+
+/// The position of a record, owned.
+pub fn pos_of(r: &Record) -> Pos {
+    (r.origin.file.clone(), r.origin.index)
+}
 
 pub struct Snippet {
     pub id: String,
@@ -24,45 +29,81 @@ pub struct Snippet {
 }
 
 pub struct Snippets {
-    filter: Vec<u64>,
-    kept: FastMap<u32, Snippet>,
+    kept: BTreeMap<Pos, Snippet>,
+    /// Filled by [`Snippets::index`]: snippets by final record number.
+    by_seq: FastMap<u32, Snippet>,
+    cap: usize,
     chars: usize,
 }
 
 impl Snippets {
-    pub fn new(chars: usize) -> Self {
+    /// Keeps the snippets of the `cap` records first by position.
+    pub fn new(chars: usize, cap: usize) -> Self {
         Snippets {
-            filter: vec![0; FILTER_BITS / 64],
-            kept: FastMap::default(),
+            kept: BTreeMap::new(),
+            by_seq: FastMap::default(),
+            cap,
             chars,
         }
     }
 
-    /// `sig` is the record's signature (None without one), `rows` the LSH rows per band.
-    pub fn offer(&mut self, seq: u32, r: &Record, text: &str, sig: Option<&[u8]>, rows: usize) {
-        let mut likely = false;
-        if let Some(sig) = sig {
-            for (band, part) in sig.chunks(rows.max(1)).take(FILTER_BANDS).enumerate() {
-                let h =
-                    xxhash_rust::xxh3::xxh3_64_with_seed(part, band as u64) as usize % FILTER_BITS;
-                let (w, b) = (h / 64, 1u64 << (h % 64));
-                likely |= self.filter[w] & b != 0;
-                self.filter[w] |= b;
-            }
+    fn accepts(&self, pos: (&str, u64)) -> bool {
+        self.kept.len() < self.cap
+            || self
+                .kept
+                .last_key_value()
+                .is_some_and(|(k, _)| pos < (&*k.0, k.1))
+    }
+
+    fn insert(&mut self, pos: Pos, s: Snippet) {
+        if !self.accepts((&pos.0, pos.1)) {
+            return;
         }
-        if (seq < KEEP_ALL || likely) && self.kept.len() < MAX_SNIPPETS {
-            self.kept.insert(
-                seq,
-                Snippet {
-                    id: r.id.clone(),
-                    origin: r.origin.to_string(),
-                    text: truncate_chars(text, self.chars),
-                },
-            );
+        self.kept.insert(pos, s);
+        if self.kept.len() > self.cap {
+            self.kept.pop_last();
         }
     }
 
-    pub fn get(&self, seq: u32) -> Option<&Snippet> {
-        self.kept.get(&seq)
+    pub fn offer(&mut self, r: &Record, text: &str) {
+        if !self.accepts(r.origin.order_key()) {
+            return;
+        }
+        let s = Snippet {
+            id: r.id.clone(),
+            origin: r.origin.to_string(),
+            text: truncate_chars(text, self.chars),
+        };
+        self.insert(pos_of(r), s);
     }
+
+    /// The kept snippets of both: the same as one pass over both inputs.
+    pub fn merge(&mut self, other: Snippets) {
+        for (p, s) in other.kept {
+            self.insert(p, s);
+        }
+    }
+
+    /// Numbers the kept snippets by their record's place in `order` (sorted positions of
+    /// the analysed records); snippets of records not in it are dropped.
+    pub fn index(&mut self, order: &[Pos]) {
+        for (p, s) in std::mem::take(&mut self.kept) {
+            if let Ok(i) = order.binary_search(&p) {
+                self.by_seq.insert(i as u32, s);
+            }
+        }
+    }
+
+    /// The snippet of record `seq` (a number given by [`Snippets::index`]).
+    pub fn get(&self, seq: u32) -> Option<&Snippet> {
+        self.by_seq.get(&seq)
+    }
+}
+
+/// The permutation that sorts `pos`: `order[k]` is the slot of the k-th record by
+/// position. Positions are unique per record, so the order is total.
+pub fn position_order(pos: &[Pos]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..pos.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| pos[a as usize].cmp(&pos[b as usize]).then(a.cmp(&b)));
+    order
 }
