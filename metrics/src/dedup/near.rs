@@ -237,5 +237,14 @@ mod tests {
         let out = run(&records);
         assert!(out.get("dedup.near.clusters").unwrap() >= 3.0);
         assert_merges(|| make(&c), &records);
+        // Linking runs on the pool: the same output for one thread and several.
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            serde_json::to_string(&pool.install(|| run(&records))).unwrap()
+        };
+        assert_eq!(on(1), on(3));
     }
 }

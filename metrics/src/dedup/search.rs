@@ -28,7 +28,10 @@
 //! and its buckets' verification run on the rayon pool; each worker reports to its own
 //! sink and the pairs reach the caller's sink gathered in block/bucket order, so pairs
 //! and components are the same for any thread count. Tables run one after another (one
-//! table's codes in memory at a time).
+//! table's codes in memory at a time). Measured on 100k planted 128-dim rows (release,
+//! a loaded 2-core machine): LSH components 1.62 s before, 1.70 s on one thread (the
+//! per-table root snapshot), 0.90 s on two; near-dup linking of 100k signatures 0.25 s on
+//! one thread, 0.13 s on two.
 //!
 //! Memory: the rows themselves (the caller's `dim x 4` bytes per row), plus, per table, one
 //! `(code, row)` pair of 8 bytes per row, reused across tables.
@@ -610,6 +613,44 @@ mod tests {
         let b = pairs(rows, 0.95);
         assert_eq!(a, b);
         assert!(!a.is_empty());
+    }
+
+    /// Workers gather pairs in index order: pairs and components are the same on a pool of
+    /// one thread and of several, for the all-pairs and the LSH search.
+    #[test]
+    fn same_pairs_and_components_for_any_thread_count() {
+        let dim = 32;
+        let (data, _) = planted(6_000, dim, 8);
+        let rows = Rows::new(&data, dim);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut out = Vec::new();
+                for how in [PairSearch::AllPairs, PairSearch::Lsh] {
+                    let mut list = PairList::default();
+                    search(rows, 0.95, how, &mut list);
+                    let mut uf = UnionFind::new(rows.len());
+                    search(
+                        rows,
+                        0.95,
+                        how,
+                        &mut Components {
+                            uf: &mut uf,
+                            pairs: 0,
+                        },
+                    );
+                    let roots: Vec<u32> = (0..rows.len() as u32).map(|i| uf.find(i)).collect();
+                    out.push((list.0, roots));
+                }
+                out
+            })
+        };
+        let one = run(1);
+        assert!(!one[0].0.is_empty());
+        assert_eq!(one, run(4));
     }
 
     #[test]

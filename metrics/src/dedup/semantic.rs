@@ -6,8 +6,9 @@
 //! at least 0.99 of all pairs, measured there). Embeddings cost `dim × 4` bytes per text and
 //! part (512 bytes with the built-in 128-dim static embedder, so up to 1.5 KB per record
 //! for instruction, response and sample); every record is embedded unless
-//! `AnalysisConfig::dedup.semantic_max_records` is lowered (documented in the methods
-//! note), and rates are over the embedded records.
+//! `AnalysisConfig::dedup.semantic_max_records` is lowered (then the records first by
+//! position are, documented in the methods note), and rates are over the embedded
+//! records.
 
 use super::clusters::Clusters;
 use super::d;
