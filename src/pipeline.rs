@@ -20,7 +20,7 @@ use crate::task_labels::TaskLabeler;
 use anyhow::{bail, Result};
 use ftqa_metrics::registry::{AnalysisConfig, Engine};
 use ftqa_metrics::result::{
-    RecordCounts, Report, SampleInfo, SkippedRecord, REPORT_LAYOUT_VERSION,
+    Outputs, RecordCounts, Report, SampleInfo, SkippedRecord, REPORT_LAYOUT_VERSION,
 };
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -257,7 +257,12 @@ fn analyze_on_pool(opts: RunOptions, threads: usize) -> Result<Report> {
     }
     let mut outputs = engine.finish();
     for s in stages {
-        warnings.extend(s.finish(&mut outputs, &mut dataset));
+        // A stage runs when any id it feeds is selected, but writes only selected ids:
+        // `--only diversity.task` runs the task labeller without reporting `tasks.*`.
+        let mut written = Outputs::default();
+        warnings.extend(s.finish(&mut written, &mut dataset));
+        written.retain_ids(|id| opts.analysis.wants(id));
+        outputs.append(written);
     }
 
     let sample = SampleInfo {

@@ -11,8 +11,7 @@ use crate::registry::{
     merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
 };
 use crate::result::Outputs;
-use crate::sample::{mix64, record_key};
-use crate::uncertainty::{interval_from_replicates, HALF_SAMPLE_REPLICATES};
+use crate::uncertainty::{interval_from_replicates, replicate_bits, HALF_SAMPLE_REPLICATES};
 use std::collections::HashMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -88,20 +87,8 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
-/// Seeds which half-sample replicates a record falls in (see [`replicate_bits`]).
+/// Seeds which half-sample replicates a record falls in ([`replicate_bits`]).
 const REPLICATE_SEED: u64 = 0xBA1A;
-
-/// The half-sample replicates (bit `r` = replicate `r` of [`HALF_SAMPLE_REPLICATES`]) that
-/// hold record `r`: each bit is set with probability 1/2, from one seeded hash of the
-/// record's stable key ([`record_key`]), so a record is in the same replicates however the
-/// input is split, and per-label replicate counts merge by addition. This is
-/// `uncertainty::half_sample_label_counts` keyed by record position rather than by
-/// arrival index.
-pub(crate) fn replicate_bits(r: &Record, sample_seed: u64, seed: u64) -> u32 {
-    const _: () = assert!(HALF_SAMPLE_REPLICATES <= 32);
-    let mask = (1u64 << HALF_SAMPLE_REPLICATES) - 1;
-    (mix64(record_key(r, sample_seed) ^ seed) & mask) as u32
-}
 
 struct Balance {
     seed: u64,

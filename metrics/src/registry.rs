@@ -162,9 +162,7 @@ pub trait Metric: Send + std::any::Any {
     fn observe_skip(&mut self, _skip: &Skip) {}
     /// Folds in the state of another instance made by the same spec and config
     /// ([`merged`] recovers its concrete type).
-    fn merge(&mut self, _other: Box<dyn Metric>) {
-        todo!("TEMPORARY-MERGE-DEFAULT")
-    }
+    fn merge(&mut self, other: Box<dyn Metric>);
     fn finish(self: Box<Self>, out: &mut Outputs);
 }
 

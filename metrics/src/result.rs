@@ -211,6 +211,16 @@ impl Outputs {
     pub fn get(&self, id: &str) -> Option<f64> {
         self.metrics.get(id).copied()
     }
+    /// Keeps only the ids `keep` accepts: values, intervals, not-measured marks, sampled
+    /// ids, distributions and example groups (which are keyed by metric id).
+    pub fn retain_ids(&mut self, keep: impl Fn(&str) -> bool) {
+        self.metrics.retain(|id, _| keep(id));
+        self.intervals.retain(|id, _| keep(id));
+        self.not_measured.retain(|id, _| keep(id));
+        self.sampled_ids.retain(|id| keep(id));
+        self.distributions.retain(|d| keep(d.id()));
+        self.examples.retain(|g| keep(&g.metric));
+    }
     /// Adds what a later writer wrote, as if it had written into `self` directly: its
     /// "not measured" marks remove earlier values of those ids, its values overwrite.
     /// Lets metrics finish into their own outputs in parallel and be gathered in order.

@@ -96,25 +96,16 @@ pub fn half_sample_interval(
     interval_from_replicates(point, &values, n as u64)
 }
 
-/// Half-sample replicates of per-record labels, for indices computed from label counts
-/// (task count, balance) over every record: replicate `r` keeps each record with
-/// probability ½ (bit `r` of one seeded hash of its position, so this is one pass and no
-/// sort however many records there are). Returns, per replicate, the count of each label
-/// `0..k`; labels `>= k` are ignored.
-pub fn half_sample_label_counts(labels: &[u32], k: usize, seed: u64) -> Vec<Vec<u64>> {
-    let mut counts = vec![vec![0u64; k]; HALF_SAMPLE_REPLICATES];
-    for (i, &l) in labels.iter().enumerate() {
-        if (l as usize) >= k {
-            continue;
-        }
-        let bits = mix64(i as u64 ^ seed);
-        for (r, c) in counts.iter_mut().enumerate() {
-            if bits >> r & 1 == 1 {
-                c[l as usize] += 1;
-            }
-        }
-    }
-    counts
+/// The half-sample replicates (bit `r` = replicate `r` of [`HALF_SAMPLE_REPLICATES`])
+/// that hold a record, for indices computed from label counts (task count, balance) over
+/// every record: each bit is set with probability 1/2, from one seeded hash of the
+/// record's stable key ([`crate::sample::record_key`]), so a record is in the same
+/// replicates however the input is split, and per-label replicate counts merge by
+/// addition (one pass, no sort, however many records there are).
+pub fn replicate_bits(r: &crate::record::Record, sample_seed: u64, seed: u64) -> u32 {
+    const _: () = assert!(HALF_SAMPLE_REPLICATES <= 32);
+    let mask = (1u64 << HALF_SAMPLE_REPLICATES) - 1;
+    (mix64(crate::sample::record_key(r, sample_seed) ^ seed) & mask) as u32
 }
 
 /// For counts that grow with the number of items (clusters, distinct pairs, labels): the
@@ -196,17 +187,26 @@ mod tests {
     }
 
     #[test]
-    fn label_half_samples_keep_about_half_of_each_label() {
-        let labels: Vec<u32> = (0..10_000u32).map(|i| i % 4).collect();
-        let reps = half_sample_label_counts(&labels, 4, 3);
-        assert_eq!(reps.len(), HALF_SAMPLE_REPLICATES);
-        for c in &reps {
-            for &x in c {
-                assert!((1100..1400).contains(&x), "{c:?}");
-            }
+    fn replicates_keep_about_half_of_the_records_each() {
+        use crate::record::{Origin, Record};
+        let bits: Vec<u32> = (0..10_000u64)
+            .map(|i| {
+                let r = Record::new(
+                    "x",
+                    Origin {
+                        file: "f".into(),
+                        line: None,
+                        index: i,
+                    },
+                );
+                replicate_bits(&r, 7, 3)
+            })
+            .collect();
+        for rep in 0..HALF_SAMPLE_REPLICATES {
+            let kept = bits.iter().filter(|b| *b >> rep & 1 == 1).count();
+            assert!((4_700..5_300).contains(&kept), "replicate {rep}: {kept}");
         }
-        assert_ne!(reps[0], reps[1]);
-        assert_eq!(reps, half_sample_label_counts(&labels, 4, 3));
+        assert!(bits.iter().all(|b| *b >> HALF_SAMPLE_REPLICATES == 0));
     }
 
     #[test]

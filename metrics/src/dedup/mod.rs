@@ -45,7 +45,7 @@ pub struct DedupConfig {
 /// values start to join texts that merely share a topic.
 pub const DEFAULT_SEMANTIC_THRESHOLD: f32 = 0.95;
 /// Every record: the pair search is sub-quadratic ([`search`]), and the embeddings take
-/// `dim × 4` bytes per text and part (512 B with the static embedder).
+/// `dim × 2` bytes per text and part (256 B with the static embedder, 16-bit fixed point).
 pub const DEFAULT_SEMANTIC_MAX_RECORDS: usize = usize::MAX;
 
 impl Default for DedupConfig {

@@ -183,6 +183,10 @@ impl Collect {
 impl PairSink for Collect {
     fn pair(&mut self, i: u32, j: u32, cos: f32) {
         if let Some(uf) = &mut self.uf {
+            // Components mode keeps joins only (at most one per row), not every pair.
+            if uf.find(i) == uf.find(j) {
+                return;
+            }
             uf.union(i, j);
         }
         self.pairs.push((i, j, cos));
@@ -345,16 +349,15 @@ fn lsh(rows: Rows, t: f32, sink: &mut dyn PairSink) {
     }
 }
 
-/// Every verified pair of one LSH bucket (rows ascending), `i < j`. In components mode
-/// (`roots` given) a union-find over the bucket, seeded from the snapshot, skips pairs
-/// already joined, so a bucket of many copies costs one pass rather than all its pairs.
-fn verify_bucket(
-    rows: Rows,
-    bucket: &[(u32, u32)],
-    t: f32,
-    roots: Option<&[u32]>,
-) -> Vec<(u32, u32, f32)> {
-    let ids: Vec<u32> = bucket.iter().map(|k| k.1).collect();
+/// Buckets larger than this are verified with blocked matrix products rather than pair by
+/// pair. Dense regions (templated instructions, a topic repeated many times) put
+/// thousands of similar but distinct texts in one bucket; its pairs are quadratic in its
+/// size, and GEMM tiles check them an order of magnitude faster, split over the pool.
+const GEMM_BUCKET: usize = 256;
+
+/// A union-find over one bucket's rows, seeded from the snapshot of roots (components
+/// mode), so pairs already joined are skipped.
+fn bucket_union_find(ids: &[u32], roots: Option<&[u32]>) -> UnionFind {
     let mut local = UnionFind::new(ids.len());
     if let Some(roots) = roots {
         let mut first: crate::fasthash::FastMap<u32, u32> = Default::default();
@@ -363,6 +366,88 @@ fn verify_bucket(
             local.union(f, x as u32);
         }
     }
+    local
+}
+
+/// A bucket's sink for the GEMM path: pairs over global row ids, joins tracked on the
+/// bucket's own union-find (`ids` ascending, so a row's local index is a binary search).
+struct BucketSink<'a> {
+    ids: &'a [u32],
+    uf: UnionFind,
+    components: bool,
+    out: Vec<(u32, u32, f32)>,
+}
+
+impl BucketSink<'_> {
+    fn local(&self, i: u32) -> u32 {
+        self.ids.binary_search(&i).expect("a row of the bucket") as u32
+    }
+}
+
+impl PairSink for BucketSink<'_> {
+    fn pair(&mut self, i: u32, j: u32, cos: f32) {
+        if self.components {
+            // Only joins are kept: a dense bucket of near-copies has millions of pairs
+            // above the threshold but at most one join per row.
+            let (x, y) = (self.local(i), self.local(j));
+            if self.uf.find(x) == self.uf.find(y) {
+                return;
+            }
+            self.uf.union(x, y);
+        }
+        self.out.push((i, j, cos));
+    }
+    fn settled(&mut self, q: &[u32], c: &[u32]) -> bool {
+        if !self.components {
+            return false;
+        }
+        let Some(&first) = q.first() else {
+            return true;
+        };
+        let root = self.uf.find(self.local(first));
+        q.iter()
+            .chain(c)
+            .all(|&i| self.uf.find(self.local(i)) == root)
+    }
+    fn joined(&mut self, i: u32, j: u32) -> bool {
+        self.components && {
+            let (x, y) = (self.local(i), self.local(j));
+            self.uf.find(x) == self.uf.find(y)
+        }
+    }
+}
+
+/// Every verified pair of one LSH bucket (rows ascending), `i < j`. In components mode
+/// (`roots` given) a union-find over the bucket, seeded from the snapshot, skips pairs
+/// already joined, so a bucket of many copies costs one pass rather than all its pairs.
+/// Large buckets go through GEMM tiles, query blocks in parallel, gathered in order; the
+/// verdict on each pair is the same [`cosine`] either way.
+fn verify_bucket(
+    rows: Rows,
+    bucket: &[(u32, u32)],
+    t: f32,
+    roots: Option<&[u32]>,
+) -> Vec<(u32, u32, f32)> {
+    let ids: Vec<u32> = bucket.iter().map(|k| k.1).collect();
+    if ids.len() > GEMM_BUCKET {
+        let starts: Vec<usize> = (0..ids.len()).step_by(QUERY_BLOCK).collect();
+        let found: Vec<Vec<(u32, u32, f32)>> = starts
+            .par_iter()
+            .map(|&start| {
+                let mut sink = BucketSink {
+                    ids: &ids,
+                    uf: bucket_union_find(&ids, roots),
+                    components: roots.is_some(),
+                    out: Vec::new(),
+                };
+                let q = &ids[start..(start + QUERY_BLOCK).min(ids.len())];
+                Scratch::default().tiles(rows, q, &ids[start..], t, false, &mut sink);
+                sink.out
+            })
+            .collect();
+        return found.into_iter().flatten().collect();
+    }
+    let mut local = bucket_union_find(&ids, roots);
     let mut out = Vec::new();
     for (x, &i) in ids.iter().enumerate() {
         for (y, &j) in ids.iter().enumerate().skip(x + 1) {
@@ -602,6 +687,61 @@ mod tests {
                         .is_ok()));
             }
         }
+    }
+
+    /// A dense region (half the rows close to one direction, like a templated
+    /// instruction repeated thousands of times) makes LSH buckets far larger than
+    /// [`GEMM_BUCKET`]: they go through GEMM tiles, with the same pairs and components as
+    /// all pairs, on any thread count.
+    #[test]
+    fn dense_region_buckets_match_all_pairs() {
+        let (n, dim) = (6_000, 32);
+        let mut data = vec![0f32; n * dim];
+        normals(21, &mut data);
+        let mut centre = vec![0f32; dim];
+        normals(22, &mut centre);
+        unit(&mut centre);
+        for (i, row) in data.chunks_exact_mut(dim).enumerate() {
+            unit(row);
+            if i % 2 == 0 {
+                // Cosines to the centre around 0.97-0.99; to each other mostly 0.94-0.98.
+                row.iter_mut()
+                    .zip(&centre)
+                    .for_each(|(v, c)| *v = c + 0.15 * *v);
+            }
+            unit(row);
+        }
+        let rows = Rows::new(&data, dim);
+        let exact = all_pairs(rows, 0.95);
+        assert!(exact.len() > 10_000, "dense pairs: {}", exact.len());
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let mut list = PairList::default();
+                    search(rows, 0.95, PairSearch::Lsh, &mut list);
+                    let mut uf = UnionFind::new(n);
+                    let mut comp = Components {
+                        uf: &mut uf,
+                        pairs: 0,
+                    };
+                    search(rows, 0.95, PairSearch::Lsh, &mut comp);
+                    let roots: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
+                    (list.sorted(), roots)
+                })
+        };
+        let (got, roots) = run(1);
+        assert!(
+            recall(&got, &exact) >= 0.99,
+            "recall {}",
+            recall(&got, &exact)
+        );
+        assert!(got.iter().all(|p| exact
+            .binary_search_by(|e| (e.0, e.1).cmp(&(p.0, p.1)))
+            .is_ok()));
+        assert_eq!((got, roots), run(4));
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //!
 //! The pairs come from [`super::search`]: all pairs below 5,000 texts, seeded
 //! random-hyperplane LSH with every candidate verified by its exact cosine above (recall
-//! at least 0.99 of all pairs, measured there). Embeddings cost `dim × 4` bytes per text and
-//! part (512 bytes with the built-in 128-dim static embedder, so up to 1.5 KB per record
-//! for instruction, response and sample); every record is embedded unless
+//! at least 0.99 of all pairs, measured there). Embeddings are kept in 16-bit fixed point, `dim × 2`
+//! bytes per text and part (256 bytes with the built-in 128-dim static embedder, so up to
+//! 768 bytes per record for instruction, response and sample; one part at a time is
+//! widened to f32 for its search); every record is embedded unless
 //! `AnalysisConfig::dedup.semantic_max_records` is lowered (then the records first by
 //! position are, documented in the methods note), and rates are over the embedded
 //! records.
@@ -36,7 +37,7 @@ pub const SPEC: MetricSpec = MetricSpec {
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
     vec![
-        d("dedup.semantic.<part>_count", "Samples a semantic dedup would remove: members of clusters of texts whose sentence embeddings (the --embedder) have cosine similarity >= 0.95 (--semantic-threshold), other than each cluster's representative (longest response, then first seen). Part: instruction, response or sample. Candidate pairs come from seeded random-hyperplane LSH on mean-centred embeddings (32 tables of round(log2 n) - 2 bits; all pairs below 5,000 records), each verified by its exact cosine: no false pairs, recall >= 0.99 of the all-pairs search (measured). Over every record unless --semantic-max-records caps it; memory: the embeddings, dim x 4 bytes per text and part (512 B with the 128-dim static embedder, up to 1.5 KB per record), plus 8 bytes per record for the hash table.", LowerIsBetter),
+        d("dedup.semantic.<part>_count", "Samples a semantic dedup would remove: members of clusters of texts whose sentence embeddings (the --embedder) have cosine similarity >= 0.95 (--semantic-threshold), other than each cluster's representative (longest response, then first seen). Part: instruction, response or sample. Candidate pairs come from seeded random-hyperplane LSH on mean-centred embeddings (32 tables of round(log2 n) - 2 bits; all pairs below 5,000 records), each verified by its exact cosine: no false pairs, recall >= 0.99 of the all-pairs search (measured). Over every record unless --semantic-max-records caps it; memory: the embeddings in 16-bit fixed point, dim x 2 bytes per text and part (256 B with the 128-dim static embedder, up to 768 B per record), one part at a time widened to f32 (dim x 4 bytes per text) for its search, plus 8 bytes per record for the hash table. Cosines are of the 16-bit rows (within about 1e-4 of f32, typically 1e-6).", LowerIsBetter),
         d("dedup.semantic.instruction_rate", "dedup.semantic.instruction_count / dedup.semantic.records.", LowerIsBetter),
         d("dedup.semantic.response_rate", "dedup.semantic.response_count / the embedded records that have a response. dedup.semantic.response_count and this rate are not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
         d("dedup.semantic.sample_rate", "dedup.semantic.sample_count / dedup.semantic.records.", LowerIsBetter),
@@ -66,7 +67,9 @@ pub struct Vectors {
     needs_fit: bool,
     dim: usize,
     pending: Vec<(u32, String)>,
-    pub data: Vec<f32>,
+    /// The rows in 16-bit fixed point ([`quantize`]): half the memory of f32, which is
+    /// what lets semantic dedup cover every record of a 1M dataset within 2 GB.
+    data: Vec<i16>,
     /// Record sequence number of each stored row.
     pub seq_of_row: Vec<u32>,
     pub error: Option<String>,
@@ -135,7 +138,7 @@ impl Vectors {
                     for ((seq, _), row) in chunk.iter().zip(v.chunks_exact(self.dim)) {
                         // All-zero rows (nothing the embedder could represent) are left out.
                         if row.iter().any(|x| *x != 0.0) {
-                            self.data.extend_from_slice(row);
+                            self.data.extend(row.iter().map(|&x| quantize(x)));
                             self.seq_of_row.push(*seq);
                         }
                     }
@@ -151,6 +154,7 @@ impl Vectors {
     /// Appends another stream's rows and waiting texts, its record numbers shifted by
     /// `offset`.
     pub fn append(&mut self, other: Vectors, offset: u32) {
+        self.data.reserve_exact(other.data.len());
         self.data.extend_from_slice(&other.data);
         self.seq_of_row
             .extend(other.seq_of_row.iter().map(|s| s + offset));
@@ -197,8 +201,11 @@ impl Vectors {
     pub fn clusters(&self, n: usize, threshold: f32, resp_len: &[u32]) -> Clusters {
         // Components over stored rows, then mapped to record sequence numbers.
         let mut row_uf = UnionFind::new(self.seq_of_row.len());
+        // One part's rows in f32 at a time, for the search: the verdict on every pair is
+        // the cosine of the stored (16-bit) rows, whatever the thread count.
+        let data: Vec<f32> = self.data.iter().map(|&q| dequantize(q)).collect();
         search(
-            Rows::new(&self.data, self.dim),
+            Rows::new(&data, self.dim),
             threshold,
             PairSearch::Auto,
             &mut Components {
@@ -220,13 +227,27 @@ impl Vectors {
         let cos = |i: u32, j: u32| -> f32 {
             let (a, b) = (row_of[i as usize] as usize, row_of[j as usize] as usize);
             let (ra, rb) = (
-                &self.data[a * self.dim..(a + 1) * self.dim],
-                &self.data[b * self.dim..(b + 1) * self.dim],
+                &data[a * self.dim..(a + 1) * self.dim],
+                &data[b * self.dim..(b + 1) * self.dim],
             );
             ra.iter().zip(rb).map(|(x, y)| x * y).sum()
         };
         Clusters::build(&mut uf, |i| u64::from(resp_len[i as usize]), cos)
     }
+}
+
+/// Fixed-point scale of stored embedding components. Embedders return unit rows, so every
+/// component is in [-1, 1]; at 1/32767 the rounding moves a cosine by at most about
+/// sqrt(dim) / 65534 (1.7e-4 at 128 dimensions, typically 1e-6), far inside the gap
+/// between near-duplicates and the rest.
+const SCALE: f32 = 32767.0;
+
+fn quantize(x: f32) -> i16 {
+    (x.clamp(-1.0, 1.0) * SCALE).round() as i16
+}
+
+fn dequantize(q: i16) -> f32 {
+    f32::from(q) / SCALE
 }
 
 /// Example snippets kept: those of the first records by position.

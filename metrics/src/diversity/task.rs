@@ -5,12 +5,12 @@
 //! replaces this index's interval (k-means: the plausible k) or its not-measured reason
 //! (inferred tasks without structure); see `src/task_labels.rs` in the CLI.
 
-use crate::balance::replicate_bits;
 use crate::record::Record;
 use crate::registry::{
     merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
 };
 use crate::result::Outputs;
+use crate::uncertainty::replicate_bits;
 use crate::uncertainty::{relative_interval_from_replicates, HALF_SAMPLE_REPLICATES};
 use std::collections::HashMap;
 
@@ -24,7 +24,7 @@ pub const SPEC: MetricSpec = MetricSpec {
 /// Why the task count is missing when no record carries a task label (task inference, when
 /// it ran and found nothing usable, replaces this with its own reason).
 pub const NO_LABELS: &str = "skipped: no task labels";
-/// Seeds which half-sample replicates a record falls in (see [`replicate_bits`]).
+/// Seeds which half-sample replicates a record falls in ([`replicate_bits`]).
 const REPLICATE_SEED: u64 = 0x007A_5CC0;
 
 fn docs() -> Vec<MetricDoc> {

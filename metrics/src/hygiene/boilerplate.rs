@@ -3,11 +3,7 @@
 
 use super::phrase_match::{phrase_regex, PhraseCheck};
 use super::Check;
-use crate::record::Record;
-use crate::registry::{
-    merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
-};
-use crate::result::Outputs;
+use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -98,7 +94,7 @@ fn regex() -> &'static Regex {
 }
 
 fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
-    Box::new(Boilerplate(PhraseCheck::new(
+    Box::new(PhraseCheck::new(
         regex(),
         Check::new(
             "hygiene.boilerplate.count",
@@ -106,29 +102,13 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
             "AI boilerplate in responses",
             c,
         ),
-    )))
-}
-
-struct Boilerplate(PhraseCheck);
-
-impl Metric for Boilerplate {
-    fn observe(&mut self, r: &Record) {
-        self.0.observe(r);
-    }
-
-    fn merge(&mut self, other: Box<dyn Metric>) {
-        self.0.merge(merged::<Boilerplate>(other).0);
-    }
-
-    fn finish(self: Box<Self>, out: &mut Outputs) {
-        self.0.finish(out);
-    }
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Role;
+    use crate::record::{Record, Role};
     use crate::test_records::{assert_merges, outputs, record};
 
     fn responses(texts: &[&str]) -> Vec<Record> {

@@ -1,12 +1,9 @@
 //! Samples referencing image files that do not decode (with `--image-root`), fed by the
 //! image stage ([`crate::images::files`]).
 
-use crate::examples::ExampleSink;
-use crate::images::files::{any_checked, ImageFact, ImageMetric, ImageStatus, StageFed};
-use crate::record::Record;
+use super::{Check, ImageFileCheck};
+use crate::images::files::{ImageStatus, StageFed};
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
-use crate::result::Outputs;
-use crate::stats::rate;
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -38,77 +35,32 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(StageFed)
 }
 
-pub struct CorruptImages {
-    /// Samples with at least one image reference that was looked up.
-    samples: u64,
-    hit: u64,
-    examples: ExampleSink,
-}
-
-impl CorruptImages {
-    pub fn new(c: &AnalysisConfig) -> Self {
-        CorruptImages {
-            samples: 0,
-            hit: 0,
-            examples: ExampleSink::new(
-                "hygiene.image_corrupt.count",
-                "Samples referencing image files that do not decode",
-                c.max_examples,
-                c.example_chars,
-            ),
-        }
-    }
-}
-
-impl ImageMetric for CorruptImages {
-    fn observe(&mut self, r: &Record, facts: &[ImageFact]) {
-        if !any_checked(facts) {
-            return;
-        }
-        self.samples += 1;
-        let found: Vec<String> = facts
-            .iter()
-            .filter_map(|f| match &f.status {
-                ImageStatus::Corrupt(why) => Some(format!("{} ({why})", f.reference)),
-                _ => None,
-            })
-            .collect();
-        if found.is_empty() {
-            return;
-        }
-        self.hit += 1;
-        if self.examples.wants(r) {
-            self.examples.push(
-                r,
-                r.instruction().unwrap_or(""),
-                Some(format!("does not decode: {}", found.join(", "))),
-            );
-        }
-    }
-
-    fn merge(&mut self, other: Self) {
-        self.samples += other.samples;
-        self.hit += other.hit;
-        self.examples.merge(other.examples);
-    }
-
-    fn finish(self: Box<Self>, out: &mut Outputs) {
-        if self.samples > 0 {
-            out.set("hygiene.image_corrupt.count", self.hit as f64);
-            out.set("hygiene.image_corrupt.rate", rate(self.hit, self.samples));
-        }
-        out.examples.extend(self.examples.into_group());
-    }
+/// The check's state: a [`ImageFileCheck`] selecting does not decode files.
+pub(crate) fn new(c: &AnalysisConfig) -> ImageFileCheck {
+    ImageFileCheck::new(
+        Check::new(
+            "hygiene.image_corrupt.count",
+            "hygiene.image_corrupt.rate",
+            "Samples referencing image files that do not decode",
+            c,
+        ),
+        "does not decode",
+        |f| match &f.status {
+            ImageStatus::Corrupt(why) => Some(format!("{} ({why})", f.reference)),
+            _ => None,
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::images::files::any_checked;
     use crate::images::files::testing::{fake_facts, records, Fed};
     use crate::test_records::{assert_merges, outputs};
 
     fn run() -> Box<dyn Metric> {
-        Box::new(Fed(CorruptImages::new(&AnalysisConfig::default())))
+        Box::new(Fed(new(&AnalysisConfig::default())))
     }
 
     #[test]

@@ -165,6 +165,57 @@ pub(crate) fn nonblank_response(r: &Record) -> Option<&str> {
     r.response().filter(|s| !s.trim().is_empty())
 }
 
+/// A check of the image files a sample references (`--image-root`), fed by the image
+/// stage ([`crate::images::files`]): `select` names what is wrong with one file, if
+/// anything; the rate is over samples with at least one file looked up.
+pub(crate) struct ImageFileCheck {
+    /// Samples with at least one image reference that was looked up.
+    samples: u64,
+    check: Check,
+    note: &'static str,
+    select: fn(&crate::images::files::ImageFact) -> Option<String>,
+}
+
+impl ImageFileCheck {
+    pub(crate) fn new(
+        check: Check,
+        note: &'static str,
+        select: fn(&crate::images::files::ImageFact) -> Option<String>,
+    ) -> Self {
+        ImageFileCheck {
+            samples: 0,
+            check,
+            note,
+            select,
+        }
+    }
+}
+
+impl crate::images::files::ImageMetric for ImageFileCheck {
+    fn observe(&mut self, r: &Record, facts: &[crate::images::files::ImageFact]) {
+        if !crate::images::files::any_checked(facts) {
+            return;
+        }
+        self.samples += 1;
+        let found: Vec<String> = facts.iter().filter_map(self.select).collect();
+        if !found.is_empty() {
+            let note = self.note;
+            self.check.hit(r, r.instruction().unwrap_or(""), || {
+                format!("{note}: {}", found.join(", "))
+            });
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.samples += other.samples;
+        self.check.merge(other.check);
+    }
+
+    fn finish(self: Box<Self>, out: &mut Outputs) {
+        self.check.write(self.samples, out);
+    }
+}
+
 /// Every text of a sample: system prompt, prompt turns, and both preference sides.
 pub(crate) fn all_texts(r: &Record) -> impl Iterator<Item = &str> {
     let sides = r

@@ -8,6 +8,7 @@
 
 use super::{context, Check, Rated};
 use crate::record::{Record, Role};
+use crate::registry::{merged, Metric};
 use crate::result::Outputs;
 use regex::Regex;
 
@@ -35,8 +36,12 @@ impl PhraseCheck {
             rated: Rated::of_responses(check),
         }
     }
+}
 
-    pub(crate) fn observe(&mut self, r: &Record) {
+/// Each phrase family's state is a `PhraseCheck` itself: the families differ only in their
+/// list and ids, so their states are this one type.
+impl Metric for PhraseCheck {
+    fn observe(&mut self, r: &Record) {
         let mut any = false;
         for t in r.conversation().filter(|t| t.role == Role::Assistant) {
             any = true;
@@ -55,11 +60,11 @@ impl PhraseCheck {
         }
     }
 
-    pub(crate) fn merge(&mut self, other: PhraseCheck) {
-        self.rated.merge(other.rated);
+    fn merge(&mut self, other: Box<dyn Metric>) {
+        self.rated.merge(merged::<PhraseCheck>(other).rated);
     }
 
-    pub(crate) fn finish(self, out: &mut Outputs) {
+    fn finish(self: Box<Self>, out: &mut Outputs) {
         self.rated.finish(out);
     }
 }

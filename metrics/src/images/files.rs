@@ -110,14 +110,10 @@ pub fn image_metrics(
         m.push(Box::new(FileCounts::new(root)));
     }
     if wanted(crate::hygiene::image_missing::SPEC.family) {
-        m.push(Box::new(crate::hygiene::image_missing::MissingImages::new(
-            c,
-        )));
+        m.push(Box::new(crate::hygiene::image_missing::new(c)));
     }
     if wanted(crate::hygiene::image_corrupt::SPEC.family) {
-        m.push(Box::new(crate::hygiene::image_corrupt::CorruptImages::new(
-            c,
-        )));
+        m.push(Box::new(crate::hygiene::image_corrupt::new(c)));
     }
     if wanted(crate::images::resolution::SPEC.family) {
         m.push(Box::new(crate::images::resolution::Resolution::default()));
