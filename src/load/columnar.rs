@@ -156,16 +156,113 @@ pub(crate) fn open_parquet(
     parquet_guard::check_pages(&check, &name, builder.metadata())?;
     let total_rows = builder.metadata().file_metadata().num_rows().max(0) as u64;
     let schema = builder.schema().clone();
-    let reader = guarded(|| builder.with_batch_size(BATCH_ROWS).build())
-        .map_err(|e| anyhow!("{name}: cannot read Parquet file: {e}"))?
-        .with_context(|| format!("{name}: cannot read Parquet file"))?;
-    let mut source = BatchSource::new(Box::new(reader), name, &schema)?;
+    let window = row_group_window(builder.metadata(), rayon::current_num_threads());
+    let batches: Batches = if window > 1 {
+        Box::new(RowGroups {
+            path: path.to_path_buf(),
+            groups: builder.metadata().num_row_groups(),
+            next: 0,
+            window,
+            ready: std::collections::VecDeque::new(),
+        })
+    } else {
+        Box::new(
+            guarded(|| builder.with_batch_size(BATCH_ROWS).build())
+                .map_err(|e| anyhow!("{name}: cannot read Parquet file: {e}"))?
+                .with_context(|| format!("{name}: cannot read Parquet file"))?,
+        )
+    };
+    let mut source = BatchSource::new(batches, name, &schema)?;
     source.progress = Some(RowProgress {
         counter,
         file_bytes,
         total_rows,
     });
     Ok(source)
+}
+
+/// Uncompressed bytes of row groups decoded at once, at most: parallel decoding holds a
+/// window of whole row groups in memory, so it is used only when that stays small.
+const WINDOW_BYTES: i64 = 256 << 20;
+
+/// How many row groups to decode at once on `threads` threads: 1 (stream the file with
+/// one reader) for a single row group, a single thread, or row groups too large to hold
+/// several of in memory.
+fn row_group_window(meta: &parquet::file::metadata::ParquetMetaData, threads: usize) -> usize {
+    let groups = meta.num_row_groups();
+    let largest = meta
+        .row_groups()
+        .iter()
+        .map(|g| g.total_byte_size())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    if groups < 2 || threads < 2 {
+        return 1;
+    }
+    threads
+        .min(groups)
+        .min((WINDOW_BYTES / largest).max(1) as usize)
+}
+
+/// Parquet row groups decoded in parallel on the rayon pool (`--threads`), a window of
+/// them at a time, each by its own reader over the file; batches come out in file order,
+/// so rows, their indices and every error are where one reader would put them.
+struct RowGroups {
+    path: std::path::PathBuf,
+    groups: usize,
+    next: usize,
+    window: usize,
+    ready: std::collections::VecDeque<Result<RecordBatch, ArrowError>>,
+}
+
+impl Iterator for RowGroups {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.ready.is_empty() && self.next < self.groups {
+            use rayon::prelude::*;
+            let end = (self.next + self.window).min(self.groups);
+            let path = &self.path;
+            let decoded: Vec<Result<Vec<RecordBatch>, String>> = (self.next..end)
+                .into_par_iter()
+                .map(|g| decode_row_group(path, g))
+                .collect();
+            self.next = end;
+            for d in decoded {
+                match d {
+                    Ok(batches) => self.ready.extend(batches.into_iter().map(Ok)),
+                    Err(e) => {
+                        // The first failure ends the file, as it would for one reader.
+                        self.ready
+                            .push_back(Err(ArrowError::ExternalError(e.into())));
+                        self.next = self.groups;
+                        break;
+                    }
+                }
+            }
+        }
+        self.ready.pop_front()
+    }
+}
+
+/// Every batch of one row group, through a reader of its own (the footer and pages were
+/// checked by `parquet_guard` when the file was opened).
+fn decode_row_group(path: &Path, group: usize) -> Result<Vec<RecordBatch>, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Skip);
+    guarded(|| -> Result<Vec<RecordBatch>, String> {
+        let reader = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+            .map_err(|e| e.to_string())?
+            .with_row_groups(vec![group])
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(|e| e.to_string())?;
+        reader
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())
+    })
+    .and_then(|r| r)
 }
 
 pub(crate) fn open_arrow_file(

@@ -1105,3 +1105,74 @@ fn real_data() {
         assert!(l.skips.is_empty(), "{:?}", &l.skips[..l.skips.len().min(3)]);
     }
 }
+
+/// Parquet row groups decoded in parallel and JSON Lines parsed in parallel blocks give
+/// the same records, skips, locations and warnings as one thread (issue 13).
+#[test]
+fn parallel_loading_matches_one_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 5_000;
+    let rows: Vec<Value> = (0..n)
+        .map(|i| json!({"instruction": format!("question {i}"), "output": format!("answer {}", i * 7)}))
+        .collect();
+    // JSONL with a malformed line and a blank line inside the first parallel block.
+    let mut text = jsonl(&rows);
+    text.extend_from_slice(b"{not json\n\n");
+    text.extend_from_slice(&jsonl(&rows[..10]));
+    let jl = write(dir.path(), "d.jsonl", &text);
+
+    let instruction: Vec<String> = (0..n).map(|i| format!("question {i}")).collect();
+    let output: Vec<String> = (0..n).map(|i| format!("answer {}", i * 7)).collect();
+    let batch = RecordBatch::try_from_iter([
+        (
+            "instruction",
+            Arc::new(StringArray::from(instruction)) as ArrayRef,
+        ),
+        ("output", Arc::new(StringArray::from(output)) as ArrayRef),
+    ])
+    .unwrap();
+    let pq = dir.path().join("d.parquet");
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(300))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&pq).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+
+    let on = |threads: usize, path: &Path| {
+        let l = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| load(path));
+        let skips: Vec<String> = l
+            .skips
+            .iter()
+            .map(|s| format!("{} {}", s.location, s.reason))
+            .collect();
+        (
+            content(&l.records),
+            l.records
+                .iter()
+                .map(|r| r.origin.to_string())
+                .collect::<Vec<_>>(),
+            skips,
+            l.warnings,
+        )
+    };
+    for path in [&jl, &pq] {
+        let one = on(1, path);
+        assert!(one.0.len() >= n, "{}", path.display());
+        assert_eq!(one, on(4, path), "{}", path.display());
+    }
+    let skips = on(4, &jl).2;
+    assert!(
+        skips.len() == 1 && skips[0].ends_with(&format!("d.jsonl:{} malformed_json", n + 1)),
+        "{skips:?}"
+    );
+}

@@ -292,6 +292,11 @@ fn lsh(rows: Rows, t: f32, sink: &mut dyn PairSink) {
     }
     let mean: Vec<f32> = mean.iter().map(|m| (m / n as f64) as f32).collect();
     let mut planes = vec![0f32; bits * dim];
+    // Rows whose every pair was verified together in one large bucket share a block id:
+    // a dense region lands in a large bucket of nearly the same rows in most tables, and
+    // its pairs need verifying once, not once per table.
+    let mut block = vec![NO_BLOCK; n];
+    let mut next_block = 0u32;
     const CHUNK: usize = 1024;
     for table in 0..tables {
         gaussians(LSH_SEED ^ mix64(table as u64 + 1), &mut planes);
@@ -340,14 +345,26 @@ fn lsh(rows: Rows, t: f32, sink: &mut dyn PairSink) {
             continue;
         }
         let roots = sink.roots();
-        let (keyed, roots) = (&keyed, roots.as_deref());
+        let (keyed, roots, blocks) = (&keyed, roots.as_deref(), &block);
         let found: Vec<Vec<(u32, u32, f32)>> = buckets
             .par_iter()
-            .map(|&(a, b)| verify_bucket(rows, &keyed[a..b], t, roots))
+            .map(|&(a, b)| verify_bucket(rows, &keyed[a..b], t, roots, blocks))
             .collect();
         feed(found, sink);
+        // Every pair of each large bucket is verified now (those skipped were before).
+        for &(a, b) in &buckets {
+            if b - a > GEMM_BUCKET {
+                for k in &keyed[a..b] {
+                    block[k.1 as usize] = next_block;
+                }
+                next_block += 1;
+            }
+        }
     }
 }
+
+/// No verified block yet.
+const NO_BLOCK: u32 = u32::MAX;
 
 /// Buckets larger than this are verified with blocked matrix products rather than pair by
 /// pair. Dense regions (templated instructions, a topic repeated many times) put
@@ -427,25 +444,11 @@ fn verify_bucket(
     bucket: &[(u32, u32)],
     t: f32,
     roots: Option<&[u32]>,
+    block: &[u32],
 ) -> Vec<(u32, u32, f32)> {
     let ids: Vec<u32> = bucket.iter().map(|k| k.1).collect();
     if ids.len() > GEMM_BUCKET {
-        let starts: Vec<usize> = (0..ids.len()).step_by(QUERY_BLOCK).collect();
-        let found: Vec<Vec<(u32, u32, f32)>> = starts
-            .par_iter()
-            .map(|&start| {
-                let mut sink = BucketSink {
-                    ids: &ids,
-                    uf: bucket_union_find(&ids, roots),
-                    components: roots.is_some(),
-                    out: Vec::new(),
-                };
-                let q = &ids[start..(start + QUERY_BLOCK).min(ids.len())];
-                Scratch::default().tiles(rows, q, &ids[start..], t, false, &mut sink);
-                sink.out
-            })
-            .collect();
-        return found.into_iter().flatten().collect();
+        return verify_large_bucket(rows, ids, t, roots, block);
     }
     let mut local = bucket_union_find(&ids, roots);
     let mut out = Vec::new();
@@ -462,6 +465,75 @@ fn verify_bucket(
         }
     }
     out
+}
+
+/// All pairs of a large bucket by GEMM tiles, query blocks in parallel, gathered in order,
+/// except pairs of two rows of one verified block (all checked in an earlier table). The
+/// rows are ordered by block, so a tile inside one block is skipped whole.
+fn verify_large_bucket(
+    rows: Rows,
+    mut ids: Vec<u32>,
+    t: f32,
+    roots: Option<&[u32]>,
+    block: &[u32],
+) -> Vec<(u32, u32, f32)> {
+    ids.sort_unstable_by_key(|&i| (block[i as usize], i));
+    let blocks: Vec<u32> = ids.iter().map(|&i| block[i as usize]).collect();
+    // Local positions in id order, for the bucket's union-find (components mode).
+    let mut by_id: Vec<u32> = ids.clone();
+    by_id.sort_unstable();
+    let starts: Vec<usize> = (0..ids.len()).step_by(QUERY_BLOCK).collect();
+    let found: Vec<Vec<(u32, u32, f32)>> = starts
+        .par_iter()
+        .map(|&start| {
+            let mut sink = BucketSink {
+                ids: &by_id,
+                uf: bucket_union_find(&by_id, roots),
+                components: roots.is_some(),
+                out: Vec::new(),
+            };
+            let end = (start + QUERY_BLOCK).min(ids.len());
+            let (mut qbuf, mut cbuf, mut tile) = (Vec::new(), Vec::new(), Vec::new());
+            rows.gather(&ids[start..end], &mut qbuf);
+            let mut c0 = start;
+            while c0 < ids.len() {
+                let c1 = (c0 + CANDIDATE_CHUNK).min(ids.len());
+                // One block on both sides: every pair here was verified already.
+                let one = blocks[start];
+                let same_block = one != NO_BLOCK
+                    && blocks[end - 1] == one
+                    && blocks[c0] == one
+                    && blocks[c1 - 1] == one;
+                if !same_block && !sink.settled(&ids[start..end], &ids[c0..c1]) {
+                    rows.gather(&ids[c0..c1], &mut cbuf);
+                    dots(&qbuf, &cbuf, rows.dim, &mut tile);
+                    let w = c1 - c0;
+                    for qp in start..end {
+                        let line = &tile[(qp - start) * w..(qp - start + 1) * w];
+                        // Each unordered pair once: candidates after the query's position.
+                        for cp in (qp + 1).max(c0)..c1 {
+                            if line[cp - c0] < t - VERIFY_SLACK
+                                || (blocks[qp] != NO_BLOCK && blocks[qp] == blocks[cp])
+                            {
+                                continue;
+                            }
+                            let (i, j) = (ids[qp].min(ids[cp]), ids[qp].max(ids[cp]));
+                            if sink.joined(i, j) {
+                                continue;
+                            }
+                            let cos = cosine(rows.row(i as usize), rows.row(j as usize));
+                            if cos >= t {
+                                sink.pair(i, j, cos);
+                            }
+                        }
+                    }
+                }
+                c0 = c1;
+            }
+            sink.out
+        })
+        .collect();
+    found.into_iter().flatten().collect()
 }
 
 /// Seeded standard normals (Box-Muller over splitmix64).
