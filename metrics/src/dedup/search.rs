@@ -386,54 +386,6 @@ fn bucket_union_find(ids: &[u32], roots: Option<&[u32]>) -> UnionFind {
     local
 }
 
-/// A bucket's sink for the GEMM path: pairs over global row ids, joins tracked on the
-/// bucket's own union-find (`ids` ascending, so a row's local index is a binary search).
-struct BucketSink<'a> {
-    ids: &'a [u32],
-    uf: UnionFind,
-    components: bool,
-    out: Vec<(u32, u32, f32)>,
-}
-
-impl BucketSink<'_> {
-    fn local(&self, i: u32) -> u32 {
-        self.ids.binary_search(&i).expect("a row of the bucket") as u32
-    }
-}
-
-impl PairSink for BucketSink<'_> {
-    fn pair(&mut self, i: u32, j: u32, cos: f32) {
-        if self.components {
-            // Only joins are kept: a dense bucket of near-copies has millions of pairs
-            // above the threshold but at most one join per row.
-            let (x, y) = (self.local(i), self.local(j));
-            if self.uf.find(x) == self.uf.find(y) {
-                return;
-            }
-            self.uf.union(x, y);
-        }
-        self.out.push((i, j, cos));
-    }
-    fn settled(&mut self, q: &[u32], c: &[u32]) -> bool {
-        if !self.components {
-            return false;
-        }
-        let Some(&first) = q.first() else {
-            return true;
-        };
-        let root = self.uf.find(self.local(first));
-        q.iter()
-            .chain(c)
-            .all(|&i| self.uf.find(self.local(i)) == root)
-    }
-    fn joined(&mut self, i: u32, j: u32) -> bool {
-        self.components && {
-            let (x, y) = (self.local(i), self.local(j));
-            self.uf.find(x) == self.uf.find(y)
-        }
-    }
-}
-
 /// Every verified pair of one LSH bucket (rows ascending), `i < j`. In components mode
 /// (`roots` given) a union-find over the bucket, seeded from the snapshot, skips pairs
 /// already joined, so a bucket of many copies costs one pass rather than all its pairs.
@@ -479,19 +431,14 @@ fn verify_large_bucket(
 ) -> Vec<(u32, u32, f32)> {
     ids.sort_unstable_by_key(|&i| (block[i as usize], i));
     let blocks: Vec<u32> = ids.iter().map(|&i| block[i as usize]).collect();
-    // Local positions in id order, for the bucket's union-find (components mode).
-    let mut by_id: Vec<u32> = ids.clone();
-    by_id.sort_unstable();
     let starts: Vec<usize> = (0..ids.len()).step_by(QUERY_BLOCK).collect();
     let found: Vec<Vec<(u32, u32, f32)>> = starts
         .par_iter()
         .map(|&start| {
-            let mut sink = BucketSink {
-                ids: &by_id,
-                uf: bucket_union_find(&by_id, roots),
-                components: roots.is_some(),
-                out: Vec::new(),
-            };
+            // Joins over positions in `ids` (components mode), seeded from the snapshot.
+            let mut uf = bucket_union_find(&ids, roots);
+            let components = roots.is_some();
+            let mut out = Vec::new();
             let end = (start + QUERY_BLOCK).min(ids.len());
             let (mut qbuf, mut cbuf, mut tile) = (Vec::new(), Vec::new(), Vec::new());
             rows.gather(&ids[start..end], &mut qbuf);
@@ -504,7 +451,12 @@ fn verify_large_bucket(
                     && blocks[end - 1] == one
                     && blocks[c0] == one
                     && blocks[c1 - 1] == one;
-                if !same_block && !sink.settled(&ids[start..end], &ids[c0..c1]) {
+                // All in one component: nothing here can join anything.
+                let settled = components && {
+                    let root = uf.find(start as u32);
+                    (start..end).chain(c0..c1).all(|p| uf.find(p as u32) == root)
+                };
+                if !same_block && !settled {
                     rows.gather(&ids[c0..c1], &mut cbuf);
                     dots(&qbuf, &cbuf, rows.dim, &mut tile);
                     let w = c1 - c0;
@@ -514,23 +466,24 @@ fn verify_large_bucket(
                         for cp in (qp + 1).max(c0)..c1 {
                             if line[cp - c0] < t - VERIFY_SLACK
                                 || (blocks[qp] != NO_BLOCK && blocks[qp] == blocks[cp])
+                                || (components && uf.find(qp as u32) == uf.find(cp as u32))
                             {
                                 continue;
                             }
                             let (i, j) = (ids[qp].min(ids[cp]), ids[qp].max(ids[cp]));
-                            if sink.joined(i, j) {
-                                continue;
-                            }
                             let cos = cosine(rows.row(i as usize), rows.row(j as usize));
                             if cos >= t {
-                                sink.pair(i, j, cos);
+                                if components {
+                                    uf.union(qp as u32, cp as u32);
+                                }
+                                out.push((i, j, cos));
                             }
                         }
                     }
                 }
                 c0 = c1;
             }
-            sink.out
+            out
         })
         .collect();
     found.into_iter().flatten().collect()
