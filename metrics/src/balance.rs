@@ -282,6 +282,7 @@ mod tests {
                 file: "t.jsonl".into(),
                 line: Some(1),
                 index: 0,
+                within: None,
             },
         );
         r.turns = vec![

@@ -64,6 +64,12 @@ pub struct Origin {
     pub line: Option<u64>,
     /// 0-based record index within the file (row for columnar formats).
     pub index: u64,
+    /// The file's path below the dataset's root when that says more than its name
+    /// (`en/train.jsonl` beside `zh/train.jsonl`): what sampling keys hash
+    /// ([`crate::sample::record_key`]), so same-named shards in different folders never
+    /// share keys. `None`: the file name alone is unique.
+    #[serde(skip)]
+    pub within: Option<Arc<str>>,
 }
 
 impl Origin {

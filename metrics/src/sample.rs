@@ -16,10 +16,15 @@ pub const DEFAULT_SAMPLE_SIZE: usize = 10_000;
 /// Default `--sample-seed`.
 pub const DEFAULT_SAMPLE_SEED: u64 = 0x5EED_F70A;
 
-/// The stable sampling key of a record: a hash of its file's name (not its folder, so a
-/// moved dataset samples the same), its 0-based index in that file, and the seed.
+/// The stable sampling key of a record: a hash of its file's name (not where the dataset
+/// lives, so a moved dataset samples the same; the path below the dataset's root when
+/// same-named files sit in different folders, [`crate::record::Origin::within`]), its
+/// 0-based index in that file, and the seed.
 pub fn record_key(record: &Record, seed: u64) -> u64 {
-    let file = record.origin.file.rsplit(['/', '\\']).next().unwrap_or("");
+    let file = match &record.origin.within {
+        Some(w) => w,
+        None => record.origin.file.rsplit(['/', '\\']).next().unwrap_or(""),
+    };
     let h = xxhash_rust::xxh3::xxh3_64_with_seed(file.as_bytes(), seed);
     mix64(h ^ mix64(record.origin.index ^ seed.rotate_left(17)))
 }
@@ -157,6 +162,7 @@ mod tests {
                     file: file.into(),
                     line: None,
                     index,
+                    within: None,
                 },
             )
         };

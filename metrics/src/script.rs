@@ -139,6 +139,7 @@ mod tests {
                 file: "t.jsonl".into(),
                 line: Some(i + 1),
                 index: i,
+                within: None,
             },
         );
         r.turns = vec![

@@ -333,6 +333,7 @@ mod tests {
                 file: "t.jsonl".into(),
                 line: Some(i + 1),
                 index: i,
+                within: None,
             },
         );
         r.task = Some(task.into());

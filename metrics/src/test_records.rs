@@ -13,6 +13,7 @@ pub(crate) fn record(i: u64, turns: &[(Role, &str)]) -> Record {
             file: "f".into(),
             line: Some(i + 1),
             index: i,
+            within: None,
         },
     );
     r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();

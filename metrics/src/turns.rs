@@ -104,6 +104,7 @@ mod tests {
                 file: "f".into(),
                 line: None,
                 index: i,
+                within: None,
             },
         );
         r.turns = roles.iter().map(|role| Turn::new(*role, "text")).collect();

@@ -197,6 +197,7 @@ mod tests {
                         file: "f".into(),
                         line: None,
                         index: i,
+                        within: None,
                     },
                 );
                 replicate_bits(&r, 7, 3)

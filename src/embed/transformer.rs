@@ -232,6 +232,11 @@ impl Embedder for TransformerEmbedder {
     fn batch_size(&self) -> usize {
         256
     }
+    fn batch_invariant(&self) -> bool {
+        // Padded to the longest text of its chunk: a text's vector moves in the last bits
+        // with its batch-mates.
+        false
+    }
     fn embed(&self, texts: &[&str]) -> Result<Vec<f32>, EmbedError> {
         // Sort by length so each forward pass pads to similar lengths, then restore order.
         let mut order: Vec<usize> = (0..texts.len()).collect();

@@ -214,6 +214,7 @@ pub fn detect_map(data: &[u8]) -> Result<Counts> {
         path: PathBuf::from("fuzz.jsonl"),
         name: Arc::from("fuzz.jsonl"),
         stem: Arc::from("fuzz"),
+        within: None,
         size: content.len() as u64,
         compression: Compression::None,
         format: Format::Jsonl,

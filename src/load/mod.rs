@@ -129,11 +129,12 @@ impl Loader {
         }
         let resolved = files::resolve(&opts.path, opts.split.as_deref())?;
         let label = resolved.label;
-        let files = resolved
+        let mut files = resolved
             .files
             .into_iter()
             .map(|p| files::inspect(p, hint))
             .collect::<Result<Vec<_>>>()?;
+        files::set_within(&mut files);
         let cols = &opts.columns;
         let structured_columns = [
             &cols.messages,
@@ -482,6 +483,7 @@ fn origin(file: &DataFile, line: Option<u64>, index: u64) -> Origin {
         file: file.name.clone(),
         line,
         index,
+        within: file.within.clone(),
     }
 }
 

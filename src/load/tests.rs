@@ -1176,3 +1176,44 @@ fn parallel_loading_matches_one_thread() {
         "{skips:?}"
     );
 }
+
+/// Same-named shards in different folders get distinct sampling keys (their path below
+/// the dataset's root), so no two records tie in the seeded sample; unique names keep
+/// keying by file name alone, wherever the dataset lives.
+#[test]
+fn same_named_shards_in_folders_get_distinct_sampling_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Value> = (0..5)
+        .map(|i| json!({"instruction": format!("q{i}"), "output": "a"}))
+        .collect();
+    write(dir.path(), "data/en/train.jsonl", &jsonl(&rows));
+    write(dir.path(), "data/zh/train.jsonl", &jsonl(&rows));
+    write(dir.path(), "data/zh/extra.jsonl", &jsonl(&rows));
+    let l = load(&dir.path().join("data"));
+    assert_eq!(l.records.len(), 15);
+    let within: Vec<Option<&str>> = l
+        .records
+        .iter()
+        .map(|r| r.origin.within.as_deref())
+        .collect();
+    assert!(within.contains(&Some("en/train.jsonl")) && within.contains(&Some("zh/train.jsonl")));
+    assert!(
+        within.contains(&None),
+        "a unique name keys by its name: {within:?}"
+    );
+    let mut keys: Vec<u64> = l
+        .records
+        .iter()
+        .map(|r| ftqa_metrics::sample::record_key(r, 7))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 15, "sampling keys collide");
+    // A single file keys by its name: the same wherever it lives.
+    let one = load(&write(
+        dir.path(),
+        "elsewhere/deep/train.jsonl",
+        &jsonl(&rows),
+    ));
+    assert_eq!(one.records[0].origin.within, None);
+}

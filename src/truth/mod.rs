@@ -38,6 +38,7 @@ pub fn run_family(
                 file: file.clone(),
                 line: None,
                 index: i as u64,
+                within: None,
             },
         );
         r.turns.push(Turn::new(Role::User, inst.clone()));

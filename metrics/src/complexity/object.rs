@@ -189,6 +189,7 @@ mod tests {
                 file: "f".into(),
                 line: Some(1),
                 index: 0,
+                within: None,
             },
         );
         r.turns = vec![
@@ -206,6 +207,7 @@ mod tests {
                 file: "f".into(),
                 line: Some(2),
                 index: 1,
+                within: None,
             },
         );
         r2.turns = vec![

@@ -234,6 +234,7 @@ mod tests {
                 file: "f".into(),
                 line: Some(1),
                 index: 0,
+                within: None,
             },
         );
         for (k, t) in texts.iter().enumerate() {

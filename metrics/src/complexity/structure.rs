@@ -323,6 +323,7 @@ mod tests {
                 file: "f".into(),
                 line: Some(1),
                 index: 0,
+                within: None,
             },
         );
         r.turns = turns.iter().map(|(role, t)| Turn::new(*role, *t)).collect();

@@ -295,6 +295,7 @@ mod tests {
                 file: "f".into(),
                 line: Some(i + 1),
                 index: i,
+                within: None,
             },
         );
         r.turns = vec![

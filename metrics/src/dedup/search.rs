@@ -454,7 +454,9 @@ fn verify_large_bucket(
                 // All in one component: nothing here can join anything.
                 let settled = components && {
                     let root = uf.find(start as u32);
-                    (start..end).chain(c0..c1).all(|p| uf.find(p as u32) == root)
+                    (start..end)
+                        .chain(c0..c1)
+                        .all(|p| uf.find(p as u32) == root)
                 };
                 if !same_block && !settled {
                     rows.gather(&ids[c0..c1], &mut cbuf);

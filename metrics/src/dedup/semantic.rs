@@ -57,14 +57,17 @@ fn docs() -> Vec<MetricDoc> {
 /// vectors depend on how the input was split. So their texts are kept until [`flush`]
 /// (at finish), put in record order, the embedder is fitted on all of them (an IDF is
 /// document frequencies: the same for any split) and they are embedded then, in
-/// parallel batches. That costs the texts' memory instead of the vectors' until the end,
+/// parallel batches. Embedders whose vectors depend on their batch-mates (a transformer
+/// pads each batch: [`Embedder::batch_invariant`]) are deferred the same way, so their
+/// batches are fixed by record position rather than by which thread saw what. That costs the texts' memory instead of the vectors' until the end,
 /// bounded like the vectors by the records embedded (`--semantic-max-records`).
 ///
 /// [`flush`]: Vectors::flush
 pub struct Vectors {
     embedder: Arc<dyn Embedder>,
-    /// Whether the embedder is corpus-fitted (its `fit` returns a fitted copy).
-    needs_fit: bool,
+    /// Whether texts wait for finish: a corpus-fitted embedder (its `fit` returns a fitted
+    /// copy) or a batch-dependent one.
+    deferred: bool,
     dim: usize,
     pending: Vec<(u32, String)>,
     /// The rows in 16-bit fixed point ([`quantize`]): half the memory of f32, which is
@@ -79,10 +82,12 @@ impl Vectors {
     pub fn new(embedder: Arc<dyn Embedder>) -> Self {
         let dim = embedder.dim();
         // Fitting on nothing is cheap and tells a corpus-fitted embedder from a fixed one.
-        let needs_fit = embedder.fit(&[]).is_some();
+        // Both a corpus fit and a batch-dependent embedder (a transformer) wait for finish,
+        // where texts are embedded in batches fixed by record position.
+        let deferred = embedder.fit(&[]).is_some() || !embedder.batch_invariant();
         Vectors {
             embedder,
-            needs_fit,
+            deferred,
             dim,
             pending: Vec::new(),
             data: Vec::new(),
@@ -95,14 +100,14 @@ impl Vectors {
         self.dim
     }
 
-    /// Whether texts wait for a corpus fit at [`Vectors::flush`].
+    /// Whether texts wait for [`Vectors::flush`] (a corpus fit, or fixed batches).
     pub fn deferred(&self) -> bool {
-        self.needs_fit
+        self.deferred
     }
 
     pub fn push(&mut self, seq: u32, text: String) {
         self.pending.push((seq, text));
-        if !self.needs_fit && self.pending.len() >= self.embedder.batch_size() {
+        if !self.deferred && self.pending.len() >= self.embedder.batch_size() {
             self.flush();
         }
     }
@@ -115,12 +120,12 @@ impl Vectors {
             return;
         }
         let pending = std::mem::take(&mut self.pending);
-        if self.needs_fit {
+        if self.deferred {
             let texts: Vec<&str> = pending.iter().map(|p| p.1.as_str()).collect();
             if let Some(f) = self.embedder.fit(&texts) {
                 self.embedder = f;
             }
-            self.needs_fit = false;
+            self.deferred = false;
         }
         let batch = self.embedder.batch_size().max(1);
         let embedder = &self.embedder;
@@ -165,7 +170,7 @@ impl Vectors {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        if !self.needs_fit && self.pending.len() >= self.embedder.batch_size() {
+        if !self.deferred && self.pending.len() >= self.embedder.batch_size() {
             self.flush();
         }
     }
@@ -493,7 +498,7 @@ impl Metric for SemanticDup {
             format!("all {n} records")
         };
         let fit = if fitted {
-            " The corpus-fitted embedder is fitted on all texts of each part once every record has been seen, then they are embedded, so the vectors do not depend on how the input was split."
+            " The embedder is corpus-fitted or batch-dependent, so texts are embedded once every record has been seen (after fitting on all texts of each part, for a fitted one), in batches fixed by record position: the vectors do not depend on how the input was split."
         } else {
             ""
         };
@@ -631,7 +636,7 @@ mod tests {
             ..AnalysisConfig::default()
         };
         let out = outputs(make(&c), &records);
-        assert!(out.methods["dedup.semantic"].contains("fitted on all texts"));
+        assert!(out.methods["dedup.semantic"].contains("embedded once every record has been seen"));
         assert_merges(|| make(&c), &records);
     }
 }

@@ -39,6 +39,14 @@ pub trait Embedder: Send + Sync + fmt::Debug {
     fn batch_size(&self) -> usize {
         512
     }
+    /// Whether a text's vector is bit-for-bit the same whatever else shares its batch. A
+    /// transformer pads a batch to its longest text, and padded matrix products round
+    /// differently, so its vectors move in the last bits with the batch: callers that need
+    /// split-independent results (`dedup.semantic` under `--threads`) then embed in batches
+    /// fixed by record position.
+    fn batch_invariant(&self) -> bool {
+        true
+    }
     /// For the methods section: what the model is and how well it agrees with its reference.
     fn describe(&self) -> String;
     /// Embedders whose weights depend on the corpus (the lexical IDF) return a copy fitted on

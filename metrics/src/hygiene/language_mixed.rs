@@ -286,6 +286,7 @@ mod tests {
                     file: "f.jsonl".into(),
                     line: Some(k as u64 + 1),
                     index: k as u64,
+                    within: None,
                 },
             );
             r.turns = vec![Turn::new(Role::User, *i), Turn::new(Role::Assistant, *o)];

@@ -141,6 +141,7 @@ mod tests {
                 file: "f".into(),
                 line: Some(k + 1),
                 index: k,
+                within: None,
             },
         );
         r.turns = vec![Turn::new(Role::User, "prompt")];
@@ -185,6 +186,7 @@ mod tests {
                 file: "f".into(),
                 line: None,
                 index: 5,
+                within: None,
             },
         );
         plain.turns = vec![u("q"), a("r")];

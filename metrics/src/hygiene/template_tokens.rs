@@ -212,6 +212,7 @@ mod tests {
                     file: "f".into(),
                     line: None,
                     index: k as u64,
+                    within: None,
                 },
             );
             r.turns = vec![Turn::new(Role::User, *i), Turn::new(Role::Assistant, *o)];
@@ -223,6 +224,7 @@ mod tests {
                 file: "f".into(),
                 line: None,
                 index: 9,
+                within: None,
             },
         );
         r.turns = vec![Turn::new(Role::User, "q")];
