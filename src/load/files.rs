@@ -494,6 +494,43 @@ pub(crate) fn shard_names_are_tasks(files: &[DataFile]) -> bool {
     stems.len() > 1
 }
 
+/// Gives files whose name is not unique in the dataset their path below the deepest
+/// folder all files share, for sampling keys (`Origin::within`): that part of the path
+/// moves with the dataset, and it tells `en/train.jsonl` from `zh/train.jsonl`.
+pub(crate) fn set_within(files: &mut [DataFile]) {
+    let name = |f: &DataFile| f.path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut counts: std::collections::HashMap<Option<String>, usize> = Default::default();
+    for f in files.iter() {
+        *counts.entry(name(f)).or_insert(0) += 1;
+    }
+    if counts.values().all(|&c| c < 2) {
+        return;
+    }
+    let mut root: Option<PathBuf> = None;
+    for f in files.iter() {
+        let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        root = Some(match root {
+            None => dir,
+            Some(r) => r
+                .ancestors()
+                .find(|a| dir.starts_with(a))
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        });
+    }
+    let root = root.unwrap_or_default();
+    for f in files.iter_mut() {
+        if counts[&name(f)] > 1 {
+            let below = f.path.strip_prefix(&root).unwrap_or(&f.path);
+            let parts: Vec<String> = below
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            f.within = Some(Arc::from(parts.join("/").as_str()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,42 +587,5 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("/nonexistent/ftqa/x.jsonl"), "{err}");
-    }
-}
-
-/// Gives files whose name is not unique in the dataset their path below the deepest
-/// folder all files share, for sampling keys (`Origin::within`): that part of the path
-/// moves with the dataset, and it tells `en/train.jsonl` from `zh/train.jsonl`.
-pub(crate) fn set_within(files: &mut [DataFile]) {
-    let name = |f: &DataFile| f.path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let mut counts: std::collections::HashMap<Option<String>, usize> = Default::default();
-    for f in files.iter() {
-        *counts.entry(name(f)).or_insert(0) += 1;
-    }
-    if counts.values().all(|&c| c < 2) {
-        return;
-    }
-    let mut root: Option<PathBuf> = None;
-    for f in files.iter() {
-        let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
-        root = Some(match root {
-            None => dir,
-            Some(r) => r
-                .ancestors()
-                .find(|a| dir.starts_with(a))
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-        });
-    }
-    let root = root.unwrap_or_default();
-    for f in files.iter_mut() {
-        if counts[&name(f)] > 1 {
-            let below = f.path.strip_prefix(&root).unwrap_or(&f.path);
-            let parts: Vec<String> = below
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            f.within = Some(Arc::from(parts.join("/").as_str()));
-        }
     }
 }

@@ -80,6 +80,9 @@ pub struct LoadOptions {
     pub split: Option<String>,
 }
 
+// Records are nearly every event, so boxing them would cost an allocation per record to
+// save memory only on the rare skip.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum LoadEvent {
     Record(Record),
