@@ -112,11 +112,15 @@ impl std::fmt::Display for StrictSkip {
 
 impl std::error::Error for StrictSkip {}
 
-/// Records one thread observes at a time: small enough to spread a batch over many
-/// threads, large enough that taking a chunk costs nothing next to observing it.
+/// Loader events read at once. The stages see a batch at once (the task labeller embeds a
+/// batch's instructions together) before the metrics see its records; its size does not
+/// depend on `--threads`, so neither does anything a stage does with it.
+const BATCH: usize = 16_384;
+/// Records one thread observes at a time, at most: small enough to spread a batch over
+/// many threads, large enough that taking a chunk costs nothing next to observing it.
 const CHUNK: usize = 512;
-/// Chunks per thread in a batch of loader events. The stages see a batch at once (the task
-/// labeller embeds a batch's instructions together) before the metrics see its records.
+/// Chunks per thread a batch is cut into, at least, so threads that finish early find
+/// work.
 const CHUNKS_PER_THREAD: usize = 4;
 /// The smallest chunk: below it, taking a chunk would cost more than observing it.
 const MIN_CHUNK: usize = 16;
@@ -175,11 +179,10 @@ fn analyze_on_pool(opts: RunOptions, threads: usize) -> Result<Report> {
     let mut records = RecordCounts::default();
     let progress = Progress::new(opts.progress, loader.bytes_total());
 
-    let batch_len = CHUNK * CHUNKS_PER_THREAD * threads;
-    let mut batch: Vec<LoadEvent> = Vec::with_capacity(batch_len);
-    let mut kept: Vec<ftqa_metrics::record::Record> = Vec::with_capacity(batch_len);
+    let mut batch: Vec<LoadEvent> = Vec::with_capacity(BATCH);
+    let mut kept: Vec<ftqa_metrics::record::Record> = Vec::with_capacity(BATCH);
     loop {
-        batch.extend(loader.by_ref().take(batch_len));
+        batch.extend(loader.by_ref().take(BATCH));
         if batch.is_empty() {
             break;
         }
