@@ -400,3 +400,49 @@ fn bound_low_checks_the_low_end_of_the_interval() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("no interval"), "{out}");
 }
+
+/// A gate that checks nothing must not pass: a config without thresholds and without
+/// --baseline is exit 2 naming the way out, unless --allow-empty says it is intended.
+#[test]
+fn an_empty_config_is_an_error_unless_allowed() {
+    let t = tempfile::tempdir().unwrap();
+    let empty = write(
+        t.path(),
+        "empty.toml",
+        "# nothing yet\n[check]\nmissing = \"warn\"\n",
+    );
+    let report = alpaca_report().to_str().unwrap();
+    let (code, out, err) = check(&[report, "--config", empty.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("no thresholds")
+            && err.contains("--allow-empty")
+            && err.contains("ftqa init REPORT_JSON"),
+        "{err}"
+    );
+    let (code, out, err) = check(&[report, "--config", empty.to_str().unwrap(), "--allow-empty"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+/// The hint for a missing config names `init` as it is called (a positional report).
+#[test]
+fn missing_config_hint_matches_init() {
+    let t = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ftqa"))
+        .args(["check", alpaca_report().to_str().unwrap()])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("`ftqa init REPORT_JSON`"), "{err}");
+    // And that is how init takes it.
+    let cfg = t.path().join("ftqa.toml");
+    let o = ftqa(&[
+        "init",
+        alpaca_report().to_str().unwrap(),
+        "-o",
+        cfg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -34,15 +34,26 @@ pub struct CheckArgs {
     /// [baseline] tolerance; default 0.05).
     #[arg(long)]
     pub tolerance: Option<f64>,
+    /// Pass when the config holds no rule (no thresholds, and no --baseline to compare
+    /// with). Without it such a gate checks nothing and exits 2, rather than passing.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 pub fn run(mut args: CheckArgs) -> Result<i32> {
     let config_path = match &args.analysis.config {
         Some(p) => p.clone(),
         None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
-        None => bail!("no --config given and no {DEFAULT_CONFIG} here; write one with `ftqa init --from REPORT_JSON`"),
+        None => bail!("no --config given and no {DEFAULT_CONFIG} here; write one with `ftqa init REPORT_JSON`"),
     };
     let config = Config::load(&config_path)?;
+    // Before the (possibly long) analysis: a gate with nothing to check must not pass.
+    if config.thresholds.is_empty() && args.baseline.is_none() && !args.allow_empty {
+        bail!(
+            "{}: the config holds no thresholds and no --baseline was given, so the check would pass without checking anything; add [thresholds] (`ftqa init REPORT_JSON` writes some), give --baseline, or pass --allow-empty",
+            config_path.display()
+        );
+    }
     if let Some(t) = args.tolerance {
         if !(t.is_finite() && t >= 0.0) {
             bail!("--tolerance must be a finite share >= 0, got {t}");
@@ -86,6 +97,12 @@ pub fn run(mut args: CheckArgs) -> Result<i32> {
         baseline.as_ref().map(|(p, v)| (p.as_str(), v)),
         args.tolerance,
     );
+    if outcome.findings.is_empty() && !args.allow_empty {
+        bail!(
+            "{}: no rule applied (no threshold, and no metric to compare with the baseline), so the check would pass without checking anything; pass --allow-empty if that is intended",
+            config_path.display()
+        );
+    }
     emit(&outcome, args.output_format)?;
     Ok(outcome.exit_code())
 }
