@@ -321,8 +321,9 @@ fn observe_in_parallel(
     });
 }
 
-/// A metric that panicked poisons only its own run: the panic is re-raised by rayon, so a
-/// poisoned lock is never observed into again; taking the inner value keeps clippy calm.
+/// The thread's engine. A metric that panics while observing poisons the lock, but rayon
+/// re-raises that panic and ends the run, so no poisoned engine is ever observed into or
+/// merged; recovering the guard keeps that one panic the only message.
 fn lock(engine: &std::sync::Mutex<Engine>) -> std::sync::MutexGuard<'_, Engine> {
     engine.lock().unwrap_or_else(|p| p.into_inner())
 }
