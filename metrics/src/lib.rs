@@ -7,6 +7,7 @@ pub mod result;
 pub mod examples;
 pub mod fasthash;
 pub mod sample;
+pub mod state;
 pub mod stats;
 pub mod text;
 pub mod uncertainty;

@@ -163,6 +163,18 @@ pub trait Metric: Send + std::any::Any {
     /// Folds in the state of another instance made by the same spec and config
     /// ([`merged`] recovers its concrete type).
     fn merge(&mut self, other: Box<dyn Metric>);
+    /// The state, encoded for a partial result file ([`crate::state`]): what `merge` needs
+    /// and no more, so signatures, sketches and bounded samples, never every text. `Err`
+    /// says why this state cannot leave the process (an embedder fitted on the whole
+    /// corpus), which the CLI reports as an error.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        Err("not yet saved".into())
+    }
+    /// Replaces the state of this fresh instance, made by the same spec and config, with
+    /// one that [`Metric::save`] wrote.
+    fn load(&mut self, _saved: &[u8]) -> Result<(), String> {
+        Err("not yet loaded".into())
+    }
     fn finish(self: Box<Self>, out: &mut Outputs);
 }
 
@@ -378,17 +390,48 @@ fn literal_chars(pattern: &str) -> usize {
 /// Runs every registered metric over a stream of loader events.
 pub struct Engine {
     metrics: Vec<Box<dyn Metric>>,
+    /// The family of each metric, in the same order: what a saved state is filed under.
+    families: Vec<&'static str>,
 }
 
 impl Engine {
     pub fn new(config: &AnalysisConfig) -> Self {
+        let specs: Vec<MetricSpec> = registry()
+            .into_iter()
+            .filter(|s| config.wants(s.family))
+            .collect();
         Engine {
-            metrics: registry()
-                .iter()
-                .filter(|s| config.wants(s.family))
-                .map(|s| (s.make)(config))
-                .collect(),
+            metrics: specs.iter().map(|s| (s.make)(config)).collect(),
+            families: specs.iter().map(|s| s.family).collect(),
         }
+    }
+
+    /// Every metric's state, by family, in registry order ([`Metric::save`]).
+    pub fn save(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+        self.families
+            .iter()
+            .zip(&self.metrics)
+            .map(|(f, m)| Ok((f.to_string(), m.save().map_err(|e| format!("{f}: {e}"))?)))
+            .collect()
+    }
+
+    /// A fresh engine for `config` holding saved states ([`Engine::save`]). The families
+    /// must be exactly those the config selects, in order: a part made with other
+    /// settings is refused.
+    pub fn load(config: &AnalysisConfig, saved: &[(String, Vec<u8>)]) -> Result<Engine, String> {
+        let mut engine = Engine::new(config);
+        let names: Vec<&str> = saved.iter().map(|(f, _)| f.as_str()).collect();
+        if names != engine.families {
+            return Err(format!(
+                "the saved metric families ({}) are not those these settings run ({})",
+                names.join(", "),
+                engine.families.join(", ")
+            ));
+        }
+        for ((f, bytes), m) in saved.iter().zip(&mut engine.metrics) {
+            m.load(bytes).map_err(|e| format!("{f}: {e}"))?;
+        }
+        Ok(engine)
     }
     pub fn observe(&mut self, record: &Record) {
         for m in &mut self.metrics {

@@ -53,12 +53,17 @@ pub(crate) fn assert_merges(make: impl Fn() -> Box<dyn Metric>, records: &[Recor
             // A fixed shuffle of the part order: odd parts first, descending, then even.
             let mut order: Vec<usize> = (0..k).rev().filter(|p| p % 2 == 1).collect();
             order.extend((0..k).filter(|p| p % 2 == 0));
+            // Every part also goes through a partial result file's round trip: saved, then
+            // loaded into a fresh instance, as `ftqa merge` does.
             let mut states = order.iter().map(|&p| {
                 let mut m = make();
                 for r in &parts[p] {
                     m.observe(r);
                 }
-                m
+                let saved = m.save().expect("the state saves");
+                let mut fresh = make();
+                fresh.load(&saved).expect("the saved state loads");
+                fresh
             });
             let mut merged = states.next().unwrap();
             for s in states {
