@@ -5,11 +5,15 @@
 use crate::record::Record;
 use crate::result::{Example, ExampleGroup};
 use crate::text::truncate_chars;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 
+/// Serialisable for partial result files; the names are `Cow` so a loaded sink owns them.
+#[derive(Serialize, Deserialize)]
 pub struct ExampleSink {
-    metric: &'static str,
-    title: &'static str,
+    metric: Cow<'static, str>,
+    title: Cow<'static, str>,
     max: usize,
     chars: usize,
     /// Kept examples with their position key, sorted by it.
@@ -19,8 +23,8 @@ pub struct ExampleSink {
 impl ExampleSink {
     pub fn new(metric: &'static str, title: &'static str, max: usize, chars: usize) -> Self {
         ExampleSink {
-            metric,
-            title,
+            metric: Cow::Borrowed(metric),
+            title: Cow::Borrowed(title),
             max,
             chars,
             examples: Vec::new(),

@@ -122,7 +122,7 @@ impl Distribution {
 }
 
 /// One record shown as evidence for a metric.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Example {
     pub record_id: String,
     /// `file:line` or `file row N`.

@@ -36,6 +36,26 @@ pub struct BottomK<T> {
     heap: BinaryHeap<Keyed<T>>,
 }
 
+/// Saved as `k` and the kept `(key, item)` pairs in key order, for partial result files.
+impl<T: serde::Serialize> serde::Serialize for BottomK<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut kept: Vec<(u64, &T)> = self.heap.iter().map(|Keyed(k, t)| (*k, t)).collect();
+        kept.sort_unstable_by_key(|(k, _)| *k);
+        (self.k, kept).serialize(s)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for BottomK<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (k, kept): (usize, Vec<(u64, T)>) = serde::Deserialize::deserialize(d)?;
+        let mut sample = BottomK::new(k);
+        for (key, item) in kept {
+            sample.offer(key, item);
+        }
+        Ok(sample)
+    }
+}
+
 struct Keyed<T>(u64, T);
 
 impl<T> PartialEq for Keyed<T> {

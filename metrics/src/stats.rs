@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 /// Exact distribution of non-negative integers (lengths, counts). Memory grows with
 /// the number of distinct values, not records, so quantiles stay exact on any size.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntDist {
     counts: BTreeMap<u64, u64>,
     n: u64,

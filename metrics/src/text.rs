@@ -121,7 +121,7 @@ pub const SCRIPTS: &[&str] = &[
 
 /// Letters per script of a text, indexed like [`SCRIPTS`]. Digits, punctuation,
 /// symbols and emoji belong to no script.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScriptCounts(pub [u32; 15]);
 
 impl ScriptCounts {
