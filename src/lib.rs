@@ -14,6 +14,7 @@ pub mod init;
 pub mod judge;
 pub mod load;
 pub mod metric_docs;
+pub mod partial;
 pub mod pipeline;
 pub mod progress;
 pub mod stage;

@@ -90,6 +90,9 @@ pub struct RunOptions {
     pub image_root: Option<std::path::PathBuf>,
     /// `--threads`: threads of the pool everything runs on (0 = every core).
     pub threads: usize,
+    /// `--partial`: the pass is saved as a partial result; what cannot be saved stops the
+    /// run before any data is read.
+    pub partial: bool,
 }
 
 /// An input problem the user must fix; the CLI exits with code 2 for these.
@@ -151,25 +154,61 @@ fn stages(opts: &RunOptions) -> Vec<Box<dyn Stage>> {
 }
 
 pub fn analyze(opts: RunOptions) -> Result<Report> {
-    let threads = thread_count(opts.threads);
+    on_pool(opts.threads, |threads| {
+        let started = Instant::now();
+        let pass = read_pass(&opts, threads)?;
+        finish_pass(pass, opts, threads, started)
+    })
+}
+
+/// Runs `job` on a rayon pool of `--threads` threads (0 = every core), with the count.
+pub fn on_pool<T: Send>(requested: usize, job: impl FnOnce(usize) -> Result<T> + Send) -> Result<T> {
+    let threads = thread_count(requested);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("ftqa-{i}"))
         .build()?;
-    pool.install(|| analyze_on_pool(opts, threads))
+    pool.install(|| job(threads))
 }
 
-fn analyze_on_pool(opts: RunOptions, threads: usize) -> Result<Report> {
-    let started = Instant::now();
+/// What one pass over the data leaves: the merged metric states, the stages, the record
+/// counts, the dataset facts and the loader's warnings. A partial result file is this,
+/// saved ([`crate::partial`]); `ftqa merge` rebuilds it from several files.
+pub struct Pass {
+    pub engine: Engine,
+    pub stages: Vec<Box<dyn Stage>>,
+    pub records: RecordCounts,
+    pub dataset: ftqa_metrics::result::DatasetInfo,
+    pub warnings: Vec<String>,
+}
+
+/// The stages of these options before any data is read: what a merge folds saved stage
+/// states into.
+pub fn unprepared_stages(opts: &RunOptions) -> Vec<Box<dyn Stage>> {
+    stages(opts)
+}
+
+/// Reads the data once: stages annotate batches, the pool observes them into one engine
+/// per thread, and the engines merge.
+pub fn read_pass(opts: &RunOptions, threads: usize) -> Result<Pass> {
     let mut loader = Loader::open(&opts.load)?;
-    let mut dataset = loader.info().clone();
-    let mut stages = stages(&opts);
+    let dataset = loader.info().clone();
+    let mut stages = stages(opts);
     for s in &mut stages {
         s.prepare(&StageContext {
             load: &opts.load,
             dataset: &dataset,
             analysis: &opts.analysis,
         })?;
+        if opts.partial {
+            s.save()
+                .map_err(|e| anyhow::anyhow!("this analysis cannot be split into parts: {e}"))?;
+        }
+    }
+    if opts.partial {
+        Engine::new(&opts.analysis)
+            .save()
+            .map_err(|e| anyhow::anyhow!("this analysis cannot be split into parts: {e}"))?;
     }
     // One engine per pool thread: a thread observes into its own, so no two threads ever
     // share a state; the engines merge after the pass.
@@ -228,6 +267,38 @@ fn analyze_on_pool(opts: RunOptions, threads: usize) -> Result<Report> {
     }
     progress.finish();
     records.total = records.analyzed + records.skipped;
+    let warnings = loader.take_warnings();
+    let mut engines = engines
+        .into_iter()
+        .map(|e| e.into_inner().unwrap_or_else(|p| p.into_inner()));
+    let mut engine = engines.next().expect("at least one thread");
+    for other in engines {
+        engine.merge(other);
+    }
+    Ok(Pass {
+        engine,
+        stages,
+        records,
+        dataset,
+        warnings,
+    })
+}
+
+/// Refuses a report on data that was mostly skipped (unless `--allow-skips`), finishes
+/// the metrics and the stages, and assembles the report.
+pub fn finish_pass(
+    pass: Pass,
+    opts: RunOptions,
+    threads: usize,
+    started: Instant,
+) -> Result<Report> {
+    let Pass {
+        engine,
+        stages,
+        records,
+        mut dataset,
+        mut warnings,
+    } = pass;
     if !opts.allow_skips
         && records.skipped > 0
         && records.skipped as f64 > MAX_SKIPPED_SHARE * records.total as f64
@@ -249,14 +320,6 @@ fn analyze_on_pool(opts: RunOptions, threads: usize) -> Result<Report> {
                 .first()
                 .map(|s| (s.location.clone(), s.reason.clone())),
         });
-    }
-    let mut warnings = loader.take_warnings();
-    let mut engines = engines
-        .into_iter()
-        .map(|e| e.into_inner().unwrap_or_else(|p| p.into_inner()));
-    let mut engine = engines.next().expect("at least one thread");
-    for other in engines {
-        engine.merge(other);
     }
     let mut outputs = engine.finish();
     for s in stages {

@@ -46,6 +46,23 @@ pub trait Stage {
     /// After the metrics finished (in stage order): writes the stage's outputs, dataset
     /// facts and warnings.
     fn finish(self: Box<Self>, out: &mut Outputs, dataset: &mut DatasetInfo) -> Vec<String>;
+    /// The stage's state for a partial result file (`ftqa report --partial`). `Err` says
+    /// why the stage cannot run on a part of the data: the default, so a new stage is
+    /// refused in parts until it says how its state merges.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        Err(format!(
+            "the {} stage cannot run on a part of the data yet",
+            self.name()
+        ))
+    }
+    /// Folds a state [`Stage::save`] wrote into this stage, which `ftqa merge` made from
+    /// the same settings and never prepared.
+    fn absorb(&mut self, _saved: &[u8]) -> Result<(), String> {
+        Err(format!(
+            "the {} stage cannot merge partial results yet",
+            self.name()
+        ))
+    }
 }
 
 /// Whether `--only`/`--skip` select the stage (see the module doc).

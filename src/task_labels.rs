@@ -71,6 +71,8 @@ pub struct TaskLabeler {
     inferred: Vec<usize>,
     all_labelled: bool,
     warnings: Vec<String>,
+    /// Whether `prepare` decided to infer labels (whatever the fit then found).
+    inferring: bool,
 }
 
 impl TaskLabeler {
@@ -87,6 +89,7 @@ impl TaskLabeler {
             inferred: Vec::new(),
             all_labelled: true,
             warnings: Vec::new(),
+            inferring: false,
         }
     }
 
@@ -110,6 +113,7 @@ impl TaskLabeler {
         if !infer {
             return Ok(());
         }
+        me.inferring = true;
         let fit_cap = FIT_SAMPLE.min(analysis.sample_size);
         let tag_cap = judge.map_or(0, |j| j.task_sample).min(analysis.sample_size);
         // The records of the run's sample with the smallest keys; those without an
@@ -330,5 +334,16 @@ impl Stage for TaskLabeler {
     }
     fn finish(self: Box<Self>, out: &mut Outputs, dataset: &mut DatasetInfo) -> Vec<String> {
         self.write(out, dataset)
+    }
+    /// Without inference the labeller holds nothing. Inference fits one model on the whole
+    /// dataset's sample, which a part cannot see.
+    fn save(&self) -> std::result::Result<Vec<u8>, String> {
+        if self.inferring {
+            return Err("task labels would be inferred (the data has no task column, or --infer-tasks always), and inference fits one model on the whole dataset's sample, which a part cannot see; name the task column (--task-col) or pass --infer-tasks never".into());
+        }
+        Ok(Vec::new())
+    }
+    fn absorb(&mut self, _saved: &[u8]) -> std::result::Result<(), String> {
+        Ok(())
     }
 }

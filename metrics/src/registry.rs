@@ -406,6 +406,11 @@ impl Engine {
         }
     }
 
+    /// The metric families this engine runs, in registry order.
+    pub fn families(&self) -> &[&'static str] {
+        &self.families
+    }
+
     /// Every metric's state, by family, in registry order ([`Metric::save`]).
     pub fn save(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
         self.families

@@ -241,7 +241,7 @@ impl Outputs {
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
 pub struct DatasetInfo {
     /// The path the user gave.
     pub path: String,
@@ -266,14 +266,14 @@ pub struct DatasetInfo {
     pub task_source: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct SkippedRecord {
     /// `file:line` or `file row N`.
     pub location: String,
     pub reason: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
 pub struct RecordCounts {
     pub total: u64,
     pub analyzed: u64,

@@ -251,6 +251,12 @@ impl AnalysisArgs {
     /// The analysis `ftqa report` runs, shared with `ftqa check` and `ftqa compare`; `out`
     /// is the report folder named in the run facts (and holding the judge cache).
     pub fn analyze(&self, out: &Path) -> Result<ftqa_metrics::result::Report> {
+        analyze(self.run_options(out)?)
+    }
+
+    /// The options of the analysis these flags ask for: what `analyze` runs, and what a
+    /// partial run and `ftqa merge` rebuild from a part's settings.
+    pub fn run_options(&self, out: &Path) -> Result<RunOptions> {
         check_filters(&self.only, &self.skip)?;
         let mut run_facts = BTreeMap::new();
         run_facts.insert(
@@ -293,14 +299,48 @@ impl AnalysisArgs {
             judge: self.judge.config(out)?,
             image_root: image_root(self.image_root.as_deref())?,
             threads: self.threads,
+            partial: false,
             infer_tasks: self.infer_tasks,
             task_embedder: crate::embed::make_embedder(
                 self.task_embedder.as_str(),
                 self.embed.model_dir.as_deref(),
             )?,
         };
-        analyze(opts)
+        Ok(opts)
     }
+}
+
+/// Writes a report folder (with the config's traffic lights) and, unless `quiet`, prints
+/// the terminal summary: what `report` and `merge` end with.
+pub fn write_report(
+    report: &ftqa_metrics::result::Report,
+    out: &Path,
+    config: Option<&Config>,
+    quiet: bool,
+) -> Result<()> {
+    use anyhow::Context;
+    use std::io::IsTerminal;
+    let scorecard = config.map(|c| crate::check::scorecard(c, report));
+    ftqa_reports::write_report_dir_with(report, out, scorecard.as_ref())
+        .with_context(|| format!("writing the report to {}", out.display()))?;
+    if !quiet {
+        print!(
+            "{}",
+            ftqa_reports::render_terminal(report, std::io::stdout().is_terminal())
+        );
+        if let Some(c) = &scorecard {
+            use ftqa_reports::Status;
+            println!(
+                "thresholds ({}): {} pass, {} fail, {} warn",
+                c.source,
+                c.count(Status::Pass),
+                c.count(Status::Fail),
+                c.count(Status::Warn)
+            );
+        }
+        println!("report: {}", out.join("report.html").display());
+    }
+    Ok(())
 }
 
 /// `--only`/`--skip` values that select no metric family are errors naming the closest

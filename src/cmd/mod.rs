@@ -14,6 +14,7 @@ pub mod dedup;
 pub mod element_graph;
 pub mod fixtures;
 pub mod init;
+pub mod merge;
 pub mod metrics;
 pub mod model;
 pub mod report;
@@ -31,6 +32,7 @@ pub const COMMAND_MODULES: &[&str] = &[
     "element_graph",
     "fixtures",
     "init",
+    "merge",
     "metrics",
     "model",
     "report",
@@ -61,6 +63,9 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Analyse a dataset and write a report folder (report.json, report.md, report.html, plots/).
     Report(report::ReportArgs),
+    /// Merge partial result files (`report --partial`) made on any machines into one
+    /// report, the same as one run over all their data.
+    Merge(merge::MergeArgs),
     /// Remove duplicates (exact, near, semantic) and, with --decontaminate, benchmark items;
     /// write the kept records in the input's format plus removed.jsonl.
     Dedup(dedup::DedupArgs),
@@ -87,6 +92,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Init(args) => init::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Dedup(args) => dedup::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Metrics(args) => metrics::run(args),
         Command::Fixtures(args) => fixtures::run(args),
         Command::Model(args) => model::run(args),

@@ -1,19 +1,28 @@
-//! `ftqa report DATA`: analyse a dataset and write a report folder.
+//! `ftqa report DATA`: analyse a dataset and write a report folder, or with `--partial`
+//! a partial result file for `ftqa merge`.
 
-use super::common::{default_out_dir, AnalysisArgs};
-use anyhow::{Context, Result};
+use super::common::{default_out_dir, write_report, AnalysisArgs};
+use anyhow::{bail, Result};
 use clap::Args;
-use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct ReportArgs {
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+    /// Write a partial result file (-o PART.ftqa) instead of a report: the merged state of
+    /// these records, for `ftqa merge` to combine with other parts of the dataset. Parts
+    /// merge only when made with the same flags and the same ftqa (docs/PARTIAL.md).
+    #[arg(long, help_heading = "Output")]
+    pub partial: bool,
 }
 
 pub fn run(args: ReportArgs) -> Result<i32> {
+    let partial = args.partial;
     let mut args = args.analysis;
+    if partial {
+        return write_part(args);
+    }
     let out = args
         .out
         .clone()
@@ -48,25 +57,47 @@ fn report_one(
     config: Option<&crate::check::config::Config>,
 ) -> Result<i32> {
     let report = args.analyze(out)?;
-    let scorecard = config.map(|c| crate::check::scorecard(c, &report));
-    ftqa_reports::write_report_dir_with(&report, out, scorecard.as_ref())
-        .with_context(|| format!("writing the report to {}", out.display()))?;
-    if !args.quiet {
-        print!(
-            "{}",
-            ftqa_reports::render_terminal(&report, std::io::stdout().is_terminal())
-        );
-        if let Some(c) = &scorecard {
-            use ftqa_reports::Status;
-            println!(
-                "thresholds ({}): {} pass, {} fail, {} warn",
-                c.source,
-                c.count(Status::Pass),
-                c.count(Status::Fail),
-                c.count(Status::Warn)
+    write_report(&report, out, config, args.quiet)?;
+    Ok(0)
+}
+
+/// `--partial`: one pass over the data, saved with the run's settings.
+fn write_part(mut args_owned: AnalysisArgs) -> Result<i32> {
+    if args_owned.input.split.is_none() {
+        if let Some(splits) = crate::load::dataset_dict_splits(&args_owned.path) {
+            bail!(
+                "{} is a DatasetDict with splits {}: a part holds one split, so pass --split NAME",
+                args_owned.path,
+                splits.join(", ")
             );
         }
-        println!("report: {}", out.join("report.html").display());
+    }
+    let out = args_owned.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!("{}.ftqa", default_out_dir(&args_owned.path).display()))
+    });
+    if out.is_dir() {
+        bail!(
+            "{} is a folder; --partial writes one file (-o PART.ftqa)",
+            out.display()
+        );
+    }
+    let settings = crate::partial::settings::from_argv(std::env::args_os())?;
+    args_owned.prepare_config()?;
+    let mut opts = args_owned.run_options(&out)?;
+    opts.partial = true;
+    let (records, bytes) = crate::pipeline::on_pool(opts.threads, |t| {
+        let pass = crate::pipeline::read_pass(&opts, t)?;
+        let bytes = crate::partial::write(&out, &pass, settings)?;
+        Ok((pass.records, bytes))
+    })?;
+    if !args_owned.quiet {
+        println!(
+            "part: {} ({} records read, {} skipped; {:.1} MB)",
+            out.display(),
+            records.analyzed,
+            records.skipped,
+            bytes as f64 / 1e6
+        );
     }
     Ok(0)
 }

@@ -495,6 +495,20 @@ impl crate::stage::Stage for DifficultyStage {
             s.offer(r);
         }
     }
+    /// Without a judge the state is two counts; with one, the judge rates one sample of
+    /// the whole dataset, which a part cannot draw.
+    fn save(&self) -> std::result::Result<Vec<u8>, String> {
+        if self.config.is_some() {
+            return Err("--judge rates one sample of the whole dataset, which a part of it cannot draw; run the judge with `ftqa report` on one machine".into());
+        }
+        ftqa_metrics::state::encode(&(self.records, self.with_response))
+    }
+    fn absorb(&mut self, saved: &[u8]) -> std::result::Result<(), String> {
+        let (records, with_response): (u64, u64) = ftqa_metrics::state::decode(saved)?;
+        self.records += records;
+        self.with_response += with_response;
+        Ok(())
+    }
     fn finish(
         self: Box<Self>,
         out: &mut ftqa_metrics::result::Outputs,

@@ -485,10 +485,16 @@ pub(crate) fn is_numbered_part(stem: &str) -> bool {
 
 /// Whether shard file names should serve as task labels.
 pub(crate) fn shard_names_are_tasks(files: &[DataFile]) -> bool {
-    if files.len() < 2 || files.iter().any(|f| is_numbered_part(&f.stem)) {
+    stems_are_tasks(files.iter().map(|f| &*f.stem))
+}
+
+/// Whether files of these stems take their stems as task labels: two or more files, none
+/// a numbered part, not all of one name. `ftqa merge` asks it of the parts' files together.
+pub(crate) fn stems_are_tasks<'a>(stems: impl Iterator<Item = &'a str>) -> bool {
+    let mut stems: Vec<&str> = stems.collect();
+    if stems.len() < 2 || stems.iter().any(|s| is_numbered_part(s)) {
         return false;
     }
-    let mut stems: Vec<&str> = files.iter().map(|f| &*f.stem).collect();
     stems.sort_unstable();
     stems.dedup();
     stems.len() > 1

@@ -14,7 +14,7 @@ mod arrow_json;
 mod columnar;
 mod delimited;
 mod detect;
-mod files;
+pub(crate) mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 mod hf;
