@@ -90,6 +90,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 /// Seeds which half-sample replicates a record falls in ([`replicate_bits`]).
 const REPLICATE_SEED: u64 = 0xBA1A;
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Balance {
     seed: u64,
     n: u64,
@@ -98,6 +99,7 @@ struct Balance {
     tasks: HashMap<String, TaskCounts>,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct TaskCounts {
     count: u64,
     replicates: [u64; HALF_SAMPLE_REPLICATES],
@@ -141,6 +143,8 @@ impl Metric for Balance {
             }
         }
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.tasks.is_empty() {

@@ -119,6 +119,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 /// Position of a record ([`crate::record::Origin::order_key`]), owned.
 type Position = (Arc<str>, u64);
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Tasks {
     /// `--sample-seed`, for the keyword samples' record keys.
     seed: u64,
@@ -250,6 +251,8 @@ impl Metric for Tasks {
         }
         self.trim_words();
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         out.set("tasks.labelled_rate", rate(self.labelled, self.n));

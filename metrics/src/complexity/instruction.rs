@@ -95,6 +95,7 @@ const ESTIMATE_UNITS: f64 = 1024.0;
 /// A record's stable position ([`crate::record::Origin::order_key`]), owned.
 type Position = (std::sync::Arc<str>, u64);
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct InstructionComplexity {
     n: u64,
     elements: IntDist,
@@ -182,6 +183,8 @@ impl Metric for InstructionComplexity {
             }
         }
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.n == 0 {

@@ -51,6 +51,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct ObjectComplexity {
     count: IntDist,
     sums: [u64; 4],
@@ -92,6 +93,8 @@ impl Metric for ObjectComplexity {
         }
         self.region_examples.merge(o.region_examples);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let n = self.count.len();

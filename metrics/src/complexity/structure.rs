@@ -71,6 +71,7 @@ pub fn record_structure(r: &Record) -> Structure {
     analyze(r, directive.as_ref().map_or("", |d| d.text.as_str()))
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct StructureStats {
     n: u64,
     /// Records with a response: the denominator of cot_rate.
@@ -130,6 +131,8 @@ impl Metric for StructureStats {
         }
         self.deep.merge(o.deep);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.n == 0 {

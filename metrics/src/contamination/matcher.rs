@@ -10,7 +10,9 @@ use crate::record::{Record, Role};
 use crate::text::truncate_chars;
 
 /// How a record was found, strongest first (the derived order is by strength).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Strength {
     /// A shared word n-gram.
     Ngram,
@@ -31,7 +33,7 @@ impl Strength {
 }
 
 /// One piece of evidence that a record holds a benchmark item.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
     pub view: u32,
     pub strength: Strength,

@@ -20,6 +20,7 @@ use crate::fasthash::{FastMap, FastSet};
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Example, ExampleGroup, Outputs};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -66,10 +67,17 @@ struct Off;
 impl Metric for Off {
     fn observe(&mut self, _: &Record) {}
     fn merge(&mut self, _: Box<dyn Metric>) {}
+    fn save(&self) -> Result<Vec<u8>, String> {
+        Ok(Vec::new())
+    }
+    fn load(&mut self, _: &[u8]) -> Result<(), String> {
+        Ok(())
+    }
     fn finish(self: Box<Self>, _: &mut Outputs) {}
 }
 
 /// One piece of evidence kept for the examples, with its record's position.
+#[derive(Serialize, Deserialize)]
 struct Evidence {
     hit: Hit,
     pos: Pos,
@@ -91,7 +99,7 @@ impl Evidence {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct PerBench {
     count: u64,
     paraphrase: u64,
@@ -130,6 +138,21 @@ pub struct Contamination {
     para_seen: FastMap<u64, Vec<u16>>,
     n: u64,
     max_examples: usize,
+    error: Option<String>,
+}
+
+/// What [`Contamination::save`] writes: the per-benchmark counts, items and evidence,
+/// the paraphrase batch with the per-record entries of its records (`strong`, `meta`,
+/// `para_seen`), the counters and the error. The index and scratch are settings and
+/// resources, kept from the fresh instance.
+#[derive(Serialize, Deserialize)]
+struct Saved<P, M, S> {
+    per: P,
+    pending: Vec<(u64, usize, String)>,
+    strong: M,
+    meta: S,
+    para_seen: M,
+    counts: [u64; 5],
     error: Option<String>,
 }
 
@@ -283,6 +306,54 @@ impl Metric for Contamination {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+    }
+
+    /// Only the entries of records waiting in the paraphrase batch are saved: the others
+    /// are never read again (without an embedder, `strong` is otherwise kept until a
+    /// merge clears it).
+    fn save(&self) -> Result<Vec<u8>, String> {
+        let waiting: FastSet<u64> = self.pending.iter().map(|p| p.0).collect();
+        let of = |m: &FastMap<u64, Vec<u16>>| -> Vec<(u64, Vec<u16>)> {
+            m.iter()
+                .filter(|(s, _)| waiting.contains(s))
+                .map(|(s, b)| (*s, b.clone()))
+                .collect()
+        };
+        let meta: Vec<(u64, &(String, String, Pos))> = self
+            .meta
+            .iter()
+            .filter(|(s, _)| waiting.contains(s))
+            .map(|(s, m)| (*s, m))
+            .collect();
+        crate::state::encode(&Saved {
+            per: &self.per,
+            pending: self.pending.clone(),
+            strong: of(&self.strong),
+            meta,
+            para_seen: of(&self.para_seen),
+            counts: [self.any, self.ngram, self.near, self.para_records, self.n],
+            error: self.error.clone(),
+        })
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        type Owned = Saved<Vec<PerBench>, Vec<(u64, Vec<u16>)>, Vec<(u64, (String, String, Pos))>>;
+        let s: Owned = crate::state::decode(saved)?;
+        if s.per.len() != self.per.len() {
+            return Err(format!(
+                "{} benchmarks saved, {} given",
+                s.per.len(),
+                self.per.len()
+            ));
+        }
+        self.per = s.per;
+        self.pending = s.pending;
+        self.strong = s.strong.into_iter().collect();
+        self.meta = s.meta.into_iter().collect();
+        self.para_seen = s.para_seen.into_iter().collect();
+        [self.any, self.ngram, self.near, self.para_records, self.n] = s.counts;
+        self.error = s.error;
+        Ok(())
     }
 
     fn finish(mut self: Box<Self>, out: &mut Outputs) {

@@ -12,6 +12,7 @@ use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Example, ExampleGroup, Outputs, NO_RESPONSES};
 use crate::text::{normalize_for_dedup, truncate_chars};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3;
@@ -62,6 +63,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 type Pos = (Arc<str>, u64);
 
 /// What an example shows of a text: its earliest occurrence.
+#[derive(Serialize, Deserialize)]
 struct Shown {
     first: Pos,
     text: String,
@@ -139,6 +141,12 @@ impl Part {
         }
     }
 
+    /// Replaces the state with a saved one; `by_first` is an index of `shown`, rebuilt.
+    fn load(&mut self, (seen, occurrences, shown): SavedPart) {
+        self.by_first = shown.iter().map(|(k, s)| (s.first.clone(), *k)).collect();
+        (self.seen, self.occurrences, self.shown) = (seen, occurrences, shown);
+    }
+
     fn merge(&mut self, other: Part) {
         self.occurrences += other.occurrences;
         for (k, c) in other.seen {
@@ -180,6 +188,10 @@ impl Part {
         })
     }
 }
+
+/// A part's saved state: occurrences per distinct text, their total, the shown examples.
+/// The name is the part's (a setting) and `by_first` an index, so neither is saved.
+type SavedPart = (HashMap<u64, u32>, u64, HashMap<u64, Shown>);
 
 struct ExactDup {
     n: u64,
@@ -260,6 +272,27 @@ impl Metric for ExactDup {
         for (p, q) in self.parts.iter_mut().zip(o.parts) {
             p.merge(q);
         }
+    }
+
+    fn save(&self) -> Result<Vec<u8>, String> {
+        let parts: Vec<_> = self
+            .parts
+            .iter()
+            .map(|p| (&p.seen, p.occurrences, &p.shown))
+            .collect();
+        crate::state::encode(&(self.n, self.with_response, parts))
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        let (n, with_response, parts): (u64, u64, Vec<SavedPart>) = crate::state::decode(saved)?;
+        if parts.len() != self.parts.len() {
+            return Err(format!("{} parts saved, not 3", parts.len()));
+        }
+        (self.n, self.with_response) = (n, with_response);
+        for (p, q) in self.parts.iter_mut().zip(parts) {
+            p.load(q);
+        }
+        Ok(())
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {

@@ -183,6 +183,26 @@ impl SignatureStore {
         self.sigs.capacity() + self.present.capacity()
     }
 
+    /// The slots, for a partial result file: signatures (`num_perm` bytes per slot) and
+    /// presence flags. The config and hasher are settings, not saved.
+    pub fn slots(&self) -> (&[u8], &[bool]) {
+        (&self.sigs, &self.present)
+    }
+
+    /// Replaces the slots with saved ones ([`SignatureStore::slots`], same config).
+    pub fn load_slots(&mut self, sigs: Vec<u8>, present: Vec<bool>) -> Result<(), String> {
+        if sigs.len() != present.len() * self.cfg.num_perm {
+            return Err(format!(
+                "{} signature bytes saved for {} slots of {} permutations",
+                sigs.len(),
+                present.len(),
+                self.cfg.num_perm
+            ));
+        }
+        (self.sigs, self.present) = (sigs, present);
+        Ok(())
+    }
+
     /// Appends the slots of `other` (same config) after this store's.
     pub fn append(&mut self, other: SignatureStore) {
         assert_eq!(self.cfg, other.cfg, "stores of different configs");

@@ -6,7 +6,7 @@ use super::d;
 use super::lsh::{NearConfig, Scratch, SignatureStore};
 use super::parts::{response_chars, Part, PARTS};
 use super::report::{write_part, PartReport};
-use super::snippets::{pos_of, position_order, Pos, Snippets};
+use super::snippets::{pos_of, position_order, Pos, SavedPositions, Snippets};
 use super::union_find::UnionFind;
 use crate::record::Record;
 use crate::registry::{merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec};
@@ -71,6 +71,18 @@ impl NearDup {
     }
 }
 
+/// What [`NearDup::save`] writes: per part the signatures and presence flags, then response
+/// lengths, positions, snippets, records and records with a response. The config,
+/// hasher and scratch are settings, kept from the fresh instance.
+type Saved = (
+    Vec<(Vec<u8>, Vec<bool>)>,
+    Vec<u32>,
+    SavedPositions,
+    Snippets,
+    u64,
+    u64,
+);
+
 /// Clusters one store's slots; `resp_len` ranks representatives.
 pub fn cluster_store(store: &SignatureStore, resp_len: &[u32]) -> Clusters {
     let mut uf = UnionFind::new(store.len());
@@ -106,6 +118,37 @@ impl Metric for NearDup {
         self.snippets.merge(o.snippets);
         self.n += o.n;
         self.with_response += o.with_response;
+    }
+
+    fn save(&self) -> Result<Vec<u8>, String> {
+        let stores: Vec<_> = self.stores.iter().map(SignatureStore::slots).collect();
+        let pos = SavedPositions::of(&self.pos);
+        crate::state::encode(&(
+            stores,
+            &self.resp_len,
+            pos,
+            &self.snippets,
+            self.n,
+            self.with_response,
+        ))
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        let (stores, resp_len, pos, snippets, n, with_response): Saved =
+            crate::state::decode(saved)?;
+        let pos = pos.positions()?;
+        if stores.len() != self.stores.len()
+            || resp_len.len() != pos.len()
+            || stores.iter().any(|(_, present)| present.len() != pos.len())
+        {
+            return Err("the saved slots do not line up".into());
+        }
+        for (store, (sigs, present)) in self.stores.iter_mut().zip(stores) {
+            store.load_slots(sigs, present)?;
+        }
+        (self.resp_len, self.pos, self.snippets) = (resp_len, pos, snippets);
+        (self.n, self.with_response) = (n, with_response);
+        Ok(())
     }
 
     fn finish(mut self: Box<Self>, out: &mut Outputs) {

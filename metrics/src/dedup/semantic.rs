@@ -16,7 +16,7 @@ use super::d;
 use super::parts::{response_chars, Part, PARTS};
 use super::report::{write_part, PartReport};
 use super::search::{search, Components, PairSearch};
-use super::snippets::{pos_of, Pos, Snippets};
+use super::snippets::{pos_of, Pos, SavedPositions, Snippets};
 use super::union_find::UnionFind;
 use crate::cluster::Rows;
 use crate::embed::{default_embedder, Embedder};
@@ -103,6 +103,21 @@ impl Vectors {
     /// Whether texts wait for [`Vectors::flush`] (a corpus fit, or fixed batches).
     pub fn deferred(&self) -> bool {
         self.deferred
+    }
+
+    /// Why this stream's state cannot go into a partial result file: a deferred embedder
+    /// keeps every text until finish. `None` for a per-record embedder.
+    fn unsaveable(&self) -> Option<String> {
+        if !self.deferred {
+            return None;
+        }
+        let name = self.embedder.name();
+        let why = if self.embedder.fit(&[]).is_some() {
+            format!("the {name} embedder is fitted on the whole corpus")
+        } else {
+            format!("the {name} embedder's vectors depend on their batch-mates, so texts wait until every record is seen")
+        };
+        Some(format!("{why}, so its state would be every text; partial results need a per-record embedder such as the built-in static model (--embedder static), or --semantic-max-records 0 to leave semantic dedup out"))
     }
 
     pub fn push(&mut self, seq: u32, text: String) {
@@ -258,6 +273,23 @@ fn dequantize(q: i16) -> f32 {
 /// Example snippets kept: those of the first records by position.
 const SNIPPETS: usize = 20_000;
 
+/// A part's saved stream: waiting texts (fewer than a batch: only a per-record embedder's
+/// state is saved), rows, their record numbers, the embedder's error.
+type SavedVectors = (Vec<(u32, String)>, Vec<i16>, Vec<u32>, Option<String>);
+
+/// What [`SemanticDup::save`] writes: the parts' streams, the slots' positions and
+/// (response length, has a response, alive), the snippets, records seen and seen with a
+/// response. The embedder and settings come from the fresh instance; `admitted` and
+/// `live` are rebuilt from the slots.
+type Saved = (
+    Vec<SavedVectors>,
+    SavedPositions,
+    Vec<(u32, bool, bool)>,
+    Snippets,
+    u64,
+    u64,
+);
+
 /// What is kept per embedded record.
 struct Slot {
     pos: Pos,
@@ -403,6 +435,77 @@ impl Metric for SemanticDup {
         if self.capped() {
             self.evict();
         }
+    }
+
+    fn save(&self) -> Result<Vec<u8>, String> {
+        if self.max_records != 0 {
+            if let Some(why) = self.parts.iter().find_map(Vectors::unsaveable) {
+                return Err(why);
+            }
+        }
+        let parts: Vec<_> = self
+            .parts
+            .iter()
+            .map(|v| (&v.pending, &v.data, &v.seq_of_row, &v.error))
+            .collect();
+        let pos = SavedPositions::of(self.slots.iter().map(|s| &s.pos));
+        let slots: Vec<(u32, bool, bool)> = self
+            .slots
+            .iter()
+            .map(|s| (s.resp_len, s.has_response, s.alive))
+            .collect();
+        crate::state::encode(&(
+            parts,
+            pos,
+            slots,
+            &self.snippets,
+            self.seen,
+            self.seen_with_response,
+        ))
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        let (parts, pos, slots, snippets, seen, seen_with_response): Saved =
+            crate::state::decode(saved)?;
+        let pos = pos.positions()?;
+        if parts.len() != self.parts.len() || pos.len() != slots.len() {
+            return Err("the saved slots do not line up".into());
+        }
+        for (v, (pending, data, seq_of_row, error)) in self.parts.iter_mut().zip(parts) {
+            if data.len() != seq_of_row.len() * v.dim
+                || seq_of_row
+                    .iter()
+                    .chain(pending.iter().map(|p| &p.0))
+                    .any(|&s| s as usize >= slots.len())
+            {
+                return Err("the saved embeddings do not line up".into());
+            }
+            (v.pending, v.data, v.seq_of_row, v.error) = (pending, data, seq_of_row, error);
+        }
+        self.slots = pos
+            .into_iter()
+            .zip(slots)
+            .map(|(pos, (resp_len, has_response, alive))| Slot {
+                pos,
+                resp_len,
+                has_response,
+                alive,
+            })
+            .collect();
+        self.live = self.slots.iter().filter(|s| s.alive).count();
+        // Under a cap, `admitted` holds exactly the live slots.
+        self.admitted = if self.capped() {
+            (0u32..)
+                .zip(&self.slots)
+                .filter(|(_, s)| s.alive)
+                .map(|(i, s)| (s.pos.clone(), i))
+                .collect()
+        } else {
+            BinaryHeap::new()
+        };
+        self.snippets = snippets;
+        (self.seen, self.seen_with_response) = (seen, seen_with_response);
+        Ok(())
     }
 
     fn finish(mut self: Box<Self>, out: &mut Outputs) {
@@ -637,6 +740,41 @@ mod tests {
         };
         let out = outputs(make(&c), &records);
         assert!(out.methods["dedup.semantic"].contains("embedded once every record has been seen"));
-        assert_merges(|| make(&c), &records);
+        // In one process, parts merge like one pass (assert_merges also saves them, which
+        // this embedder refuses: below).
+        let (a, b) = records.split_at(17);
+        let (mut first, mut second) = (make(&c), make(&c));
+        a.iter().for_each(|r| first.observe(r));
+        b.iter().for_each(|r| second.observe(r));
+        first.merge(second);
+        let mut merged = Outputs::default();
+        first.finish(&mut merged);
+        assert_eq!(
+            serde_json::to_string(&merged).unwrap(),
+            serde_json::to_string(&out).unwrap()
+        );
+    }
+
+    #[test]
+    fn deferred_embedder_state_is_not_saved() {
+        let c = AnalysisConfig {
+            embedder: Some(Arc::new(crate::embed::lexical::LexicalEmbedder::default())),
+            ..AnalysisConfig::default()
+        };
+        let mut m = make(&c);
+        m.observe(&varied()[0]);
+        let why = m.save().unwrap_err();
+        assert!(
+            why.contains("lexical embedder is fitted on the whole corpus")
+                && why.contains("built-in static model"),
+            "{why}"
+        );
+        // With semantic dedup off (no record embedded), there is nothing to refuse.
+        let mut off = c.clone();
+        off.dedup.semantic_max_records = 0;
+        let mut m = make(&off);
+        m.observe(&varied()[0]);
+        let mut fresh = make(&off);
+        fresh.load(&m.save().unwrap()).unwrap();
     }
 }

@@ -11,7 +11,8 @@
 use crate::fasthash::FastMap;
 use crate::record::Record;
 use crate::text::truncate_chars;
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A record's stable position: file name, index in the file.
@@ -22,15 +23,19 @@ pub fn pos_of(r: &Record) -> Pos {
     (r.origin.file.clone(), r.origin.index)
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Snippet {
     pub id: String,
     pub origin: String,
     pub text: String,
 }
 
+/// Serialisable for partial result files; `by_seq` is only filled at finish.
+#[derive(Serialize, Deserialize)]
 pub struct Snippets {
     kept: BTreeMap<Pos, Snippet>,
     /// Filled by [`Snippets::index`]: snippets by final record number.
+    #[serde(skip)]
     by_seq: FastMap<u32, Snippet>,
     cap: usize,
     chars: usize,
@@ -106,4 +111,45 @@ pub fn position_order(pos: &[Pos]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..pos.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| pos[a as usize].cmp(&pos[b as usize]).then(a.cmp(&b)));
     order
+}
+
+/// Positions of many records as saved in a partial result file: each file name once
+/// (a part reads few files and many records), then (file number, index) per record.
+/// Loaded positions of one file share one `Arc`, as observed ones do.
+#[derive(Serialize, Deserialize)]
+pub struct SavedPositions {
+    files: Vec<Arc<str>>,
+    at: Vec<(u32, u64)>,
+}
+
+impl SavedPositions {
+    pub fn of<'a>(pos: impl IntoIterator<Item = &'a Pos>) -> Self {
+        let mut number: HashMap<&'a str, u32> = HashMap::new();
+        let mut files = Vec::new();
+        let at = pos
+            .into_iter()
+            .map(|(file, i)| {
+                let f = *number.entry(&**file).or_insert_with(|| {
+                    files.push(file.clone());
+                    files.len() as u32 - 1
+                });
+                (f, *i)
+            })
+            .collect();
+        SavedPositions { files, at }
+    }
+
+    pub fn positions(self) -> Result<Vec<Pos>, String> {
+        let files = self.files;
+        self.at
+            .into_iter()
+            .map(|(f, i)| match files.get(f as usize) {
+                Some(file) => Ok((file.clone(), i)),
+                None => Err(format!(
+                    "a saved position names file {f} of {}",
+                    files.len()
+                )),
+            })
+            .collect()
+    }
 }

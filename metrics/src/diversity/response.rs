@@ -109,6 +109,7 @@ fn make(config: &AnalysisConfig) -> Box<dyn Metric> {
 }
 
 /// A sampled record's response (`None`: the record has none).
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Sampled {
     record_id: String,
     origin: String,
@@ -177,6 +178,16 @@ impl Metric for ResponseDiversity {
         let other: ResponseDiversity = merged(other);
         self.with_response += other.with_response;
         self.sample.merge(other.sample);
+    }
+
+    /// The state is the bounded sample and a count; the embedder and settings stay.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        crate::state::encode(&(&self.sample, self.with_response))
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        (self.sample, self.with_response) = crate::state::decode(saved)?;
+        Ok(())
     }
 
     fn finish(mut self: Box<Self>, out: &mut Outputs) {

@@ -45,6 +45,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct TaskCount {
     seed: u64,
     n: u64,
@@ -78,6 +79,8 @@ impl Metric for TaskCount {
             *self.replicates.entry(task).or_insert(0) |= bits;
         }
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.labelled == 0 {

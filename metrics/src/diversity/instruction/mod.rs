@@ -71,6 +71,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 }
 
 /// One sampled instruction: its task, its words, and the English flag for verb-object pairs.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Sampled {
     task: String,
     words: Vec<String>,
@@ -162,6 +163,16 @@ impl Metric for InstructionDiversity {
         // Everything this metric uses comes from the key-based sample.
         let other: InstructionDiversity = merged(other);
         self.sample.merge(other.sample);
+    }
+
+    /// The state is the sample; the rest are settings (`EgoSplitConfig` is not serde).
+    fn save(&self) -> Result<Vec<u8>, String> {
+        crate::state::encode(&self.sample)
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        self.sample = crate::state::decode(saved)?;
+        Ok(())
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
