@@ -26,9 +26,10 @@ pub struct MergeArgs {
 pub fn run(args: MergeArgs) -> Result<i32> {
     let started = std::time::Instant::now();
     let first = crate::partial::read_header(&args.parts[0])?;
+    crate::partial::check_kind(&args.parts[0], &first, "report")?;
     // The analysis is rebuilt from the parts' own settings (`combine::check` makes sure
     // every part has the same), so a merge cannot finish with other flags.
-    let argv = crate::partial::settings::to_argv(&first.settings);
+    let argv = crate::partial::settings::to_argv(&first.settings, "report");
     let cli = <super::Cli as clap::Parser>::try_parse_from(&argv).map_err(|e| {
         anyhow!(
             "{}: its settings do not parse with this ftqa: {e}",

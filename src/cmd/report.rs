@@ -81,7 +81,7 @@ fn write_part(mut args_owned: AnalysisArgs) -> Result<i32> {
             out.display()
         );
     }
-    let settings = crate::partial::settings::from_argv(std::env::args_os())?;
+    let settings = crate::partial::settings::from_argv(std::env::args_os(), "report")?;
     args_owned.prepare_config()?;
     let mut opts = args_owned.run_options(&out)?;
     opts.partial = true;

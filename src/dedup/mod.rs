@@ -5,13 +5,15 @@
 //! - [`plan`]: pass one, deciding removals from signatures;
 //! - [`write`]: pass two, the writer that copies kept rows;
 //! - [`overlap`]: how much of one dataset appears in another (for `ftqa compare`);
-//! - [`flags`]: flags shared with `ftqa report`.
+//! - [`flags`]: flags shared with `ftqa report`;
+//! - [`split`]: the same over shards on many machines (`--partial`, `--merge`, `--apply`).
 //!
 //! The command is `crate::cmd::dedup`.
 
 pub mod flags;
 pub mod overlap;
 pub mod plan;
+pub mod split;
 pub mod write;
 
 pub use overlap::{overlap, OverlapConfig};
@@ -55,7 +57,9 @@ pub fn write_outputs(
     Ok(summary)
 }
 
-fn write_removed(plan: &Plan, path: &Path) -> Result<()> {
+/// Writes `removed.jsonl`: each removed record with its reason (and kept twin), then the
+/// unreadable ones.
+pub fn write_removed(plan: &Plan, path: &Path) -> Result<()> {
     let mut w = std::io::BufWriter::new(
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
     );

@@ -113,16 +113,180 @@ impl Plan {
     }
 }
 
-struct State {
-    exact: FastMap<u64, u32>,
+/// Pass one's result over some records: where each came from, and the signatures that
+/// decide removals (exact keys, MinHash signatures, embeddings, benchmark hits), never the
+/// texts. Signatures of parts of a dataset append into the signatures of the whole
+/// ([`Signatures::append`]), so `ftqa dedup --partial` on many machines and `--merge` on
+/// one decide exactly what one pass decides.
+pub struct Signatures {
+    pub files: Vec<Arc<str>>,
+    pub slots: Vec<Slot>,
+    pub ids: Vec<Box<str>>,
+    /// Loader skips: (location, reason and detail).
+    pub skipped: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+    /// Per record; 0 = no text to key (or not run below `Level::Exact`: then empty).
     exact_key: Vec<u64>,
+    resp_len: Vec<u32>,
     store: Option<SignatureStore>,
     vectors: Option<Vectors>,
-    scratch: Scratch,
-    resp_len: Vec<u32>,
-    uf_pairs: Vec<(u32, u32)>,
     contaminated: FastMap<u32, (Hit, String, String)>,
-    match_scratch: MatchScratch,
+}
+
+/// [`Signatures`] in a partial file: plain data (the store's and the stream's own
+/// encodings inside).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedSignatures {
+    files: Vec<String>,
+    slots: Vec<(u32, u64, Option<u64>)>,
+    ids: Vec<String>,
+    skipped: Vec<(String, String)>,
+    warnings: Vec<String>,
+    exact_key: Vec<u64>,
+    resp_len: Vec<u32>,
+    store: Option<(Vec<u8>, Vec<bool>)>,
+    vectors: Option<Vec<u8>>,
+    contaminated: Vec<(u32, Hit, String, String)>,
+}
+
+impl Signatures {
+    fn new(o: &DedupOptions) -> Signatures {
+        Signatures {
+            files: Vec::new(),
+            slots: Vec::new(),
+            ids: Vec::new(),
+            skipped: Vec::new(),
+            warnings: Vec::new(),
+            exact_key: Vec::new(),
+            resp_len: Vec::new(),
+            store: (o.level >= Level::Near).then(|| SignatureStore::new(o.near)),
+            vectors: (o.level >= Level::Semantic).then(|| Vectors::new(embedder(o))),
+            contaminated: FastMap::default(),
+        }
+    }
+
+    /// Records read.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Encodes the signatures for a partial file. `Err` when the embedder's state would be
+    /// every text (a corpus-fitted or batch-dependent one).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let saved = SavedSignatures {
+            files: self.files.iter().map(|f| f.to_string()).collect(),
+            slots: self.slots.iter().map(|s| (s.file, s.index, s.line)).collect(),
+            ids: self.ids.iter().map(|i| i.to_string()).collect(),
+            skipped: self.skipped.clone(),
+            warnings: self.warnings.clone(),
+            exact_key: self.exact_key.clone(),
+            resp_len: self.resp_len.clone(),
+            store: self.store.as_ref().map(|s| {
+                let (sigs, present) = s.slots();
+                (sigs.to_vec(), present.to_vec())
+            }),
+            vectors: self
+                .vectors
+                .as_ref()
+                .map(|v| v.to_bytes())
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("semantic dedup cannot be split into parts: {e}"))?,
+            contaminated: {
+                let mut c: Vec<(u32, Hit, String, String)> = self
+                    .contaminated
+                    .iter()
+                    .map(|(s, (h, b, i))| (*s, h.clone(), b.clone(), i.clone()))
+                    .collect();
+                c.sort_by_key(|x| x.0);
+                c
+            },
+        };
+        ftqa_metrics::state::encode(&saved).map_err(anyhow::Error::msg)
+    }
+
+    /// Signatures that [`Signatures::to_bytes`] wrote, for the same options.
+    pub fn from_bytes(bytes: &[u8], o: &DedupOptions) -> Result<Signatures> {
+        let s: SavedSignatures = ftqa_metrics::state::decode(bytes).map_err(anyhow::Error::msg)?;
+        let n = s.slots.len();
+        let lined_up = s.ids.len() == n
+            && s.resp_len.len() == n
+            && (s.exact_key.is_empty() || s.exact_key.len() == n)
+            && s.store.as_ref().is_none_or(|(_, p)| p.len() == n)
+            && s.slots.iter().all(|x| (x.0 as usize) < s.files.len())
+            && s.contaminated.iter().all(|x| (x.0 as usize) < n);
+        if !lined_up || s.store.is_some() != (o.level >= Level::Near) {
+            bail!("the saved signatures do not line up with these settings");
+        }
+        let mut sig = Signatures::new(o);
+        if let (Some(store), Some((sigs, present))) = (&mut sig.store, s.store) {
+            store.load_slots(sigs, present).map_err(anyhow::Error::msg)?;
+        }
+        sig.vectors = match s.vectors {
+            Some(b) => Some(Vectors::from_bytes(embedder(o), &b).map_err(anyhow::Error::msg)?),
+            None => None,
+        };
+        if sig.vectors.is_some() != (o.level >= Level::Semantic) {
+            bail!("the saved signatures do not line up with these settings");
+        }
+        sig.files = s.files.into_iter().map(Arc::from).collect();
+        sig.slots = s
+            .slots
+            .into_iter()
+            .map(|(file, index, line)| Slot { file, index, line })
+            .collect();
+        sig.ids = s.ids.into_iter().map(String::into_boxed_str).collect();
+        sig.skipped = s.skipped;
+        sig.warnings = s.warnings;
+        sig.exact_key = s.exact_key;
+        sig.resp_len = s.resp_len;
+        sig.contaminated = s
+            .contaminated
+            .into_iter()
+            .map(|(seq, h, b, i)| (seq, (h, b, i)))
+            .collect();
+        Ok(sig)
+    }
+
+    /// Appends the signatures of the records that follow these (the next files).
+    pub fn append(&mut self, other: Signatures) {
+        let (files, seqs) = (self.files.len() as u32, self.slots.len() as u32);
+        self.files.extend(other.files);
+        self.slots.extend(other.slots.into_iter().map(|s| Slot {
+            file: s.file + files,
+            ..s
+        }));
+        self.ids.extend(other.ids);
+        self.skipped.extend(other.skipped);
+        for w in other.warnings {
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+        }
+        self.exact_key.extend(other.exact_key);
+        self.resp_len.extend(other.resp_len);
+        if let (Some(a), Some(b)) = (&mut self.store, other.store) {
+            a.append(b);
+        }
+        if let (Some(a), Some(b)) = (&mut self.vectors, other.vectors) {
+            a.append(b, seqs);
+        }
+        self.contaminated.extend(
+            other
+                .contaminated
+                .into_iter()
+                .map(|(s, v)| (s + seqs, v)),
+        );
+    }
+}
+
+fn embedder(o: &DedupOptions) -> Arc<dyn Embedder> {
+    o.embedder
+        .clone()
+        .unwrap_or_else(ftqa_metrics::embed::default_embedder)
 }
 
 fn exact_key(r: &Record, part: Part) -> Option<u64> {
@@ -132,33 +296,23 @@ fn exact_key(r: &Record, part: Part) -> Option<u64> {
     }
 }
 
+/// One pass over `load` and the removals it implies.
 pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
+    decide(read(load, o)?, o)
+}
+
+/// Pass one: reads every record once and keeps its signatures.
+pub fn read(load: &LoadOptions, o: &DedupOptions) -> Result<Signatures> {
     let mut loader = Loader::open(load)?;
     let progress = Progress::new(o.progress, loader.bytes_total());
-    let mut st = State {
-        exact: FastMap::default(),
-        exact_key: Vec::new(),
-        store: (o.level >= Level::Near).then(|| SignatureStore::new(o.near)),
-        vectors: (o.level >= Level::Semantic).then(|| {
-            Vectors::new(
-                o.embedder
-                    .clone()
-                    .unwrap_or_else(ftqa_metrics::embed::default_embedder),
-            )
-        }),
-        scratch: Scratch::default(),
-        resp_len: Vec::new(),
-        uf_pairs: Vec::new(),
-        contaminated: FastMap::default(),
-        match_scratch: MatchScratch::default(),
-    };
-    let mut files: Vec<Arc<str>> = Vec::new();
-    let (mut slots, mut ids, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+    let mut st = Signatures::new(o);
+    let mut scratch = Scratch::default();
+    let mut match_scratch = MatchScratch::default();
     let mut events = 0u64;
     while let Some(ev) = loader.next() {
         events += 1;
         if events.is_multiple_of(4096) {
-            progress.set(loader.bytes_read(), slots.len() as u64);
+            progress.set(loader.bytes_read(), st.slots.len() as u64);
         }
         let r = match ev {
             LoadEvent::Record(r) => r,
@@ -171,44 +325,36 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
                         detail: s.detail
                     });
                 }
-                skipped.push((s.location, format!("{}: {}", s.reason, s.detail)));
+                st.skipped
+                    .push((s.location, format!("{}: {}", s.reason, s.detail)));
                 continue;
             }
         };
-        let seq = u32::try_from(slots.len())
+        let seq = u32::try_from(st.slots.len())
             .map_err(|_| anyhow::anyhow!("more than 4 billion records"))?;
-        if files.last().is_none_or(|f| **f != *r.origin.file) {
-            files.push(r.origin.file.clone());
+        if st.files.last().is_none_or(|f| **f != *r.origin.file) {
+            st.files.push(r.origin.file.clone());
         }
-        slots.push(Slot {
-            file: files.len() as u32 - 1,
+        st.slots.push(Slot {
+            file: st.files.len() as u32 - 1,
             index: r.origin.index,
             line: r.origin.line,
         });
-        ids.push(r.id.clone().into_boxed_str());
+        st.ids.push(r.id.clone().into_boxed_str());
         st.resp_len.push(response_chars(&r));
         if o.level >= Level::Exact {
-            let k = exact_key(&r, o.part);
-            st.exact_key.push(k.unwrap_or(0));
-            if let Some(k) = k {
-                match st.exact.get(&k) {
-                    Some(&first) => st.uf_pairs.push((first, seq)),
-                    None => {
-                        st.exact.insert(k, seq);
-                    }
-                }
-            }
+            st.exact_key.push(exact_key(&r, o.part).unwrap_or(0));
         }
         let text = o.part.text(&r);
         if let Some(store) = &mut st.store {
-            store.push(text.as_deref(), &mut st.scratch);
+            store.push(text.as_deref(), &mut scratch);
         }
         if let (Some(v), Some(t)) = (&mut st.vectors, &text) {
             v.push(seq, t.to_string());
         }
         if let Some(index) = &o.decontaminate {
             if let Some(h) = index
-                .match_record(&r, &mut st.match_scratch)
+                .match_record(&r, &mut match_scratch)
                 .into_iter()
                 .next()
             {
@@ -219,21 +365,49 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
         }
     }
     progress.finish();
+    st.warnings = loader.take_warnings();
+    Ok(st)
+}
+
+/// Decides removals from the signatures of every record (one pass's, or parts' appended
+/// in file order).
+pub fn decide(sig: Signatures, o: &DedupOptions) -> Result<Plan> {
+    let Signatures {
+        files,
+        slots,
+        ids,
+        skipped,
+        mut warnings,
+        exact_key,
+        resp_len,
+        store,
+        mut vectors,
+        contaminated,
+    } = sig;
     let n = slots.len();
     let mut uf = UnionFind::new(n);
-    for &(a, b) in &st.uf_pairs {
-        uf.union(a, b);
+    // Each record with an exact key joins the first record of that key.
+    let mut first: FastMap<u64, u32> = FastMap::default();
+    for (seq, &k) in exact_key.iter().enumerate() {
+        if k == 0 {
+            continue;
+        }
+        match first.get(&k) {
+            Some(&f) => uf.union(f, seq as u32),
+            None => {
+                first.insert(k, seq as u32);
+            }
+        }
     }
-    if let Some(store) = &st.store {
+    if let Some(store) = &store {
         store.link(&mut uf, |_, _| true);
     }
-    let mut warnings = loader.take_warnings();
-    if let Some(v) = &mut st.vectors {
+    if let Some(v) = &mut vectors {
         v.flush();
         if let Some(e) = &v.error {
             bail!("semantic dedup: the embedder failed: {e}");
         }
-        let sem = v.clusters(n, o.semantic_threshold, &st.resp_len);
+        let sem = v.clusters(n, o.semantic_threshold, &resp_len);
         for c in &sem.clusters {
             for &(m, _) in &c.members {
                 uf.union(c.members[0].0, m);
@@ -241,15 +415,15 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
         }
     }
     // Contaminated records are removed anyway, so they never serve as the kept twin.
-    let contaminated = &st.contaminated;
+    let contaminated = &contaminated;
     let rank = |i: u32| {
         if contaminated.contains_key(&i) {
             0
         } else {
-            u64::from(st.resp_len[i as usize]) + 1
+            u64::from(resp_len[i as usize]) + 1
         }
     };
-    let store = st.store.as_ref();
+    let store = store.as_ref();
     let sim = |i: u32, j: u32| {
         store
             .filter(|s| s.present(i as usize) && s.present(j as usize))
@@ -258,7 +432,7 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
     let clusters = Clusters::build(&mut uf, rank, sim);
     let mut removals = Vec::new();
     for seq in 0..n as u32 {
-        if let Some((h, b, item)) = st.contaminated.get(&seq) {
+        if let Some((h, b, item)) = contaminated.get(&seq) {
             removals.push(Removal {
                 seq,
                 reason: Reason::Contamination(h.clone(), b.clone(), item.clone()),
@@ -273,9 +447,9 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
         };
         let rep = c.representative;
         let similarity = c.members.iter().find(|m| m.0 == seq).map(|m| m.1);
-        let reason = if !st.exact_key.is_empty()
-            && st.exact_key[seq as usize] == st.exact_key[rep as usize]
-            && st.exact_key[seq as usize] != 0
+        let reason = if !exact_key.is_empty()
+            && exact_key[seq as usize] == exact_key[rep as usize]
+            && exact_key[seq as usize] != 0
         {
             Reason::Exact
         } else if store.is_some_and(|s| {
@@ -296,7 +470,7 @@ pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
             similarity,
         });
     }
-    if st.contaminated.is_empty() && o.decontaminate.is_some() {
+    if contaminated.is_empty() && o.decontaminate.is_some() {
         warnings.push("no benchmark items were found in the data".into());
     }
     Ok(Plan {

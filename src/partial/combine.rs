@@ -13,6 +13,66 @@ use std::path::Path;
 /// the same reading of the data, disjoint files, and no decision a single run over all
 /// the files would have taken differently.
 pub fn check(parts: &[(&Path, &Header)]) -> Result<()> {
+    check_disjoint(parts)?;
+    let (first_path, first) = parts[0];
+    for (path, h) in &parts[1..] {
+        let same_reading = h.dataset.schema == first.dataset.schema
+            && h.dataset.mapping == first.dataset.mapping
+            && h.dataset.task_source == first.dataset.task_source;
+        if !same_reading {
+            bail!(
+                "{} and {} read their data differently (schema {} vs {}, mapping {:?} vs {:?}, tasks from {} vs {}): a single run reads every file one way. Name the schema and columns (--schema, --instruction-col, --task-col, ...) so every part reads the same",
+                first_path.display(),
+                path.display(),
+                first.dataset.schema,
+                h.dataset.schema,
+                first.dataset.mapping,
+                h.dataset.mapping,
+                first.dataset.task_source.as_deref().unwrap_or("nowhere"),
+                h.dataset.task_source.as_deref().unwrap_or("nowhere"),
+            );
+        }
+    }
+    let files: Vec<&str> = parts
+        .iter()
+        .flat_map(|(_, h)| h.dataset.files.iter().map(String::as_str))
+        .collect();
+    // Same-named files in different folders get their sampling keys from their path below
+    // the dataset's root, which a part holding only one of them cannot know.
+    let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in &files {
+        let name = f.rsplit(['/', '\\']).next().unwrap_or(f);
+        by_name.entry(name).or_default().push(f);
+    }
+    if let Some((name, same)) = by_name.iter().find(|(_, fs)| fs.len() > 1) {
+        let together = parts
+            .iter()
+            .any(|(_, h)| same.iter().all(|f| h.dataset.files.iter().any(|g| g == f)));
+        if !together {
+            bail!(
+                "files named {name} sit in different folders ({}) and in different parts; a single run tells them apart by their path below the dataset's root, which a part cannot see. Put same-named files in one part, or rename them",
+                same.join(", ")
+            );
+        }
+    }
+    // Shard file names are task labels when a run sees several differently named files;
+    // a part of one file sees only its own.
+    let stems: Vec<String> = files
+        .iter()
+        .map(|f| crate::load::files::stem_of(Path::new(f)))
+        .collect();
+    let whole = crate::load::files::stems_are_tasks(stems.iter().map(String::as_str));
+    if whole && first.dataset.task_source.is_none() {
+        bail!(
+            "a single run over these files would take task labels from their names ({}), but the parts, each reading fewer files, did not; give each part the task column (--task-col) or merge parts that each hold several of the named files",
+            stems.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The checks every split run needs: one settings hash, and no file in two parts.
+pub fn check_disjoint(parts: &[(&Path, &Header)]) -> Result<()> {
     let Some((first_path, first)) = parts.first() else {
         bail!("give at least one partial result file");
     };
@@ -41,22 +101,6 @@ pub fn check(parts: &[(&Path, &Header)]) -> Result<()> {
                 h.settings_hash
             );
         }
-        let same_reading = h.dataset.schema == first.dataset.schema
-            && h.dataset.mapping == first.dataset.mapping
-            && h.dataset.task_source == first.dataset.task_source;
-        if !same_reading {
-            bail!(
-                "{} and {} read their data differently (schema {} vs {}, mapping {:?} vs {:?}, tasks from {} vs {}): a single run reads every file one way. Name the schema and columns (--schema, --instruction-col, --task-col, ...) so every part reads the same",
-                first_path.display(),
-                path.display(),
-                first.dataset.schema,
-                h.dataset.schema,
-                first.dataset.mapping,
-                h.dataset.mapping,
-                first.dataset.task_source.as_deref().unwrap_or("nowhere"),
-                h.dataset.task_source.as_deref().unwrap_or("nowhere"),
-            );
-        }
     }
     // A file in two parts would be counted twice.
     let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
@@ -70,38 +114,6 @@ pub fn check(parts: &[(&Path, &Header)]) -> Result<()> {
                 );
             }
         }
-    }
-    // Same-named files in different folders get their sampling keys from their path below
-    // the dataset's root, which a part holding only one of them cannot know.
-    let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for f in seen.keys() {
-        let name = f.rsplit(['/', '\\']).next().unwrap_or(f);
-        by_name.entry(name).or_default().push(f);
-    }
-    if let Some((name, files)) = by_name.iter().find(|(_, fs)| fs.len() > 1) {
-        let together = parts
-            .iter()
-            .any(|(_, h)| files.iter().all(|f| h.dataset.files.iter().any(|g| g == f)));
-        if !together {
-            bail!(
-                "files named {name} sit in different folders ({}) and in different parts; a single run tells them apart by their path below the dataset's root, which a part cannot see. Put same-named files in one part, or rename them",
-                files.join(", ")
-            );
-        }
-    }
-    // Shard file names are task labels when a run sees several differently named files;
-    // a part of one file sees only its own.
-    let stems: Vec<String> = seen
-        .keys()
-        .map(|f| crate::load::files::stem_of(Path::new(f)))
-        .collect();
-    let whole = crate::load::files::stems_are_tasks(stems.iter().map(String::as_str));
-    let parts_did = first.dataset.task_source.as_deref() == Some("shard file names");
-    if whole && !parts_did && first.dataset.task_source.is_none() {
-        bail!(
-            "a single run over these files would take task labels from their names ({}), but the parts, each reading fewer files, did not; give each part the task column (--task-col) or merge parts that each hold several of the named files",
-            stems.join(", ")
-        );
     }
     Ok(())
 }

@@ -34,6 +34,9 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Header {
     pub format_version: u32,
+    /// What the body holds: `report` (metric and stage states, for `ftqa merge`) or
+    /// `dedup` (signatures, for `ftqa dedup --merge`).
+    pub kind: String,
     /// The ftqa that wrote it: metric state layouts may change between versions, so parts
     /// merge only with the same version.
     pub ftqa_version: String,
@@ -64,8 +67,7 @@ pub struct Part {
     pub body: Body,
 }
 
-/// Saves a pass over part of the data, with its settings, to `path` (written beside it
-/// and renamed, so a crashed run never leaves a truncated part).
+/// Saves a pass over part of the data, with its settings, to `path`.
 pub fn write(path: &Path, pass: &Pass, settings: Vec<String>) -> Result<u64> {
     let metrics = pass
         .engine
@@ -81,19 +83,28 @@ pub fn write(path: &Path, pass: &Pass, settings: Vec<String>) -> Result<u64> {
         })
         .collect::<Result<Vec<_>>>()?;
     let body = ftqa_metrics::state::encode(&Body { metrics, stages }).map_err(anyhow::Error::msg)?;
-    let header = Header {
+    let mut header = Header {
         format_version: FORMAT_VERSION,
+        kind: "report".into(),
         ftqa_version: env!("CARGO_PKG_VERSION").to_string(),
-        settings_hash: settings::hash(&settings)?,
+        settings_hash: settings::hash(&settings, "report")?,
         settings,
         dataset: pass.dataset.clone(),
         records: pass.records.clone(),
         warnings: pass.warnings.clone(),
         families: pass.engine.families().iter().map(|f| f.to_string()).collect(),
         stages: pass.stages.iter().map(|s| s.name().to_string()).collect(),
-        body_bytes: body.len() as u64,
-        body_sha256: format!("{:x}", Sha256::digest(&body)),
+        body_bytes: 0,
+        body_sha256: String::new(),
     };
+    write_file(path, &mut header, &body)
+}
+
+/// Writes a header and a body (filling in the body's length and checksum), beside `path`
+/// and then renamed, so a crashed run never leaves a truncated part under its name.
+pub fn write_file(path: &Path, header: &mut Header, body: &[u8]) -> Result<u64> {
+    header.body_bytes = body.len() as u64;
+    header.body_sha256 = format!("{:x}", Sha256::digest(body));
     let head = serde_json::to_vec_pretty(&header)?;
     let tmp = path.with_extension("ftqa.tmp");
     let mut f = std::io::BufWriter::new(
@@ -103,12 +114,13 @@ pub fn write(path: &Path, pass: &Pass, settings: Vec<String>) -> Result<u64> {
     f.write_all(&FORMAT_VERSION.to_le_bytes())?;
     f.write_all(&(head.len() as u64).to_le_bytes())?;
     f.write_all(&head)?;
-    f.write_all(&body)?;
+    f.write_all(body)?;
     f.into_inner()
         .map_err(|e| e.into_error())?
         .sync_all()
         .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok((MAGIC.len() + 12 + head.len() + body.len()) as u64)
 }
 
@@ -151,11 +163,12 @@ pub fn read_header(path: &Path) -> Result<Header> {
     Ok(open(path)?.0)
 }
 
-/// Reads a whole partial result file, checking the body against its checksum. Each
-/// problem is an error naming the file.
-pub fn read(path: &Path) -> Result<Part> {
+/// Reads a whole file of `kind`, checking the body against its checksum; each problem
+/// is an error naming the file.
+pub fn read_file(path: &Path, kind: &str) -> Result<(Header, Vec<u8>)> {
     let what = path.display();
     let (header, mut f) = open(path)?;
+    check_kind(path, &header, kind)?;
     let mut body = Vec::with_capacity(usize::try_from(header.body_bytes).unwrap_or(0).min(1 << 30));
     f.read_to_end(&mut body)?;
     if body.len() as u64 != header.body_bytes
@@ -167,8 +180,34 @@ pub fn read(path: &Path) -> Result<Part> {
             header.body_bytes
         );
     }
-    let body: Body =
-        ftqa_metrics::state::decode(&body).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    Ok((header, body))
+}
+
+/// Refuses a file of another kind (dedup signatures given to `ftqa merge`, or a report
+/// part given to `ftqa dedup --merge`).
+pub fn check_kind(path: &Path, header: &Header, kind: &str) -> Result<()> {
+    if header.kind != kind {
+        let maker = |k: &str| match k {
+            "dedup" => "`ftqa dedup --partial`",
+            _ => "`ftqa report --partial`",
+        };
+        bail!(
+            "{} holds {} state (made by {}); this step needs {} state (made by {})",
+            path.display(),
+            header.kind,
+            maker(&header.kind),
+            kind,
+            maker(kind)
+        );
+    }
+    Ok(())
+}
+
+/// Reads a report part.
+pub fn read(path: &Path) -> Result<Part> {
+    let (header, body) = read_file(path, "report")?;
+    let body: Body = ftqa_metrics::state::decode(&body)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(Part { header, body })
 }
 
@@ -178,7 +217,11 @@ pub fn merge(paths: &[std::path::PathBuf], opts: &crate::pipeline::RunOptions) -
     use ftqa_metrics::registry::Engine;
     let headers = paths
         .iter()
-        .map(|p| read_header(p))
+        .map(|p| {
+            let h = read_header(p)?;
+            check_kind(p, &h, "report")?;
+            Ok(h)
+        })
         .collect::<Result<Vec<_>>>()?;
     // Parts in the order of their files, so lists kept in order (skipped records) come out
     // the same whatever order the parts are given in.

@@ -1,4 +1,5 @@
-//! The settings a partial result was made with: every analysis flag of `ftqa report`,
+//! The settings a partial result was made with: every analysis flag of `ftqa report` (or
+//! of `ftqa dedup` for dedup signatures),
 //! written out canonically (each flag, its value or default, in definition order), and a
 //! hash over them and the contents of the files they name. Parts merge only when their
 //! hashes agree, and `ftqa merge` rebuilds the analysis from the flags.
@@ -13,12 +14,16 @@ use sha2::{Digest, Sha256};
 use std::ffi::OsString;
 use std::path::Path;
 
-/// `report` flags that do not change a result: where the data and the output are, and
-/// how the run looks and how many threads it takes.
+/// Flags that do not change a result: where the data and the output are, how the run
+/// looks, how many threads it takes, and which step of a split run this is.
 pub const NOT_SETTINGS: &[&str] = &[
     "path",
+    "paths",
     "out",
     "partial",
+    "merge",
+    "apply",
+    "dry_run",
     "quiet",
     "no_progress",
     "threads",
@@ -30,25 +35,44 @@ pub const NOT_SETTINGS: &[&str] = &[
 /// two parts made against different benchmark files never merge.
 const FILE_FLAGS: &[&str] = &["benchmarks", "config"];
 
-/// The `report` subcommand as clap defines it.
-fn report_command() -> Command {
+/// A subcommand (`report`, `dedup`) as clap defines it.
+fn subcommand(name: &str) -> Command {
     use clap::CommandFactory;
     crate::cmd::Cli::command()
-        .find_subcommand("report")
+        .find_subcommand(name)
         .cloned()
-        .expect("the report subcommand")
+        .unwrap_or_else(|| panic!("no {name} subcommand"))
 }
 
-/// The canonical settings of a `report` command line (`argv` as the process got it).
-pub fn from_argv(argv: impl IntoIterator<Item = OsString>) -> Result<Vec<String>> {
+/// The canonical settings of an `ftqa <sub>` command line (`argv` as the process got it).
+pub fn from_argv(argv: impl IntoIterator<Item = OsString>, sub: &str) -> Result<Vec<String>> {
     use clap::CommandFactory;
     let matches = crate::cmd::Cli::command()
         .try_get_matches_from(argv)
         .map_err(|e| anyhow!("reading the command line for the part's settings: {e}"))?;
-    let report = matches
-        .subcommand_matches("report")
-        .ok_or_else(|| anyhow!("partial results are written by `ftqa report --partial`"))?;
-    canonical(&report_command(), report)
+    let found = matches
+        .subcommand_matches(sub)
+        .ok_or_else(|| anyhow!("these settings are written by `ftqa {sub} --partial`"))?;
+    canonical(&subcommand(sub), found)
+}
+
+/// The settings flags given on an `ftqa <sub>` command line (not defaults), as `--flag`.
+pub fn given(argv: impl IntoIterator<Item = OsString>, sub: &str) -> Result<Vec<String>> {
+    use clap::CommandFactory;
+    let matches = crate::cmd::Cli::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| anyhow!("reading the command line: {e}"))?;
+    let Some(found) = matches.subcommand_matches(sub) else {
+        return Ok(Vec::new());
+    };
+    Ok(subcommand(sub)
+        .get_arguments()
+        .filter(|a| !NOT_SETTINGS.contains(&a.get_id().as_str()))
+        .filter(|a| {
+            found.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .map(|a| format!("--{}", a.get_long().unwrap_or(a.get_id().as_str())))
+        .collect())
 }
 
 fn canonical(cmd: &Command, matches: &ArgMatches) -> Result<Vec<String>> {
@@ -60,7 +84,7 @@ fn canonical(cmd: &Command, matches: &ArgMatches) -> Result<Vec<String>> {
         }
         let long = arg
             .get_long()
-            .ok_or_else(|| anyhow!("report argument `{id}` has no long flag to record"))?;
+            .ok_or_else(|| anyhow!("argument `{id}` has no long flag to record"))?;
         match arg.get_action() {
             ArgAction::SetTrue => {
                 if matches.get_flag(id) {
@@ -75,27 +99,28 @@ fn canonical(cmd: &Command, matches: &ArgMatches) -> Result<Vec<String>> {
                     out.push(format!("--{long}={v}"));
                 }
             }
-            other => bail!("report argument `{id}` has an action ({other:?}) settings cannot record"),
+            other => bail!("argument `{id}` has an action ({other:?}) settings cannot record"),
         }
     }
     Ok(out)
 }
 
-/// The `report` arguments the settings stand for, over a placeholder path.
-pub fn to_argv(settings: &[String]) -> Vec<OsString> {
-    let mut argv: Vec<OsString> = vec!["ftqa".into(), "report".into(), "<parts>".into()];
+/// The `ftqa <sub>` arguments the settings stand for, over a placeholder path.
+pub fn to_argv(settings: &[String], sub: &str) -> Vec<OsString> {
+    let mut argv: Vec<OsString> = vec!["ftqa".into(), sub.into(), "<parts>".into()];
     argv.extend(settings.iter().map(OsString::from));
     argv
 }
 
-/// `sha256:` + the hash of the settings and of the contents of the files they name.
-pub fn hash(settings: &[String]) -> Result<String> {
+/// `sha256:` + the hash of the settings of `ftqa <sub>` and of the contents of the files
+/// they name.
+pub fn hash(settings: &[String], sub: &str) -> Result<String> {
     let mut h = Sha256::new();
     for s in settings {
         h.update(s.as_bytes());
         h.update([0]);
     }
-    let cmd = report_command();
+    let cmd = subcommand(sub);
     for arg in cmd.get_arguments() {
         let id = arg.get_id().as_str();
         if !FILE_FLAGS.contains(&id) {
@@ -139,7 +164,7 @@ mod tests {
     fn settings(args: &[&str]) -> Vec<String> {
         let mut argv = vec!["ftqa", "report", "data.jsonl"];
         argv.extend(args);
-        from_argv(argv.into_iter().map(OsString::from)).unwrap()
+        from_argv(argv.into_iter().map(OsString::from), "report").unwrap()
     }
 
     #[test]
@@ -149,17 +174,17 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.contains(&"--sample-size=10000".to_string()), "{a:?}");
         assert!(!a.iter().any(|s| s.starts_with("--threads")));
-        assert_eq!(hash(&a).unwrap(), hash(&b).unwrap());
+        assert_eq!(hash(&a, "report").unwrap(), hash(&b, "report").unwrap());
     }
 
     #[test]
     fn analysis_flags_change_the_settings_and_round_trip() {
         let a = settings(&["--sample-size", "500", "--only", "length,dedup", "--strict"]);
         assert_ne!(a, settings(&[]));
-        assert_ne!(hash(&a).unwrap(), hash(&settings(&[])).unwrap());
+        assert_ne!(hash(&a, "report").unwrap(), hash(&settings(&[]), "report").unwrap());
         assert!(a.contains(&"--only=length".to_string()) && a.contains(&"--strict".to_string()));
         // The canonical form parses back to itself.
-        let again = from_argv(to_argv(&a)).unwrap();
+        let again = from_argv(to_argv(&a, "report"), "report").unwrap();
         assert_eq!(again, a);
     }
 
@@ -169,8 +194,8 @@ mod tests {
         let f = dir.path().join("bench.jsonl");
         std::fs::write(&f, "{\"question\": \"a\"}\n").unwrap();
         let s = settings(&["--benchmark", f.to_str().unwrap()]);
-        let before = hash(&s).unwrap();
+        let before = hash(&s, "report").unwrap();
         std::fs::write(&f, "{\"question\": \"b\"}\n").unwrap();
-        assert_ne!(hash(&s).unwrap(), before);
+        assert_ne!(hash(&s, "report").unwrap(), before);
     }
 }

@@ -120,6 +120,27 @@ impl Vectors {
         Some(format!("{why}, so its state would be every text; partial results need a per-record embedder such as the built-in static model (--embedder static), or --semantic-max-records 0 to leave semantic dedup out"))
     }
 
+    /// The stream after [`Vectors::flush`], encoded for a partial file (`ftqa dedup
+    /// --partial`): rows and their record numbers. `Err` for a deferred embedder, whose
+    /// state would be every text.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        if let Some(why) = self.unsaveable() {
+            return Err(why);
+        }
+        crate::state::encode(&(&self.pending, &self.data, &self.seq_of_row, &self.error))
+    }
+
+    /// A stream for `embedder` holding what [`Vectors::to_bytes`] wrote.
+    pub fn from_bytes(embedder: Arc<dyn Embedder>, saved: &[u8]) -> Result<Vectors, String> {
+        let mut v = Vectors::new(embedder);
+        let (pending, data, seq_of_row, error): SavedVectors = crate::state::decode(saved)?;
+        if data.len() != seq_of_row.len() * v.dim {
+            return Err("the saved embeddings do not line up".into());
+        }
+        (v.pending, v.data, v.seq_of_row, v.error) = (pending, data, seq_of_row, error);
+        Ok(v)
+    }
+
     pub fn push(&mut self, seq: u32, text: String) {
         self.pending.push((seq, text));
         if !self.deferred && self.pending.len() >= self.embedder.batch_size() {
