@@ -7,6 +7,7 @@ use crate::registry::{
 };
 use crate::result::{Outputs, NO_RESPONSES};
 use crate::text::is_blank;
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -52,6 +53,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(Serialize, Deserialize)]
 struct Empties {
     n: u64,
     with_response: u64,
@@ -94,6 +96,8 @@ impl Metric for Empties {
         self.inst_examples.merge(o.inst_examples);
         self.resp_examples.merge(o.resp_examples);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         out.set("empty.instruction.count", self.instruction as f64);

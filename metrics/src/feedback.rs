@@ -6,6 +6,7 @@ use crate::registry::{
 };
 use crate::result::Outputs;
 use crate::stats::rate;
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -27,7 +28,7 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Feedback::default())
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct Feedback {
     labelled: u64,
     desirable: u64,
@@ -46,6 +47,8 @@ impl Metric for Feedback {
         self.labelled += o.labelled;
         self.desirable += o.desirable;
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.labelled > 0 {

@@ -10,6 +10,7 @@ use crate::sample::{record_key, BottomK};
 use crate::stats::rate;
 use crate::text::truncate_chars;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -56,6 +57,7 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(Serialize, Deserialize)]
 struct Languages {
     with_response: u64,
     /// The first characters of the sampled responses.
@@ -79,6 +81,8 @@ impl Metric for Languages {
         self.with_response += o.with_response;
         self.sample.merge(o.sample);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.with_response == 0 {

@@ -7,6 +7,7 @@ use crate::registry::{
 use crate::result::{Outputs, NO_RESPONSES};
 use crate::stats::IntDist;
 use crate::text::{char_count, word_count};
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -31,7 +32,7 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
 /// The summary statistics `IntDist::write_summary` writes for each field and unit.
 const STATS: [&str; 6] = ["mean", "median", "p5", "p95", "min", "max"];
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct FieldLengths {
     chars: IntDist,
     words: IntDist,
@@ -51,7 +52,7 @@ impl FieldLengths {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct Lengths {
     instruction: FieldLengths,
     response: FieldLengths,
@@ -74,6 +75,8 @@ impl Metric for Lengths {
         self.rejected.merge(&o.rejected);
         self.system.merge(&o.system);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let fields = [

@@ -9,6 +9,7 @@ use crate::registry::{
 use crate::result::Outputs;
 use crate::stats::rate;
 use crate::text::{char_count, normalize_for_dedup};
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -47,6 +48,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(Serialize, Deserialize)]
 struct PreferenceStats {
     pairs: u64,
     identical: u64,
@@ -82,6 +84,8 @@ impl Metric for PreferenceStats {
         self.chosen_longer += o.chosen_longer;
         self.identical_examples.merge(o.identical_examples);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.pairs > 0 {

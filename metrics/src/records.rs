@@ -6,6 +6,7 @@ use crate::registry::{
 };
 use crate::result::Outputs;
 use crate::stats::rate;
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -37,7 +38,7 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Counts::default())
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct Counts {
     analyzed: u64,
     skipped: u64,
@@ -69,6 +70,8 @@ impl Metric for Counts {
             *a += b;
         }
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let total = self.analyzed + self.skipped;

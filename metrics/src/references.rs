@@ -7,6 +7,7 @@ use crate::registry::{
     merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
 };
 use crate::result::Outputs;
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -34,7 +35,7 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(References::default())
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct References {
     n: u64,
     with: u64,
@@ -59,6 +60,8 @@ impl Metric for References {
         self.total += o.total;
         self.max = self.max.max(o.max);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.with == 0 {

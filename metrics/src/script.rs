@@ -9,6 +9,8 @@ use crate::registry::{
 use crate::result::{Distribution, Outputs, NO_RESPONSES};
 use crate::stats::rate;
 use crate::text::{truncate_chars, ScriptCounts, SCRIPTS};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -48,10 +50,12 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(Serialize, Deserialize)]
 struct ScriptMix {
     n: u64,
     with_response: u64,
-    dominant: BTreeMap<&'static str, u64>,
+    /// Samples per dominant script name (`Cow` so a loaded state owns its names).
+    dominant: BTreeMap<Cow<'static, str>, u64>,
     both: u64,
     mixed: u64,
     mixed_examples: ExampleSink,
@@ -64,7 +68,7 @@ impl Metric for ScriptMix {
         let resp = r.response().unwrap_or("");
         let (ci, cr) = (ScriptCounts::of(inst), ScriptCounts::of(resp));
         let whole = ci.add(&cr).dominant().unwrap_or("none");
-        *self.dominant.entry(whole).or_insert(0) += 1;
+        *self.dominant.entry(Cow::Borrowed(whole)).or_insert(0) += 1;
         if let (Some(a), Some(b)) = (ci.dominant(), cr.dominant()) {
             self.both += 1;
             if a != b {
@@ -98,6 +102,8 @@ impl Metric for ScriptMix {
         self.mixed_examples.merge(o.mixed_examples);
     }
 
+    crate::whole_state!();
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         for (script, count) in &self.dominant {
             out.set(format!("script.{script}.share"), rate(*count, self.n));
@@ -107,11 +113,11 @@ impl Metric for ScriptMix {
         } else {
             out.set("script.mixed_rate", rate(self.mixed, self.both));
         }
-        let mut ordered: Vec<(&&str, &u64)> = self.dominant.iter().collect();
+        let mut ordered: Vec<(&str, &u64)> = self.dominant.iter().map(|(n, c)| (&**n, c)).collect();
         ordered.sort_by_key(|(name, c)| {
             (
                 std::cmp::Reverse(**c),
-                SCRIPTS.iter().position(|s| *s == **name),
+                SCRIPTS.iter().position(|s| s == name),
             )
         });
         if !ordered.is_empty() {

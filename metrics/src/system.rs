@@ -7,6 +7,7 @@ use crate::registry::{
 use crate::result::{Example, ExampleGroup, Outputs};
 use crate::stats::rate;
 use crate::text::{normalize_for_dedup, truncate_chars};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -50,6 +51,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
 type Position = (Arc<str>, u64);
 
 /// The text of a prompt as its first use (by position) shows it.
+#[derive(Clone, Serialize, Deserialize)]
 struct Shown {
     first: Position,
     text: String,
@@ -69,6 +71,19 @@ struct SystemPrompt {
     texts: HashMap<u64, Shown>,
     max_examples: usize,
     chars: usize,
+}
+
+/// What a part saves: the counts of every distinct prompt, sorted by key, with the file of
+/// its first use as an index into `files` (one copy of each file name rather than one per
+/// prompt, which may be one per record), and the texts kept. The limits are settings.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    n: u64,
+    used: u64,
+    files: Vec<Arc<str>>,
+    /// (prompt key, uses, first use's file in `files`, its index in that file).
+    counts: Vec<(u64, u64, usize, u64)>,
+    texts: Vec<(u64, Shown)>,
 }
 
 impl SystemPrompt {
@@ -145,6 +160,51 @@ impl Metric for SystemPrompt {
         for (key, shown) in o.texts {
             self.offer_text(key, shown);
         }
+    }
+
+    /// The same state saves the same bytes: counts in key order, files numbered as met.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        let mut sorted: Vec<(&u64, &(u64, Position))> = self.counts.iter().collect();
+        sorted.sort_unstable_by_key(|(k, _)| **k);
+        let mut files: Vec<Arc<str>> = Vec::new();
+        let mut file_of: HashMap<&str, usize> = HashMap::new();
+        let counts = sorted
+            .into_iter()
+            .map(|(key, (uses, (file, index)))| {
+                let f = *file_of.entry(file).or_insert_with(|| {
+                    files.push(file.clone());
+                    files.len() - 1
+                });
+                (*key, *uses, f, *index)
+            })
+            .collect();
+        let mut texts: Vec<(u64, Shown)> =
+            self.texts.iter().map(|(k, s)| (*k, s.clone())).collect();
+        texts.sort_unstable_by_key(|(k, _)| *k);
+        crate::state::encode(&Saved {
+            n: self.n,
+            used: self.used,
+            files,
+            counts,
+            texts,
+        })
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        let s: Saved = crate::state::decode(saved)?;
+        let mut counts = HashMap::with_capacity(s.counts.len());
+        for (key, uses, f, index) in s.counts {
+            let file = s
+                .files
+                .get(f)
+                .ok_or("a prompt's file is not in the saved list")?;
+            counts.insert(key, (uses, (file.clone(), index)));
+        }
+        self.n = s.n;
+        self.used = s.used;
+        self.counts = counts;
+        self.texts = s.texts.into_iter().collect();
+        Ok(())
     }
 
     fn finish(mut self: Box<Self>, out: &mut Outputs) {

@@ -6,6 +6,7 @@ use crate::registry::{
 };
 use crate::result::{Distribution, Outputs};
 use crate::stats::{rate, IntDist};
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -33,7 +34,7 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Turns::default())
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct Turns {
     turns: IntDist,
     rounds: IntDist,
@@ -59,6 +60,8 @@ impl Metric for Turns {
         self.rounds.merge(&o.rounds);
         self.multi += o.multi;
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.turns.write_summary("turns", out);

@@ -6,6 +6,7 @@ use crate::registry::{
 };
 use crate::result::Outputs;
 use crate::stats::rate;
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -27,7 +28,7 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
     Box::new(Videos::default())
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct Videos {
     n: u64,
     with_video: u64,
@@ -44,6 +45,8 @@ impl Metric for Videos {
         self.n += o.n;
         self.with_video += o.with_video;
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         out.set("videos.sample_rate", rate(self.with_video, self.n));

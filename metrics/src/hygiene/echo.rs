@@ -7,6 +7,7 @@ use crate::registry::{
 };
 use crate::result::Outputs;
 use crate::text::{normalize_for_dedup, truncate_chars, word_count};
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -37,6 +38,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     ))))
 }
 
+#[derive(Serialize, Deserialize)]
 struct Echo(Rated);
 
 impl Metric for Echo {
@@ -59,6 +61,8 @@ impl Metric for Echo {
     fn merge(&mut self, other: Box<dyn Metric>) {
         self.0.merge(merged::<Echo>(other).0);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.0.finish(out);

@@ -8,6 +8,7 @@ use crate::registry::{
     merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
 };
 use crate::result::Outputs;
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -38,6 +39,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     ))))
 }
 
+#[derive(Serialize, Deserialize)]
 struct InvalidUtf8(Rated);
 
 impl Metric for InvalidUtf8 {
@@ -54,6 +56,8 @@ impl Metric for InvalidUtf8 {
     fn merge(&mut self, other: Box<dyn Metric>) {
         self.0.merge(merged::<InvalidUtf8>(other).0);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.0.finish(out);

@@ -19,6 +19,7 @@ use crate::result::{Example, ExampleGroup, Outputs, NO_RESPONSES};
 use crate::sample::{record_key, BottomK};
 use crate::text::{is_cjk_char, script_name, truncate_chars};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use unicode_script::{Script, UnicodeScript};
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -68,6 +69,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(Serialize, Deserialize)]
 struct Pair {
     id: String,
     origin: String,
@@ -75,6 +77,7 @@ struct Pair {
     response: String,
 }
 
+#[derive(Serialize, Deserialize)]
 struct LanguageMixed {
     with_response: u64,
     both: u64,
@@ -181,6 +184,8 @@ impl Metric for LanguageMixed {
         self.cross_examples.merge(o.cross_examples);
         self.sample.merge(o.sample);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         if self.with_response == 0 {

@@ -42,11 +42,15 @@ use crate::examples::ExampleSink;
 use crate::record::Record;
 use crate::registry::AnalysisConfig;
 use crate::result::Outputs;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// One named check: a count of affected samples and a few of them as evidence.
+/// Serialisable for partial result files; the ids are `Cow` so a loaded check owns them.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Check {
-    count_id: &'static str,
-    rate_id: &'static str,
+    count_id: Cow<'static, str>,
+    rate_id: Cow<'static, str>,
     count: u64,
     examples: ExampleSink,
 }
@@ -59,8 +63,8 @@ impl Check {
         c: &AnalysisConfig,
     ) -> Self {
         Check {
-            count_id,
-            rate_id,
+            count_id: Cow::Borrowed(count_id),
+            rate_id: Cow::Borrowed(rate_id),
             count: 0,
             examples: ExampleSink::new(count_id, title, c.max_examples, c.example_chars),
         }
@@ -103,6 +107,7 @@ impl Check {
 /// A check with the denominator of its rate and, for a check of responses, a count of the
 /// records with a response at all, so that prompt-only data reports the check as not
 /// measured rather than as a rate over nothing. Every part is a sum, so it merges exactly.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Rated {
     pub(crate) check: Check,
     /// Samples the check applies to: the denominator of the rate.
@@ -209,6 +214,16 @@ impl crate::images::files::ImageMetric for ImageFileCheck {
     fn merge(&mut self, other: Self) {
         self.samples += other.samples;
         self.check.merge(other.check);
+    }
+
+    /// The counts and the check; the note and the selector are settings of the family.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        crate::state::encode(&(self.samples, &self.check))
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        (self.samples, self.check) = crate::state::decode(saved)?;
+        Ok(())
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {

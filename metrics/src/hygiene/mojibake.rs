@@ -11,6 +11,7 @@ use crate::registry::{
     merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
 };
 use crate::result::Outputs;
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -41,6 +42,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     ))))
 }
 
+#[derive(Serialize, Deserialize)]
 struct MojibakeCheck(Rated);
 
 impl Metric for MojibakeCheck {
@@ -65,6 +67,8 @@ impl Metric for MojibakeCheck {
     fn merge(&mut self, other: Box<dyn Metric>) {
         self.0.merge(merged::<MojibakeCheck>(other).0);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.0.finish(out);

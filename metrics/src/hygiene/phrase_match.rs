@@ -64,6 +64,16 @@ impl Metric for PhraseCheck {
         self.rated.merge(merged::<PhraseCheck>(other).rated);
     }
 
+    /// The counts; the regex is the family's phrase list.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        crate::state::encode(&self.rated)
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        self.rated = crate::state::decode(saved)?;
+        Ok(())
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.rated.finish(out);
     }

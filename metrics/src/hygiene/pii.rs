@@ -12,6 +12,7 @@ use crate::registry::{
 };
 use crate::result::Outputs;
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 pub const SPEC: MetricSpec = MetricSpec {
@@ -322,6 +323,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(Serialize, Deserialize)]
 struct Pii {
     n: u64,
     any: Check,
@@ -361,6 +363,8 @@ impl Metric for Pii {
             *a += b;
         }
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let n = self.n;

@@ -9,6 +9,7 @@ use crate::registry::{
 };
 use crate::result::Outputs;
 use crate::text::{is_blank, truncate_chars};
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -50,6 +51,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(Serialize, Deserialize)]
 struct PreferenceHygiene {
     pairs: u64,
     empty: Check,
@@ -115,6 +117,8 @@ impl Metric for PreferenceHygiene {
         self.empty.merge(o.empty);
         self.mismatch.merge(o.mismatch);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.empty.write(self.pairs, out);

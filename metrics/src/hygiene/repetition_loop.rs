@@ -8,6 +8,7 @@ use crate::registry::{
 };
 use crate::result::Outputs;
 use crate::text::{is_cjk_char, normalize_for_dedup, truncate_chars, word_count};
+use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -46,6 +47,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     ))))
 }
 
+#[derive(Serialize, Deserialize)]
 struct RepetitionLoop(Rated);
 
 impl Metric for RepetitionLoop {
@@ -65,6 +67,8 @@ impl Metric for RepetitionLoop {
     fn merge(&mut self, other: Box<dyn Metric>) {
         self.0.merge(merged::<RepetitionLoop>(other).0);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.0.finish(out);

@@ -7,6 +7,7 @@ use crate::registry::{
     merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
 };
 use crate::result::Outputs;
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -37,6 +38,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     ))))
 }
 
+#[derive(Serialize, Deserialize)]
 struct ReplacementChar(Rated);
 
 impl Metric for ReplacementChar {
@@ -54,6 +56,8 @@ impl Metric for ReplacementChar {
     fn merge(&mut self, other: Box<dyn Metric>) {
         self.0.merge(merged::<ReplacementChar>(other).0);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.0.finish(out);

@@ -159,6 +159,24 @@ impl Metric for TemplateTokens {
         }
     }
 
+    /// The counts; the slugs are the fixed token list.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        crate::state::encode(&(self.n, &self.per_token, &self.any))
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        let (n, per_token, any): (u64, Vec<u64>, Check) = crate::state::decode(saved)?;
+        if per_token.len() != self.slugs.len() {
+            return Err(format!(
+                "{} token counts saved, {} tokens known",
+                per_token.len(),
+                self.slugs.len()
+            ));
+        }
+        (self.n, self.per_token, self.any) = (n, per_token, any);
+        Ok(())
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let n = self.n;
         let found = self.any.count();

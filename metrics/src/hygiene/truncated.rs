@@ -7,6 +7,7 @@ use crate::registry::{
     merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
 };
 use crate::result::Outputs;
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -40,6 +41,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(Serialize, Deserialize)]
 struct Truncated {
     rated: Rated,
     chars: usize,
@@ -64,6 +66,8 @@ impl Metric for Truncated {
     fn merge(&mut self, other: Box<dyn Metric>) {
         self.rated.merge(merged::<Truncated>(other).rated);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         self.rated.finish(out);

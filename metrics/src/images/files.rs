@@ -12,6 +12,7 @@ use crate::registry::{
     merged, AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance,
 };
 use crate::result::Outputs;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -44,7 +45,8 @@ fn make(_: &AnalysisConfig) -> Box<dyn Metric> {
 }
 
 /// The registered state of a family the `--image-root` stage feeds: it observes no record
-/// itself (the stage's [`ImageMetric`]s do), so it has nothing to merge or write.
+/// itself (the stage's [`ImageMetric`]s do), so it has nothing to merge, save or write.
+#[derive(Serialize, Deserialize)]
 pub struct StageFed;
 
 impl Metric for StageFed {
@@ -52,6 +54,7 @@ impl Metric for StageFed {
     fn merge(&mut self, other: Box<dyn Metric>) {
         let StageFed = merged(other);
     }
+    crate::whole_state!();
     fn finish(self: Box<Self>, _: &mut Outputs) {}
 }
 
@@ -89,12 +92,17 @@ pub fn any_checked(facts: &[ImageFact]) -> bool {
 }
 
 /// A metric fed by the `--image-root` stage with each record and the facts about its
-/// images. States merge like [`Metric`] states (any split, any order, same output).
+/// images. States merge, save and load like [`Metric`] states (any split, any order, same
+/// output).
 pub trait ImageMetric: Send + 'static {
     fn observe(&mut self, r: &Record, facts: &[ImageFact]);
     fn merge(&mut self, other: Self)
     where
         Self: Sized;
+    /// The state, for a partial result file, as [`Metric::save`].
+    fn save(&self) -> Result<Vec<u8>, String>;
+    /// Replaces the state of this fresh instance with a saved one, as [`Metric::load`].
+    fn load(&mut self, saved: &[u8]) -> Result<(), String>;
     fn finish(self: Box<Self>, out: &mut Outputs);
 }
 
@@ -153,6 +161,20 @@ impl ImageMetric for FileCounts {
 
     fn merge(&mut self, other: Self) {
         self.files.extend(other.files);
+    }
+
+    /// The distinct files by key, sorted so the same state saves the same bytes; the root
+    /// is a setting.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        let mut files: Vec<(u64, u8)> = self.files.iter().map(|(k, s)| (*k, *s)).collect();
+        files.sort_unstable();
+        crate::state::encode(&files)
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        let files: Vec<(u64, u8)> = crate::state::decode(saved)?;
+        self.files = files.into_iter().collect();
+        Ok(())
     }
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
@@ -221,6 +243,12 @@ pub(crate) mod testing {
             let o: Fed<M> = merged(other);
             self.0.merge(o.0);
         }
+        fn save(&self) -> Result<Vec<u8>, String> {
+            self.0.save()
+        }
+        fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+            self.0.load(saved)
+        }
         fn finish(self: Box<Self>, out: &mut Outputs) {
             Box::new(self.0).finish(out)
         }
@@ -272,5 +300,11 @@ mod tests {
     #[test]
     fn merges_like_one_pass() {
         assert_merges(|| Box::new(Fed(FileCounts::new("/data"))), &records());
+    }
+
+    #[test]
+    fn the_registered_state_saves_nothing() {
+        assert_merges(|| make(&AnalysisConfig::default()), &records());
+        assert_eq!(make(&AnalysisConfig::default()).save(), Ok(Vec::new()));
     }
 }

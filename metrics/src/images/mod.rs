@@ -10,6 +10,7 @@ use crate::registry::{
 };
 use crate::result::Outputs;
 use crate::stats::{rate, IntDist};
+use serde::{Deserialize, Serialize};
 
 pub const SPEC: MetricSpec = MetricSpec {
     module: module_path!(),
@@ -48,6 +49,7 @@ fn make(c: &AnalysisConfig) -> Box<dyn Metric> {
     })
 }
 
+#[derive(Serialize, Deserialize)]
 struct Images {
     per_sample: IntDist,
     visual: u64,
@@ -88,6 +90,8 @@ impl Metric for Images {
         self.mismatched += o.mismatched;
         self.examples.merge(o.examples);
     }
+
+    crate::whole_state!();
 
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let n = self.per_sample.len();

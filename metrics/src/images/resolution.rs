@@ -52,6 +52,19 @@ impl ImageMetric for Resolution {
         self.sizes.extend(other.sizes);
     }
 
+    /// The sizes by key, sorted so the same state saves the same bytes.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        let mut sizes: Vec<(u64, (u32, u32))> = self.sizes.iter().map(|(k, s)| (*k, *s)).collect();
+        sizes.sort_unstable();
+        crate::state::encode(&sizes)
+    }
+
+    fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        let sizes: Vec<(u64, (u32, u32))> = crate::state::decode(saved)?;
+        self.sizes = sizes.into_iter().collect();
+        Ok(())
+    }
+
     fn finish(self: Box<Self>, out: &mut Outputs) {
         let (mut width, mut height, mut short_side) =
             (IntDist::default(), IntDist::default(), IntDist::default());
