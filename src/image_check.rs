@@ -76,6 +76,9 @@ impl ImageChecker {
 /// Deselected, it opens no file.
 pub struct ImageStage {
     checker: ImageChecker,
+    /// What the metrics were made from, to make fresh ones for saved states.
+    root: String,
+    analysis: AnalysisConfig,
     /// The fed metrics `--only`/`--skip` select, in registry order; all share one check
     /// per distinct image.
     metrics: Vec<Box<dyn ImageMetric>>,
@@ -87,6 +90,8 @@ impl ImageStage {
         // `--only` id inside it, as `crate::stage::selected` does for the stage).
         ImageStage {
             checker: ImageChecker::new(root),
+            root: root.display().to_string(),
+            analysis: analysis.clone(),
             metrics: image_metrics(&root.display().to_string(), analysis, |family| {
                 analysis.wants(family)
             }),
@@ -118,6 +123,27 @@ impl Stage for ImageStage {
         for m in &mut self.metrics {
             m.observe(r, &facts);
         }
+    }
+    /// The fed metrics' states, in order; the per-file lookup cache is not state.
+    fn save(&self) -> Result<Vec<u8>, String> {
+        let states = self
+            .metrics
+            .iter()
+            .map(|m| m.save())
+            .collect::<Result<Vec<_>, _>>()?;
+        ftqa_metrics::state::encode(&states)
+    }
+    fn absorb(&mut self, saved: &[u8]) -> Result<(), String> {
+        let states: Vec<Vec<u8>> = ftqa_metrics::state::decode(saved)?;
+        let fresh = image_metrics(&self.root, &self.analysis, |f| self.analysis.wants(f));
+        if states.len() != self.metrics.len() || fresh.len() != states.len() {
+            return Err("the saved image metrics do not line up with these settings".into());
+        }
+        for ((m, mut f), bytes) in self.metrics.iter_mut().zip(fresh).zip(&states) {
+            f.load(bytes)?;
+            m.merge_box(f);
+        }
+        Ok(())
     }
     fn finish(self: Box<Self>, out: &mut Outputs, _: &mut DatasetInfo) -> Vec<String> {
         for m in self.metrics {

@@ -167,14 +167,10 @@ pub trait Metric: Send + std::any::Any {
     /// and no more, so signatures, sketches and bounded samples, never every text. `Err`
     /// says why this state cannot leave the process (an embedder fitted on the whole
     /// corpus), which the CLI reports as an error.
-    fn save(&self) -> Result<Vec<u8>, String> {
-        Err("not yet saved".into())
-    }
+    fn save(&self) -> Result<Vec<u8>, String>;
     /// Replaces the state of this fresh instance, made by the same spec and config, with
     /// one that [`Metric::save`] wrote.
-    fn load(&mut self, _saved: &[u8]) -> Result<(), String> {
-        Err("not yet loaded".into())
-    }
+    fn load(&mut self, saved: &[u8]) -> Result<(), String>;
     fn finish(self: Box<Self>, out: &mut Outputs);
 }
 

@@ -41,7 +41,10 @@ pub fn run(args: MergeArgs) -> Result<i32> {
     };
     let mut analysis = report_args.analysis;
     let config = analysis.prepare_config()?;
+    // The image root is where workers found the images; the merge reads none.
+    let image_root = analysis.image_root.take();
     let mut opts = analysis.run_options(&args.out)?;
+    opts.image_root = image_root;
     opts.threads = args.threads;
     opts.run_facts.insert(
         "command".into(),

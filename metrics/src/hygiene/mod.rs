@@ -197,6 +197,9 @@ impl ImageFileCheck {
 }
 
 impl crate::images::files::ImageMetric for ImageFileCheck {
+    fn merge_box(&mut self, other: Box<dyn crate::images::files::ImageMetric>) {
+        self.merge(crate::images::files::merged_image::<Self>(other));
+    }
     fn observe(&mut self, r: &Record, facts: &[crate::images::files::ImageFact]) {
         if !crate::images::files::any_checked(facts) {
             return;

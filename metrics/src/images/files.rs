@@ -94,7 +94,7 @@ pub fn any_checked(facts: &[ImageFact]) -> bool {
 /// A metric fed by the `--image-root` stage with each record and the facts about its
 /// images. States merge, save and load like [`Metric`] states (any split, any order, same
 /// output).
-pub trait ImageMetric: Send + 'static {
+pub trait ImageMetric: Send + std::any::Any {
     fn observe(&mut self, r: &Record, facts: &[ImageFact]);
     fn merge(&mut self, other: Self)
     where
@@ -103,7 +103,23 @@ pub trait ImageMetric: Send + 'static {
     fn save(&self) -> Result<Vec<u8>, String>;
     /// Replaces the state of this fresh instance with a saved one, as [`Metric::load`].
     fn load(&mut self, saved: &[u8]) -> Result<(), String>;
+    /// [`ImageMetric::merge`] through the trait object (the stage holds boxes): folds in
+    /// another instance of the same metric ([`merged_image`] recovers its type).
+    fn merge_box(&mut self, other: Box<dyn ImageMetric>);
     fn finish(self: Box<Self>, out: &mut Outputs);
+}
+
+/// The concrete state behind another instance of the same image metric. Merging two
+/// different metrics is a bug in the caller, hence the panic.
+pub fn merged_image<T: ImageMetric>(other: Box<dyn ImageMetric>) -> T {
+    let any: Box<dyn std::any::Any> = other;
+    match any.downcast::<T>() {
+        Ok(t) => *t,
+        Err(_) => panic!(
+            "merge of {} with a different image metric",
+            std::any::type_name::<T>()
+        ),
+    }
 }
 
 /// The metrics the stage feeds, in registry order, those whose family `wanted` rejects
@@ -147,6 +163,9 @@ impl FileCounts {
 }
 
 impl ImageMetric for FileCounts {
+    fn merge_box(&mut self, other: Box<dyn crate::images::files::ImageMetric>) {
+        self.merge(crate::images::files::merged_image::<Self>(other));
+    }
     fn observe(&mut self, _: &Record, facts: &[ImageFact]) {
         for f in facts {
             let slot = match &f.status {

@@ -40,6 +40,9 @@ pub struct Resolution {
 }
 
 impl ImageMetric for Resolution {
+    fn merge_box(&mut self, other: Box<dyn crate::images::files::ImageMetric>) {
+        self.merge(crate::images::files::merged_image::<Self>(other));
+    }
     fn observe(&mut self, _: &Record, facts: &[ImageFact]) {
         for f in facts {
             if let ImageStatus::Ok { width, height } = f.status {
