@@ -162,7 +162,10 @@ pub fn analyze(opts: RunOptions) -> Result<Report> {
 }
 
 /// Runs `job` on a rayon pool of `--threads` threads (0 = every core), with the count.
-pub fn on_pool<T: Send>(requested: usize, job: impl FnOnce(usize) -> Result<T> + Send) -> Result<T> {
+pub fn on_pool<T: Send>(
+    requested: usize,
+    job: impl FnOnce(usize) -> Result<T> + Send,
+) -> Result<T> {
     let threads = thread_count(requested);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

@@ -124,7 +124,7 @@ fn assert_same(single: &Value, merged: &Value, what: &str) {
 fn merged_parts_write_what_one_run_writes() {
     let dir = tempfile::tempdir().unwrap();
     let shards = shards(dir.path());
-    let bench = common::fixtures().join("generated/dedup/bench_code.jsonl");
+    let bench = common::fixtures().join("dedup/bench_code.jsonl");
     let bench = bench.to_str().unwrap();
     let flags = ["--benchmark", bench, "--sample-size", "600"];
 
@@ -218,7 +218,7 @@ fn what_a_part_cannot_hold_is_refused_before_reading() {
     let p = dir.path().join("p.ftqa");
     let p = p.to_str().unwrap();
     // No task column: inference fits one model on the whole dataset's sample.
-    let data = common::fixtures().join("generated/sharegpt.jsonl");
+    let data = common::fixtures().join("sharegpt.jsonl");
     let e = fails(&[
         "report",
         data.to_str().unwrap(),
@@ -232,7 +232,11 @@ fn what_a_part_cannot_hold_is_refused_before_reading() {
         "{e}"
     );
     // The same data with inference off makes a part.
-    part(data.to_str().unwrap(), Path::new(p), &["--infer-tasks", "never"]);
+    part(
+        data.to_str().unwrap(),
+        Path::new(p),
+        &["--infer-tasks", "never"],
+    );
     // The LLM judge rates one sample of the whole dataset.
     let e = fails(&[
         "report",
@@ -254,7 +258,7 @@ fn shard_names_that_would_be_tasks_must_not_be_split_one_per_part() {
     // Shards named after tasks: a run over the folder labels records by file name, a part
     // of one file cannot.
     let dir = tempfile::tempdir().unwrap();
-    let shards = common::fixtures().join("generated/shards");
+    let shards = common::fixtures().join("shards");
     let mut parts = Vec::new();
     for name in ["classify", "code", "summarize", "translate"] {
         let p = dir.path().join(format!("{name}.ftqa"));

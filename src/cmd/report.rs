@@ -73,12 +73,22 @@ fn write_part(mut args_owned: AnalysisArgs) -> Result<i32> {
         }
     }
     let out = args_owned.out.clone().unwrap_or_else(|| {
-        PathBuf::from(format!("{}.ftqa", default_out_dir(&args_owned.path).display()))
+        PathBuf::from(format!(
+            "{}.ftqa",
+            default_out_dir(&args_owned.path).display()
+        ))
     });
     if out.is_dir() {
         bail!(
             "{} is a folder; --partial writes one file (-o PART.ftqa)",
             out.display()
+        );
+    }
+    if args_owned.judge.judge.is_some() {
+        // Before the judge's settings are read: they would make a cache beside the part.
+        bail!(
+            "this analysis cannot be split into parts: {}",
+            crate::judge::NOT_IN_PARTS
         );
     }
     let settings = crate::partial::settings::from_argv(std::env::args_os(), "report")?;

@@ -179,7 +179,11 @@ impl Signatures {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let saved = SavedSignatures {
             files: self.files.iter().map(|f| f.to_string()).collect(),
-            slots: self.slots.iter().map(|s| (s.file, s.index, s.line)).collect(),
+            slots: self
+                .slots
+                .iter()
+                .map(|s| (s.file, s.index, s.line))
+                .collect(),
             ids: self.ids.iter().map(|i| i.to_string()).collect(),
             skipped: self.skipped.clone(),
             warnings: self.warnings.clone(),
@@ -223,7 +227,9 @@ impl Signatures {
         }
         let mut sig = Signatures::new(o);
         if let (Some(store), Some((sigs, present))) = (&mut sig.store, s.store) {
-            store.load_slots(sigs, present).map_err(anyhow::Error::msg)?;
+            store
+                .load_slots(sigs, present)
+                .map_err(anyhow::Error::msg)?;
         }
         sig.vectors = match s.vectors {
             Some(b) => Some(Vectors::from_bytes(embedder(o), &b).map_err(anyhow::Error::msg)?),
@@ -274,12 +280,8 @@ impl Signatures {
         if let (Some(a), Some(b)) = (&mut self.vectors, other.vectors) {
             a.append(b, seqs);
         }
-        self.contaminated.extend(
-            other
-                .contaminated
-                .into_iter()
-                .map(|(s, v)| (s + seqs, v)),
-        );
+        self.contaminated
+            .extend(other.contaminated.into_iter().map(|(s, v)| (s + seqs, v)));
     }
 }
 

@@ -145,7 +145,8 @@ pub fn plan_file(plan: &Plan, settings: &[String], settings_hash: &str) -> PlanF
 
 /// Reads a plan file, checking what it is.
 pub fn read_plan(path: &Path) -> Result<PlanFile> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let plan: PlanFile = serde_json::from_str(&text).with_context(|| {
         format!(
             "{} is not a dedup plan (`ftqa dedup SIGNATURES... --merge -o DIR` writes DIR/plan.json)",
@@ -165,8 +166,14 @@ pub fn read_plan(path: &Path) -> Result<PlanFile> {
 
 /// Step 3: writes the shard's kept records. The shard is read again to find its readable
 /// records, which must be as many as pass one read, file by file.
-pub fn apply(load: &LoadOptions, plan: &PlanFile, plan_path: &Path, out: &Path) -> Result<super::write::WriteSummary> {
-    let by_file: BTreeMap<&str, &PlanEntry> = plan.files.iter().map(|e| (e.file.as_str(), e)).collect();
+pub fn apply(
+    load: &LoadOptions,
+    plan: &PlanFile,
+    plan_path: &Path,
+    out: &Path,
+) -> Result<super::write::WriteSummary> {
+    let by_file: BTreeMap<&str, &PlanEntry> =
+        plan.files.iter().map(|e| (e.file.as_str(), e)).collect();
     let mut read: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for ev in Loader::open(load)? {
         if let LoadEvent::Record(r) = ev {
@@ -193,7 +200,8 @@ pub fn apply(load: &LoadOptions, plan: &PlanFile, plan_path: &Path, out: &Path) 
         indices.sort_unstable();
     }
     let keep = |name: &str, index: u64| {
-        read.get(name).is_some_and(|rows| rows.binary_search(&index).is_ok())
+        read.get(name)
+            .is_some_and(|rows| rows.binary_search(&index).is_ok())
             && by_file
                 .get(name)
                 .is_some_and(|e| e.removed.binary_search(&index).is_err())

@@ -470,6 +470,9 @@ impl DifficultyStage {
     }
 }
 
+/// Why `--judge` does not run with `--partial`.
+pub const NOT_IN_PARTS: &str = "--judge rates one sample of the whole dataset, which a part of it cannot draw; run the judge with `ftqa report` on one machine";
+
 impl crate::stage::Stage for DifficultyStage {
     fn name(&self) -> &'static str {
         "complexity.instruction.difficulty"
@@ -499,7 +502,7 @@ impl crate::stage::Stage for DifficultyStage {
     /// the whole dataset, which a part cannot draw.
     fn save(&self) -> std::result::Result<Vec<u8>, String> {
         if self.config.is_some() {
-            return Err("--judge rates one sample of the whole dataset, which a part of it cannot draw; run the judge with `ftqa report` on one machine".into());
+            return Err(NOT_IN_PARTS.into());
         }
         ftqa_metrics::state::encode(&(self.records, self.with_response))
     }

@@ -139,7 +139,10 @@ pub fn dataset(parts: &[&Header]) -> DatasetInfo {
     if !agree(|d| &d.format) {
         info.format = "mixed".into();
     }
-    if !parts.iter().all(|h| h.dataset.compression == info.compression) {
+    if !parts
+        .iter()
+        .all(|h| h.dataset.compression == info.compression)
+    {
         info.compression = None;
     }
     const CONFIDENCE: [&str; 4] = ["low", "medium", "high", "given"];
@@ -205,8 +208,5 @@ pub fn warnings(parts: &[&Header]) -> Vec<String> {
 
 fn dedup_in_order<'a>(items: impl Iterator<Item = &'a String>) -> Vec<String> {
     let mut seen = BTreeSet::new();
-    items
-        .filter(|w| seen.insert(w.as_str()))
-        .cloned()
-        .collect()
+    items.filter(|w| seen.insert(w.as_str())).cloned().collect()
 }

@@ -82,7 +82,8 @@ pub fn write(path: &Path, pass: &Pass, settings: Vec<String>) -> Result<u64> {
                 .map_err(|e| anyhow::anyhow!("this analysis cannot be split into parts: {e}"))
         })
         .collect::<Result<Vec<_>>>()?;
-    let body = ftqa_metrics::state::encode(&Body { metrics, stages }).map_err(anyhow::Error::msg)?;
+    let body =
+        ftqa_metrics::state::encode(&Body { metrics, stages }).map_err(anyhow::Error::msg)?;
     let mut header = Header {
         format_version: FORMAT_VERSION,
         kind: "report".into(),
@@ -92,7 +93,12 @@ pub fn write(path: &Path, pass: &Pass, settings: Vec<String>) -> Result<u64> {
         dataset: pass.dataset.clone(),
         records: pass.records.clone(),
         warnings: pass.warnings.clone(),
-        families: pass.engine.families().iter().map(|f| f.to_string()).collect(),
+        families: pass
+            .engine
+            .families()
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
         stages: pass.stages.iter().map(|s| s.name().to_string()).collect(),
         body_bytes: 0,
         body_sha256: String::new(),
@@ -146,8 +152,8 @@ fn open(path: &Path) -> Result<(Header, std::io::BufReader<std::fs::File>)> {
     let mut head = vec![0u8; head_len as usize];
     f.read_exact(&mut head)
         .with_context(|| format!("{what}: the header is cut short (the file is truncated)"))?;
-    let header: Header =
-        serde_json::from_slice(&head).with_context(|| format!("{what}: the header is not valid"))?;
+    let header: Header = serde_json::from_slice(&head)
+        .with_context(|| format!("{what}: the header is not valid"))?;
     if header.ftqa_version != env!("CARGO_PKG_VERSION") {
         bail!(
             "{what} was written by ftqa {}; this is ftqa {}: metric states are merged only between parts of the same version",

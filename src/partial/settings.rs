@@ -181,7 +181,10 @@ mod tests {
     fn analysis_flags_change_the_settings_and_round_trip() {
         let a = settings(&["--sample-size", "500", "--only", "length,dedup", "--strict"]);
         assert_ne!(a, settings(&[]));
-        assert_ne!(hash(&a, "report").unwrap(), hash(&settings(&[]), "report").unwrap());
+        assert_ne!(
+            hash(&a, "report").unwrap(),
+            hash(&settings(&[]), "report").unwrap()
+        );
         assert!(a.contains(&"--only=length".to_string()) && a.contains(&"--strict".to_string()));
         // The canonical form parses back to itself.
         let again = from_argv(to_argv(&a, "report"), "report").unwrap();
