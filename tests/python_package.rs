@@ -9,8 +9,9 @@
 //! - 8 shards of `ftqa bench-data`, reported by hand (`report SHARD --partial` each, then
 //!   `merge`) and by `ftqa.ray.report` on a local Ray cluster (`ray.init(num_cpus=4)`, 4
 //!   workers), give report.json `metrics` exactly equal to `ftqa report` of the shards'
-//!   folder on one machine; the wall times are printed; a missing shard is an error naming
-//!   it, with ftqa's stderr.
+//!   folder on one machine; `ftqa.ray.dedup` writes the same kept rows and removed.jsonl as
+//!   one `ftqa dedup` of the folder; the wall times are printed; a missing shard is an
+//!   error naming it, with ftqa's stderr.
 //!
 //! `FTQA_PYTHON` names a Python with maturin (`.ci/run` makes one, with ray too, which also
 //! puts ray in pip's cache for the fresh venv). Without it, or
@@ -234,19 +235,21 @@ import json, sys, time
 import ray
 import ftqa, ftqa.ray
 
-out, missing, shards = sys.argv[1], sys.argv[2], sys.argv[3:]
+out, dedup_out, missing, shards = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 t0 = time.perf_counter()
 ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
 t1 = time.perf_counter()
 report = ftqa.ray.report(shards, out, num_workers=4)
 t2 = time.perf_counter()
+ftqa.ray.dedup(shards, dedup_out, args=["--level", "semantic"], num_workers=4)
+t3 = time.perf_counter()
 try:
     ftqa.ray.report([shards[0], missing], out + "-bad", num_workers=2)
     bad = "no error"
 except ftqa.FtqaError as e:
     bad = str(e)
 ray.shutdown()
-print(json.dumps({"ray_init_s": t1 - t0, "report_s": t2 - t1,
+print(json.dumps({"ray_init_s": t1 - t0, "report_s": t2 - t1, "dedup_s": t3 - t2,
                   "records": report["metrics"].get("dataset.records"), "bad": bad}))
 "#;
 
@@ -325,12 +328,14 @@ fn ray_report_equals_single_machine_report() {
     let script = dir.join("ray_report.py");
     std::fs::write(&script, RAY_SCRIPT).unwrap();
     let ray_out = dir.join("ray-report");
+    let ray_dedup = dir.join("ray-dedup");
     let missing = shards_dir.join("no-such-shard.jsonl");
     let t = Instant::now();
     let o = run(inst
         .python()
         .arg(&script)
         .arg(&ray_out)
+        .arg(&ray_dedup)
         .arg(&missing)
         .args(&shards))
     .unwrap();
@@ -350,6 +355,28 @@ fn ray_report_equals_single_machine_report() {
     );
     same_metrics("Ray", ma, &read_json(&ray_out.join("report.json")));
 
+    // `ftqa.ray.dedup` wrote what one `ftqa dedup` over the folder writes.
+    let single_dedup = dir.join("single-dedup");
+    let t = Instant::now();
+    run(Command::new(&ftqa)
+        .arg("dedup")
+        .arg(&shards_dir)
+        .arg("-o")
+        .arg(&single_dedup)
+        .args(["--level", "semantic", "--quiet", "--no-progress"]))
+    .unwrap();
+    let single_dedup_s = t.elapsed().as_secs_f64();
+    let removed = std::fs::read_to_string(single_dedup.join("removed.jsonl")).unwrap();
+    assert!(!removed.is_empty(), "the corpus has duplicates to remove");
+    let mut names: Vec<String> = vec!["removed.jsonl".into()];
+    names.extend(shards.iter().map(|s| s.file_name().unwrap().to_string_lossy().into_owned()));
+    for name in &names {
+        let a = std::fs::read(single_dedup.join(name)).unwrap();
+        let b = std::fs::read(ray_dedup.join(name))
+            .unwrap_or_else(|e| panic!("ftqa.ray.dedup wrote no {name}: {e}"));
+        assert!(a == b, "{name}: ftqa.ray.dedup differs from one ftqa dedup");
+    }
+
     let bad = facts["bad"].as_str().unwrap_or_default();
     assert!(
         bad.contains(&missing.display().to_string()) && bad.contains("no such file"),
@@ -361,11 +388,14 @@ fn ray_report_equals_single_machine_report() {
          single machine `ftqa report shards/` {single_s:.2} s wall; \
          by hand, 8 x `report --partial` one after another + `merge` {by_hand_s:.2} s; \
          ftqa.ray.report (4 workers, 1 thread each) {:.2} s wall \
-         (+ {:.2} s ray.init; whole script {ray_total_s:.2} s); metrics identical ({} ids)",
+         (+ {:.2} s ray.init; whole script {ray_total_s:.2} s); metrics identical ({} ids); \
+         dedup --level semantic: single machine {single_dedup_s:.2} s, ftqa.ray.dedup {:.2} s, \
+         identical kept rows and removed.jsonl",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         facts["report_s"].as_f64().unwrap_or(f64::NAN),
         facts["ray_init_s"].as_f64().unwrap_or(f64::NAN),
-        ma.len()
+        ma.len(),
+        facts["dedup_s"].as_f64().unwrap_or(f64::NAN),
     ));
 }
 

@@ -25,7 +25,15 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence, Union
 
-__all__ = ["FtqaError", "binary", "partial", "merge"]
+__all__ = [
+    "FtqaError",
+    "binary",
+    "partial",
+    "merge",
+    "dedup_signatures",
+    "dedup_merge",
+    "dedup_apply",
+]
 
 StrPath = Union[str, "os.PathLike[str]"]
 
@@ -108,6 +116,49 @@ def merge(parts: Iterable[bytes], out_dir: StrPath) -> dict[str, Any]:
     with open(Path(out_dir) / "report.json", encoding="utf-8") as f:
         report: dict[str, Any] = json.load(f)
     return report
+
+
+def dedup_signatures(shard: StrPath, args: Iterable[str] = ()) -> bytes:
+    """``ftqa dedup SHARD --partial`` (with the dedup flags ``args``): the signature file's
+    bytes, step one of dedup across machines."""
+    with tempfile.TemporaryDirectory(prefix="ftqa-sig-") as tmp:
+        sig = Path(tmp) / "sig.ftqa"
+        cmd = ["dedup", os.fspath(shard), "--partial", "-o", str(sig), "--quiet"]
+        cmd += ["--no-progress", *args]
+        _run(cmd, f"ftqa dedup {os.fspath(shard)} --partial")
+        return sig.read_bytes()
+
+
+def dedup_merge(signatures: Iterable[bytes], out_dir: StrPath) -> Path:
+    """Step two: ``ftqa dedup SIG... --merge -o out_dir`` over the signature files' bytes.
+    Writes ``out_dir/removed.jsonl`` and ``out_dir/plan.json``; returns the plan's path."""
+    with tempfile.TemporaryDirectory(prefix="ftqa-sigs-") as tmp:
+        paths = []
+        for i, data in enumerate(signatures):
+            path = Path(tmp) / f"sig-{i:05}.ftqa"
+            path.write_bytes(data)
+            paths.append(str(path))
+        if not paths:
+            raise FtqaError("nothing to merge: no signatures")
+        cmd = ["dedup", *paths, "--merge", "-o", os.fspath(out_dir), "--quiet"]
+        _run(cmd, "ftqa dedup --merge")
+    return Path(out_dir) / "plan.json"
+
+
+def dedup_apply(shard: StrPath, plan: bytes) -> dict[str, bytes]:
+    """Step three: ``ftqa dedup SHARD --apply PLAN`` with the plan's bytes; returns the kept
+    records as written, by output path relative to the output folder."""
+    with tempfile.TemporaryDirectory(prefix="ftqa-apply-") as tmp:
+        plan_path = Path(tmp) / "plan.json"
+        plan_path.write_bytes(plan)
+        out = Path(tmp) / "out"
+        cmd = ["dedup", os.fspath(shard), "--apply", str(plan_path), "-o", str(out)]
+        _run(cmd + ["--quiet"], f"ftqa dedup {os.fspath(shard)} --apply")
+        return {
+            str(f.relative_to(out)): f.read_bytes()
+            for f in sorted(out.rglob("*"))
+            if f.is_file()
+        }
 
 
 def _main() -> None:
