@@ -5,7 +5,7 @@
 //!   into a fresh venv (`pip install WHEEL`, then `pip install 'ftqa[ray]'` for Ray), and
 //!   its `ftqa` writes a report; `import ftqa, ftqa.ray` works there, `import ftqa` alone
 //!   loads no Ray, `ftqa.binary()` is the venv's binary and `python -m ftqa --version` is
-//!   Cargo's version, as is the wheel's;
+//!   Cargo's version, as is the wheel's; `pip install <checkout>` works too;
 //! - 8 shards of `ftqa bench-data`, reported by hand (`report SHARD --partial` each, then
 //!   `merge`) and by `ftqa.ray.report` on a local Ray cluster (`ray.init(num_cpus=4)`, 4
 //!   workers), give report.json `metrics` exactly equal to `ftqa report` of the shards'
@@ -369,7 +369,11 @@ fn ray_report_equals_single_machine_report() {
     let removed = std::fs::read_to_string(single_dedup.join("removed.jsonl")).unwrap();
     assert!(!removed.is_empty(), "the corpus has duplicates to remove");
     let mut names: Vec<String> = vec!["removed.jsonl".into()];
-    names.extend(shards.iter().map(|s| s.file_name().unwrap().to_string_lossy().into_owned()));
+    names.extend(
+        shards
+            .iter()
+            .map(|s| s.file_name().unwrap().to_string_lossy().into_owned()),
+    );
     for name in &names {
         let a = std::fs::read(single_dedup.join(name)).unwrap();
         let b = std::fs::read(ray_dedup.join(name))
@@ -425,5 +429,47 @@ fn same_metrics(label: &str, single: &serde_json::Map<String, Value>, other: &Va
         "the {label} report's metrics differ from the single-machine report's in {} ids:\n{}",
         diff.len(),
         diff.join("\n")
+    );
+}
+
+/// README's other pip route: `pip install .` from the checkout, into another fresh venv
+/// (pip builds the wheel through maturin's build backend; after the wheel test's build,
+/// cargo finds the binary already compiled).
+#[test]
+fn pip_install_from_the_checkout() {
+    let Some(_) = setup("pip_install_from_the_checkout") else {
+        return;
+    };
+    let py = python().expect("checked by setup");
+    let venv = work().join("venv-checkout");
+    let _ = std::fs::remove_dir_all(&venv);
+    run(Command::new(&py).args(["-m", "venv"]).arg(&venv)).unwrap();
+    let t = Instant::now();
+    run(Command::new(venv.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .arg(common::root()))
+    .unwrap();
+    say(&format!(
+        "python_package: pip install <checkout> into a fresh venv in {:.0} s",
+        t.elapsed().as_secs_f64()
+    ));
+    let o = run(Command::new(venv.join("bin/ftqa")).arg("--version")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        format!("ftqa {}", env!("CARGO_PKG_VERSION"))
+    );
+    let o = run(Command::new(venv.join("bin/python"))
+        .args(["-c", "import ftqa; print(ftqa.binary())"])
+        .current_dir(&venv))
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        venv.join("bin/ftqa").display().to_string()
     );
 }
