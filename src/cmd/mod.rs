@@ -10,6 +10,7 @@ pub mod bench_data;
 pub mod check;
 pub mod common;
 pub mod compare;
+pub mod completions;
 pub mod dedup;
 pub mod element_graph;
 pub mod fixtures;
@@ -28,6 +29,7 @@ pub const COMMAND_MODULES: &[&str] = &[
     "bench_data",
     "check",
     "compare",
+    "completions",
     "dedup",
     "element_graph",
     "fixtures",
@@ -83,6 +85,8 @@ pub enum Command {
     /// Write a large synthetic dataset for benchmarks, as JSONL and optionally Parquet.
     #[command(name = "bench-data", hide = true)]
     BenchData(bench_data::BenchDataArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(completions::CompletionsArgs),
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
@@ -98,5 +102,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Model(args) => model::run(args),
         Command::ElementGraph(args) => element_graph::run(args),
         Command::BenchData(args) => bench_data::run(args),
+        Command::Completions(args) => completions::run(args),
     }
 }
