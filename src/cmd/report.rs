@@ -62,21 +62,18 @@ fn report_one(
 }
 
 /// `--partial`: one pass over the data, saved with the run's settings.
-fn write_part(mut args_owned: AnalysisArgs) -> Result<i32> {
-    if args_owned.input.split.is_none() {
-        if let Some(splits) = crate::load::dataset_dict_splits(&args_owned.path) {
+fn write_part(mut args: AnalysisArgs) -> Result<i32> {
+    if args.input.split.is_none() {
+        if let Some(splits) = crate::load::dataset_dict_splits(&args.path) {
             bail!(
                 "{} is a DatasetDict with splits {}: a part holds one split, so pass --split NAME",
-                args_owned.path,
+                args.path,
                 splits.join(", ")
             );
         }
     }
-    let out = args_owned.out.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            "{}.ftqa",
-            default_out_dir(&args_owned.path).display()
-        ))
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!("{}.ftqa", default_out_dir(&args.path).display()))
     });
     if out.is_dir() {
         bail!(
@@ -84,7 +81,7 @@ fn write_part(mut args_owned: AnalysisArgs) -> Result<i32> {
             out.display()
         );
     }
-    if args_owned.judge.judge.is_some() {
+    if args.judge.judge.is_some() {
         // Before the judge's settings are read: they would make a cache beside the part.
         bail!(
             "this analysis cannot be split into parts: {}",
@@ -92,15 +89,15 @@ fn write_part(mut args_owned: AnalysisArgs) -> Result<i32> {
         );
     }
     let settings = crate::partial::settings::from_argv(std::env::args_os(), "report")?;
-    args_owned.prepare_config()?;
-    let mut opts = args_owned.run_options(&out)?;
+    args.prepare_config()?;
+    let mut opts = args.run_options(&out)?;
     opts.partial = true;
     let (records, bytes) = crate::pipeline::on_pool(opts.threads, |t| {
         let pass = crate::pipeline::read_pass(&opts, t)?;
         let bytes = crate::partial::write(&out, &pass, settings)?;
         Ok((pass.records, bytes))
     })?;
-    if !args_owned.quiet {
+    if !args.quiet {
         println!(
             "part: {} ({} records read, {} skipped; {:.1} MB)",
             out.display(),
