@@ -9,17 +9,8 @@ use std::path::{Path, PathBuf};
 
 /// Eight shards with duplicates inside and across shards and a malformed line.
 fn shards(dir: &Path) -> PathBuf {
-    let all = dir.join("all.jsonl");
-    let o = common::ftqa(&[
-        "bench-data",
-        "--records",
-        "1600",
-        "--jsonl",
-        all.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
-    let text = std::fs::read_to_string(&all).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = common::bench_lines(dir, 1600);
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     let shards = dir.join("shards");
     std::fs::create_dir_all(&shards).unwrap();
     for i in 0..8 {
@@ -37,22 +28,6 @@ fn shards(dir: &Path) -> PathBuf {
         .unwrap();
     }
     shards
-}
-
-fn ok(args: &[&str]) {
-    let o = common::ftqa(args);
-    assert!(
-        o.status.success(),
-        "ftqa {}: {}",
-        args.join(" "),
-        common::stderr(&o)
-    );
-}
-
-fn fails(args: &[&str]) -> String {
-    let o = common::ftqa(args);
-    assert_eq!(o.status.code(), Some(2), "ftqa {}", args.join(" "));
-    common::stderr(&o)
 }
 
 #[test]
@@ -78,7 +53,7 @@ fn three_steps_over_shards_write_what_one_run_writes() {
         "--no-progress",
     ];
     args.extend_from_slice(&flags);
-    ok(&args);
+    common::ftqa_ok(&args);
 
     let sigs: Vec<PathBuf> = (0..8)
         .map(|i| {
@@ -94,7 +69,7 @@ fn three_steps_over_shards_write_what_one_run_writes() {
                 "--no-progress",
             ];
             args.extend_from_slice(&flags);
-            ok(&args);
+            common::ftqa_ok(&args);
             sig
         })
         .collect();
@@ -110,12 +85,12 @@ fn three_steps_over_shards_write_what_one_run_writes() {
     for i in [3, 7, 0, 5, 1, 6, 2, 4] {
         args.push(sigs[i].to_str().unwrap());
     }
-    ok(&args);
+    common::ftqa_ok(&args);
     let plan = planned.join("plan.json");
     let split = dir.path().join("split");
     for i in 0..8 {
         let shard = shards.join(format!("part-{i}.jsonl"));
-        ok(&[
+        common::ftqa_ok(&[
             "dedup",
             shard.to_str().unwrap(),
             "--apply",
@@ -150,7 +125,7 @@ fn three_steps_over_shards_write_what_one_run_writes() {
     // What must not happen.
     let out = dir.path().join("bad");
     let out = out.to_str().unwrap();
-    let e = fails(&[
+    let e = common::ftqa_fails(&[
         "dedup",
         "--merge",
         sigs[0].to_str().unwrap(),
@@ -160,7 +135,7 @@ fn three_steps_over_shards_write_what_one_run_writes() {
         out,
     ]);
     assert!(e.contains("--level cannot be given with --merge"), "{e}");
-    let e = fails(&[
+    let e = common::ftqa_fails(&[
         "dedup",
         common::fixtures().join("sharegpt.jsonl").to_str().unwrap(),
         "--apply",
@@ -170,7 +145,7 @@ fn three_steps_over_shards_write_what_one_run_writes() {
     ]);
     assert!(e.contains("is not in the plan"), "{e}");
     let other = dir.path().join("other.ftqa");
-    ok(&[
+    common::ftqa_ok(&[
         "dedup",
         shards.join("part-1.jsonl").to_str().unwrap(),
         "--partial",
@@ -180,7 +155,7 @@ fn three_steps_over_shards_write_what_one_run_writes() {
         "exact",
         "--quiet",
     ]);
-    let e = fails(&[
+    let e = common::ftqa_fails(&[
         "dedup",
         "--merge",
         sigs[0].to_str().unwrap(),
@@ -191,7 +166,7 @@ fn three_steps_over_shards_write_what_one_run_writes() {
     assert!(e.contains("different settings"), "{e}");
     // A report part is not dedup signatures.
     let report_part = dir.path().join("report.ftqa");
-    ok(&[
+    common::ftqa_ok(&[
         "report",
         shards.join("part-1.jsonl").to_str().unwrap(),
         "--partial",
@@ -201,8 +176,8 @@ fn three_steps_over_shards_write_what_one_run_writes() {
         "--only",
         "length",
     ]);
-    let e = fails(&["dedup", "--merge", report_part.to_str().unwrap(), "-o", out]);
+    let e = common::ftqa_fails(&["dedup", "--merge", report_part.to_str().unwrap(), "-o", out]);
     assert!(e.contains("holds report state"), "{e}");
-    let e = fails(&["merge", sigs[0].to_str().unwrap(), "-o", out]);
+    let e = common::ftqa_fails(&["merge", sigs[0].to_str().unwrap(), "-o", out]);
     assert!(e.contains("holds dedup state"), "{e}");
 }

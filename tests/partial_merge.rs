@@ -11,17 +11,8 @@ use std::path::{Path, PathBuf};
 /// Eight shards of the benchmark generator's data (task column `category`), cut
 /// unevenly, with a malformed line in one of them and records repeated across shards.
 fn shards(dir: &Path) -> PathBuf {
-    let all = dir.join("all.jsonl");
-    let o = common::ftqa(&[
-        "bench-data",
-        "--records",
-        "2400",
-        "--jsonl",
-        all.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
-    let text = std::fs::read_to_string(&all).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = common::bench_lines(dir, 2400);
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     let shards = dir.join("shards");
     std::fs::create_dir_all(&shards).unwrap();
     let cuts = [0, 100, 450, 700, 1200, 1300, 1800, 2100, lines.len()];
@@ -41,29 +32,6 @@ fn shards(dir: &Path) -> PathBuf {
         .unwrap();
     }
     shards
-}
-
-fn ok(args: &[&str]) -> std::process::Output {
-    let o = common::ftqa(args);
-    assert!(
-        o.status.success(),
-        "ftqa {}: {}",
-        args.join(" "),
-        common::stderr(&o)
-    );
-    o
-}
-
-fn fails(args: &[&str]) -> String {
-    let o = common::ftqa(args);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "ftqa {} should fail with exit 2: {}",
-        args.join(" "),
-        common::stderr(&o)
-    );
-    common::stderr(&o)
 }
 
 /// report.json less what differs by construction: run facts (command, time) and the
@@ -88,14 +56,14 @@ fn part(input: &str, out: &Path, extra: &[&str]) {
         "--no-progress",
     ];
     args.extend_from_slice(extra);
-    ok(&args);
+    common::ftqa_ok(&args);
 }
 
 fn merge(parts: &[PathBuf], out: &Path) {
     let mut args = vec!["merge"];
     args.extend(parts.iter().map(|p| p.to_str().unwrap()));
     args.extend(["-o", out.to_str().unwrap(), "--quiet"]);
-    ok(&args);
+    common::ftqa_ok(&args);
 }
 
 fn assert_same(single: &Value, merged: &Value, what: &str) {
@@ -138,7 +106,7 @@ fn merged_parts_write_what_one_run_writes() {
         "--no-progress",
     ];
     args.extend_from_slice(&flags);
-    ok(&args);
+    common::ftqa_ok(&args);
     let single = comparable(&single);
     assert_eq!(single["records"]["skipped"], 1, "the malformed line");
 
@@ -192,23 +160,23 @@ fn merged_parts_write_what_one_run_writes() {
         &other,
         &["--benchmark", bench, "--sample-size", "500"],
     );
-    let e = fails(&["merge", p0, other.to_str().unwrap(), "-o", out]);
+    let e = common::ftqa_fails(&["merge", p0, other.to_str().unwrap(), "-o", out]);
     assert!(
         e.contains("different settings") && e.contains("--sample-size=600"),
         "{e}"
     );
 
-    let e = fails(&["merge", p0, p1, p0, "-o", out]);
+    let e = common::ftqa_fails(&["merge", p0, p1, p0, "-o", out]);
     assert!(e.contains("is in two parts"), "{e}");
 
     let not_part = shards.join("part-0.jsonl");
-    let e = fails(&["merge", p0, not_part.to_str().unwrap(), "-o", out]);
+    let e = common::ftqa_fails(&["merge", p0, not_part.to_str().unwrap(), "-o", out]);
     assert!(e.contains("not an ftqa partial result file"), "{e}");
 
     let bytes = std::fs::read(&parts[1]).unwrap();
     let cut = dir.path().join("cut.ftqa");
     std::fs::write(&cut, &bytes[..bytes.len() - 10]).unwrap();
-    let e = fails(&["merge", p0, cut.to_str().unwrap(), "-o", out]);
+    let e = common::ftqa_fails(&["merge", p0, cut.to_str().unwrap(), "-o", out]);
     assert!(e.contains("truncated or damaged"), "{e}");
 }
 
@@ -219,7 +187,7 @@ fn what_a_part_cannot_hold_is_refused_before_reading() {
     let p = p.to_str().unwrap();
     // No task column: inference fits one model on the whole dataset's sample.
     let data = common::fixtures().join("sharegpt.jsonl");
-    let e = fails(&[
+    let e = common::ftqa_fails(&[
         "report",
         data.to_str().unwrap(),
         "--partial",
@@ -238,7 +206,7 @@ fn what_a_part_cannot_hold_is_refused_before_reading() {
         &["--infer-tasks", "never"],
     );
     // The LLM judge rates one sample of the whole dataset.
-    let e = fails(&[
+    let e = common::ftqa_fails(&[
         "report",
         data.to_str().unwrap(),
         "--partial",
@@ -273,6 +241,6 @@ fn shard_names_that_would_be_tasks_must_not_be_split_one_per_part() {
     args.extend(parts.iter().map(|p| p.to_str().unwrap()));
     let out = dir.path().join("m");
     args.extend(["-o", out.to_str().unwrap()]);
-    let e = fails(&args);
+    let e = common::ftqa_fails(&args);
     assert!(e.contains("task labels from their names"), "{e}");
 }

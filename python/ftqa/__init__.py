@@ -86,6 +86,18 @@ def _run(args: Sequence[str], what: str) -> subprocess.CompletedProcess[bytes]:
     return done
 
 
+def _write_files(blobs: Iterable[bytes], folder: Path, what: str) -> list[str]:
+    """Writes each blob to ``folder`` as a numbered ``.ftqa`` file; their paths, in order."""
+    paths = []
+    for i, data in enumerate(blobs):
+        path = folder / f"{what}-{i:05}.ftqa"
+        path.write_bytes(data)
+        paths.append(str(path))
+    if not paths:
+        raise FtqaError(f"nothing to merge: no {what} files")
+    return paths
+
+
 def partial(shard: StrPath, args: Iterable[str] = (), *, threads: int = 1) -> bytes:
     """``ftqa report SHARD --partial`` (with the analysis flags ``args``): the part's bytes.
 
@@ -105,13 +117,7 @@ def merge(parts: Iterable[bytes], out_dir: StrPath) -> dict[str, Any]:
     into ``out_dir`` (report.json, report.md, report.html) and returns report.json parsed.
     """
     with tempfile.TemporaryDirectory(prefix="ftqa-merge-") as tmp:
-        paths = []
-        for i, data in enumerate(parts):
-            path = Path(tmp) / f"part-{i:05}.ftqa"
-            path.write_bytes(data)
-            paths.append(str(path))
-        if not paths:
-            raise FtqaError("nothing to merge: no parts")
+        paths = _write_files(parts, Path(tmp), "part")
         _run(["merge", *paths, "-o", os.fspath(out_dir), "--quiet"], "ftqa merge")
     with open(Path(out_dir) / "report.json", encoding="utf-8") as f:
         report: dict[str, Any] = json.load(f)
@@ -133,13 +139,7 @@ def dedup_merge(signatures: Iterable[bytes], out_dir: StrPath) -> Path:
     """Step two: ``ftqa dedup SIG... --merge -o out_dir`` over the signature files' bytes.
     Writes ``out_dir/removed.jsonl`` and ``out_dir/plan.json``; returns the plan's path."""
     with tempfile.TemporaryDirectory(prefix="ftqa-sigs-") as tmp:
-        paths = []
-        for i, data in enumerate(signatures):
-            path = Path(tmp) / f"sig-{i:05}.ftqa"
-            path.write_bytes(data)
-            paths.append(str(path))
-        if not paths:
-            raise FtqaError("nothing to merge: no signatures")
+        paths = _write_files(signatures, Path(tmp), "signature")
         cmd = ["dedup", *paths, "--merge", "-o", os.fspath(out_dir), "--quiet"]
         _run(cmd, "ftqa dedup --merge")
     return Path(out_dir) / "plan.json"

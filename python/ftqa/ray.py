@@ -74,6 +74,21 @@ def _gather(refs: list[Any], n: int) -> list[dict[str, Any]]:
     return results
 
 
+def _shard_groups(
+    shards: Sequence[str | os.PathLike[str]], num_workers: int | None
+) -> list[list[str]]:
+    """The shards checked and cut into one group per task (default: one task a shard)."""
+    if isinstance(shards, (str, bytes, os.PathLike)):
+        raise TypeError("shards must be a list of paths, not one path")
+    paths = [os.fspath(s) for s in shards]
+    if not paths:
+        raise ValueError("no shards")
+    if num_workers is not None and num_workers < 1:
+        raise ValueError("num_workers must be at least 1")
+    n = len(paths) if num_workers is None else min(num_workers, len(paths))
+    return _groups(paths, n)
+
+
 def _groups(shards: list[str], n: int) -> list[list[str]]:
     """``shards`` cut into ``n`` contiguous groups whose sizes differ by at most one."""
     size, extra = divmod(len(shards), n)
@@ -109,19 +124,12 @@ def report(
     Uses the current Ray connection (``ray.init(...)`` first; otherwise Ray starts a local
     one). A failed shard raises :class:`ftqa.FtqaError` naming the shard, with ftqa's stderr.
     """
-    if isinstance(shards, (str, bytes, os.PathLike)):
-        raise TypeError("shards must be a list of paths, not one path")
-    paths = [os.fspath(s) for s in shards]
-    if not paths:
-        raise ValueError("no shards")
-    if num_workers is not None and num_workers < 1:
-        raise ValueError("num_workers must be at least 1")
     if threads < 1:
         raise ValueError("threads must be at least 1")
-    n = len(paths) if num_workers is None else min(num_workers, len(paths))
+    groups = _shard_groups(shards, num_workers)
     task = _partials.options(num_cpus=threads, **dict(ray_options or {}))
-    refs = [task.remote(group, list(args), threads) for group in _groups(paths, n)]
-    results = _gather(refs, n)
+    refs = [task.remote(group, list(args), threads) for group in groups]
+    results = _gather(refs, len(groups))
     parts = [part for r in results for part in r["parts"]]
     return ftqa.merge(parts, out_dir)
 
@@ -141,15 +149,8 @@ def dedup(
     shared output filesystem is needed). ``args`` are ``ftqa dedup`` flags (``["--level",
     "semantic"]``), the same for every shard; shards and workers as for :func:`report`.
     """
-    if isinstance(shards, (str, bytes, os.PathLike)):
-        raise TypeError("shards must be a list of paths, not one path")
-    paths = [os.fspath(s) for s in shards]
-    if not paths:
-        raise ValueError("no shards")
-    if num_workers is not None and num_workers < 1:
-        raise ValueError("num_workers must be at least 1")
-    n = len(paths) if num_workers is None else min(num_workers, len(paths))
-    groups = _groups(paths, n)
+    groups = _shard_groups(shards, num_workers)
+    n = len(groups)
     options = dict(ray_options or {})
     sig_task = _signatures.options(num_cpus=1, **options)
     results = _gather([sig_task.remote(g, list(args)) for g in groups], n)

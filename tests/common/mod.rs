@@ -74,3 +74,46 @@ pub fn dbscan_reference() -> (Vec<f32>, usize, Vec<Value>) {
         .collect();
     (data, dim, v["cases"].as_array().unwrap().clone())
 }
+
+/// Runs ftqa and requires success.
+pub fn ftqa_ok(args: &[&str]) -> Output {
+    let o = ftqa(args);
+    assert!(
+        o.status.success(),
+        "ftqa {}: {}",
+        args.join(" "),
+        stderr(&o)
+    );
+    o
+}
+
+/// Runs ftqa and requires exit 2 (a usage or input error); returns its stderr.
+pub fn ftqa_fails(args: &[&str]) -> String {
+    let o = ftqa(args);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "ftqa {} should fail with exit 2: {}",
+        args.join(" "),
+        stderr(&o)
+    );
+    stderr(&o)
+}
+
+/// The lines of `ftqa bench-data --records n` (the benchmark generator's JSONL, task column
+/// `category`), written under `dir`.
+pub fn bench_lines(dir: &Path, n: usize) -> Vec<String> {
+    let all = dir.join("bench-data.jsonl");
+    ftqa_ok(&[
+        "bench-data",
+        "--records",
+        &n.to_string(),
+        "--jsonl",
+        all.to_str().unwrap(),
+    ]);
+    std::fs::read_to_string(&all)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
