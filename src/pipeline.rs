@@ -204,14 +204,13 @@ pub fn read_pass(opts: &RunOptions, threads: usize) -> Result<Pass> {
             analysis: &opts.analysis,
         })?;
         if opts.partial {
-            s.save()
-                .map_err(|e| anyhow::anyhow!("this analysis cannot be split into parts: {e}"))?;
+            s.save().map_err(crate::partial::unsplittable)?;
         }
     }
     if opts.partial {
         Engine::new(&opts.analysis)
             .save()
-            .map_err(|e| anyhow::anyhow!("this analysis cannot be split into parts: {e}"))?;
+            .map_err(crate::partial::unsplittable)?;
     }
     // One engine per pool thread: a thread observes into its own, so no two threads ever
     // share a state; the engines merge after the pass.

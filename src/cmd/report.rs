@@ -83,10 +83,7 @@ fn write_part(mut args: AnalysisArgs) -> Result<i32> {
     }
     if args.judge.judge.is_some() {
         // Before the judge's settings are read: they would make a cache beside the part.
-        bail!(
-            "this analysis cannot be split into parts: {}",
-            crate::judge::NOT_IN_PARTS
-        );
+        return Err(crate::partial::unsplittable(crate::judge::NOT_IN_PARTS));
     }
     let settings = crate::partial::settings::from_argv(std::env::args_os(), "report")?;
     args.prepare_config()?;

@@ -300,12 +300,17 @@ fn exact_key(r: &Record, part: Part) -> Option<u64> {
 
 /// One pass over `load` and the removals it implies.
 pub fn analyse(load: &LoadOptions, o: &DedupOptions) -> Result<Plan> {
-    decide(read(load, o)?, o)
+    decide(read(load, o)?.0, o)
 }
 
-/// Pass one: reads every record once and keeps its signatures.
-pub fn read(load: &LoadOptions, o: &DedupOptions) -> Result<Signatures> {
+/// Pass one: reads every record once and keeps its signatures; also the dataset facts the
+/// loader found (schema, mapping, files).
+pub fn read(
+    load: &LoadOptions,
+    o: &DedupOptions,
+) -> Result<(Signatures, ftqa_metrics::result::DatasetInfo)> {
     let mut loader = Loader::open(load)?;
+    let info = loader.info().clone();
     let progress = Progress::new(o.progress, loader.bytes_total());
     let mut st = Signatures::new(o);
     let mut scratch = Scratch::default();
@@ -368,7 +373,7 @@ pub fn read(load: &LoadOptions, o: &DedupOptions) -> Result<Signatures> {
     }
     progress.finish();
     st.warnings = loader.take_warnings();
-    Ok(st)
+    Ok((st, info))
 }
 
 /// Decides removals from the signatures of every record (one pass's, or parts' appended

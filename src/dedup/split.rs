@@ -52,8 +52,7 @@ pub fn write_signatures(
     settings: Vec<String>,
     out: &Path,
 ) -> Result<(usize, u64)> {
-    let loader_info = Loader::open(load)?.info().clone();
-    let sig = super::plan::read(load, opts)?;
+    let (sig, mut dataset) = super::plan::read(load, opts)?;
     let body = sig.to_bytes()?;
     let records = ftqa_metrics::result::RecordCounts {
         total: (sig.len() + sig.skipped.len()) as u64,
@@ -61,7 +60,6 @@ pub fn write_signatures(
         skipped: sig.skipped.len() as u64,
         ..Default::default()
     };
-    let mut dataset = loader_info;
     dataset.files = sig.files.iter().map(|f| f.to_string()).collect();
     let mut header = Header {
         format_version: partial::FORMAT_VERSION,

@@ -135,8 +135,7 @@ pub fn dataset(parts: &[&Header]) -> DatasetInfo {
         .flat_map(|h| h.dataset.files.iter().cloned())
         .collect();
     files.sort();
-    let agree = |f: fn(&DatasetInfo) -> &str| parts.iter().all(|h| f(&h.dataset) == f(&info));
-    if !agree(|d| &d.format) {
+    if !parts.iter().all(|h| h.dataset.format == info.format) {
         info.format = "mixed".into();
     }
     if !parts

@@ -67,19 +67,21 @@ pub struct Part {
     pub body: Body,
 }
 
+/// The error for an analysis that cannot run on part of the data, with the reason.
+pub fn unsplittable(why: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("this analysis cannot be split into parts: {why}")
+}
+
 /// Saves a pass over part of the data, with its settings, to `path`.
 pub fn write(path: &Path, pass: &Pass, settings: Vec<String>) -> Result<u64> {
-    let metrics = pass
-        .engine
-        .save()
-        .map_err(|e| anyhow::anyhow!("this analysis cannot be split into parts: {e}"))?;
+    let metrics = pass.engine.save().map_err(unsplittable)?;
     let stages = pass
         .stages
         .iter()
         .map(|s| {
             s.save()
                 .map(|b| (s.name().to_string(), b))
-                .map_err(|e| anyhow::anyhow!("this analysis cannot be split into parts: {e}"))
+                .map_err(unsplittable)
         })
         .collect::<Result<Vec<_>>>()?;
     let body =
