@@ -14,7 +14,7 @@ fn turn(from: &str, value: &str) -> serde_json::Value {
 #[test]
 fn elements_structure_and_objects() {
     let rows = [
-        // 2 elements (tell; joke). Objects: chicken, road.
+        // 2 elements (tell; joke). Objects: none asked about; the answer names chicken, road.
         json!({"conversations": [turn("human", "Tell me a joke."), turn("gpt", "Why did the chicken cross the road?")]}),
         // 3 (is; capital, France).
         json!({"conversations": [turn("human", "What is the capital of France?"), turn("gpt", "Paris.")]}),
@@ -22,7 +22,8 @@ fn elements_structure_and_objects() {
         json!({"conversations": [turn("human", "Write a short poem about love in French."), turn("gpt", "L'amour est doux.")]}),
         // 2 (wrote; Hamlet). Two dependent follow-ups: depth 3.
         json!({"conversations": [turn("human", "Who wrote Hamlet?"), turn("gpt", "Shakespeare."), turn("human", "When was it written?"), turn("gpt", "Around 1600."), turn("human", "Why?"), turn("gpt", "It was his tragic period.")]}),
-        // 3 (is; color, dog). Objects: dog, bicycle; one region; one image: O/G 4.
+        // 3 (is; color, dog). Request: dog and one image, O/G 2. Response: a bicycle and one
+        // region, 2.
         json!({"image": "dog.jpg", "conversations": [turn("human", "<image>\nWhat color is the dog?"), turn("gpt", "Brown. It is at [0.10, 0.20, 0.50, 0.60], next to a bicycle.")]}),
     ];
     let dir = tempfile::tempdir().unwrap();
@@ -47,11 +48,15 @@ fn elements_structure_and_objects() {
     assert_eq!(m("complexity.structure.dependent_followup_rate"), 1.0);
     assert_eq!(m("complexity.structure.language_constraint_rate"), 0.2);
     assert_eq!(m("complexity.structure.length_constraint_rate"), 0.2);
-    assert_eq!(m("complexity.object.count_mean"), 1.2);
-    assert_eq!(m("complexity.object.granularity.object.mean"), 0.8);
-    assert_eq!(m("complexity.object.granularity.region.mean"), 0.2);
+    // O/G counts the requests (2 / 5); what the answers name is reported beside it (4 / 5).
+    assert_eq!(m("complexity.object.count_mean"), 0.4);
+    assert_eq!(m("complexity.object.granularity.object.mean"), 0.2);
+    assert_eq!(m("complexity.object.granularity.region.mean"), 0.0);
     assert_eq!(m("complexity.object.granularity.image.mean"), 0.2);
     assert_eq!(m("complexity.object.granularity.frame.mean"), 0.0);
+    assert_eq!(m("complexity.object.response.count_mean"), 0.8);
+    assert_eq!(m("complexity.object.response.granularity.object.mean"), 0.6);
+    assert_eq!(m("complexity.object.response.granularity.region.mean"), 0.2);
     let ids: Vec<&str> = r["distributions"]
         .as_array()
         .unwrap()

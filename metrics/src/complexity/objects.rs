@@ -8,7 +8,7 @@
 use super::chinese;
 use super::lexicon::lexicon;
 use super::material::is_box;
-use crate::record::Record;
+use crate::record::{Record, Role};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -82,28 +82,63 @@ const DETERMINER_LIKE: &[&str] = &[
 const ZH_SINGLE_OK_BEFORE: &str =
     "的个只条头匹辆架艘张把本台件双顶棵朵座和与或及这那些有是在看画两一二三四五六七八九十";
 
-pub fn analyze(r: &Record) -> ObjectFacts {
+/// A sample's object facts on each side of the exchange.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SampleObjects {
+    /// What the model is given: the system prompt, user (and tool) turns, and the media.
+    /// The paper's O/G index counts this side (see `complexity::object`).
+    pub request: ObjectFacts,
+    /// What the model is taught to say: the assistant turns (the chosen side of preference
+    /// data). Media are inputs, so `images` and `videos` are always 0 here.
+    pub response: ObjectFacts,
+    /// Whether the sample has an assistant turn at all.
+    pub has_response: bool,
+}
+
+/// Object facts of both sides of `r`. Objects and frames are distinct within a side: a
+/// dog named in the question and again in the answer counts once on each side.
+pub fn analyze(r: &Record) -> SampleObjects {
     let p = patterns();
-    let mut f = ObjectFacts::default();
-    let mut objects: BTreeSet<u16> = BTreeSet::new();
-    let mut frames: BTreeSet<u64> = BTreeSet::new();
-    let mut image_tokens = 0u32;
-    let mut video_tokens = 0u32;
     // Four numbers in brackets are a box only in a sample with visual content; in text
-    // data they are arrays (`let arr = [4, 5, 6, 7]`).
+    // data they are arrays (`let arr = [4, 5, 6, 7]`). Decided for the whole sample, so an
+    // answer's box about the question's image counts.
     let visual = !r.images.is_empty()
         || !r.videos.is_empty()
         || r.conversation()
             .any(|t| p.image_token.is_match(&t.text) || p.video_token.is_match(&t.text));
-    let texts = r
-        .system
-        .iter()
-        .map(String::as_str)
-        .chain(r.conversation().map(|t| t.text.as_str()));
+    let request = r.system.iter().map(String::as_str).chain(
+        r.conversation()
+            .filter(|t| t.role != Role::Assistant)
+            .map(|t| t.text.as_str()),
+    );
+    let mut request = side(request, p, visual);
+    request.images = request.images.max(r.images.len() as u32);
+    request.videos = request.videos.max(r.videos.len() as u32);
+    let mut has_response = false;
+    let response = r
+        .conversation()
+        .filter(|t| t.role == Role::Assistant)
+        .inspect(|_| has_response = true)
+        .map(|t| t.text.as_str());
+    let mut response = side(response, p, visual);
+    response.images = 0;
+    response.videos = 0;
+    SampleObjects {
+        request,
+        response,
+        has_response,
+    }
+}
+
+/// Facts of one side's texts; `images`/`videos` count media tokens in them.
+fn side<'a>(texts: impl Iterator<Item = &'a str>, p: &Patterns, visual: bool) -> ObjectFacts {
+    let mut f = ObjectFacts::default();
+    let mut objects: BTreeSet<u16> = BTreeSet::new();
+    let mut frames: BTreeSet<u64> = BTreeSet::new();
     for text in texts {
         f.regions += regions(text, p, visual);
-        image_tokens += p.image_token.find_iter(text).count() as u32;
-        video_tokens += p.video_token.find_iter(text).count() as u32;
+        f.images += p.image_token.find_iter(text).count() as u32;
+        f.videos += p.video_token.find_iter(text).count() as u32;
         for c in p.frame.captures_iter(text) {
             if let Some(n) = (1..=3)
                 .find_map(|k| c.get(k))
@@ -118,8 +153,6 @@ pub fn analyze(r: &Record) -> ObjectFacts {
         }
     }
     f.objects = objects.len() as u32;
-    f.images = (r.images.len() as u32).max(image_tokens);
-    f.videos = (r.videos.len() as u32).max(video_tokens);
     f.frames = frames.len() as u32;
     f
 }
@@ -252,7 +285,7 @@ mod tests {
     }
 
     #[test]
-    fn counts_distinct_objects_across_languages() {
+    fn counts_distinct_objects_across_languages_on_each_side() {
         let r = rec(
             &[
                 "<image>\nHow many dogs and cats are there? Is the dog near the fire hydrant?",
@@ -260,10 +293,42 @@ mod tests {
             ],
             1,
         );
-        let f = analyze(&r);
-        assert_eq!(f.objects, 4, "dog, cat, fire hydrant, car: {f:?}");
-        assert_eq!(f.images, 1);
-        assert_eq!(f.total(), 5);
+        let s = analyze(&r);
+        assert_eq!(s.request.objects, 3, "dog, cat, fire hydrant: {s:?}");
+        assert_eq!(s.request.images, 1);
+        assert_eq!(s.request.total(), 4);
+        assert_eq!(s.response.objects, 3, "dog (and 狗), cat, car: {s:?}");
+        assert_eq!((s.response.images, s.response.total()), (0, 3));
+        assert!(s.has_response);
+    }
+
+    #[test]
+    fn a_long_answer_does_not_move_the_request_side() {
+        let short = analyze(&rec(&["<image>\nDescribe the image.", "A dog."], 1));
+        let long = analyze(&rec(
+            &[
+                "<image>\nDescribe the image.",
+                "A dog sits on a bench beside a bicycle; a car, a bus and a traffic light are behind a tree, and a cat sleeps on the chair.",
+            ],
+            1,
+        ));
+        assert_eq!(short.request, long.request);
+        assert_eq!(long.request.total(), 1, "the image only: {long:?}");
+        assert_eq!(short.response.objects, 1);
+        assert!(long.response.objects >= 8, "{long:?}");
+    }
+
+    #[test]
+    fn system_and_tool_turns_are_request_side() {
+        let mut r = rec(&["Is there a cat?", "No, only a dog."], 0);
+        r.system = Some("You see a photo of a kitchen with a refrigerator.".into());
+        r.turns.insert(1, Turn::new(Role::Tool, "detector: oven"));
+        let s = analyze(&r);
+        assert_eq!(s.request.objects, 3, "refrigerator, cat, oven: {s:?}");
+        assert_eq!(s.response.objects, 1, "dog: {s:?}");
+        let prompt_only = analyze(&rec(&["Is there a cat?"], 0));
+        assert!(!prompt_only.has_response);
+        assert_eq!(prompt_only.response, ObjectFacts::default());
     }
 
     #[test]
@@ -271,27 +336,28 @@ mod tests {
         let f = analyze(&rec(
             &["Train a model to classify the train schedule; watch out for the watch."],
             0,
-        ));
+        ))
+        .request;
         assert_eq!(f.objects, 2, "'the train' and 'the watch' only: {f:?}");
     }
 
     #[test]
     fn region_styles() {
-        let f = analyze(&rec(&["Where is it? [0.12, 0.30, 0.45, 0.88] and (10, 20, 110, 220)", "<ref>the man</ref><box>(12,30),(450,880)</box> <ref>a cup</ref><box>(1,2),(3,4)</box>"], 1));
-        assert_eq!(f.regions, 4, "{f:?}");
-        let f = analyze(&rec(&["let arr = [4, 5, 6, 7]; sort [5, 1, 9, 6]"], 0));
+        let s = analyze(&rec(&["Where is it? [0.12, 0.30, 0.45, 0.88] and (10, 20, 110, 220)", "<ref>the man</ref><box>(12,30),(450,880)</box> <ref>a cup</ref><box>(1,2),(3,4)</box>"], 1));
+        assert_eq!((s.request.regions, s.response.regions), (2, 2), "{s:?}");
+        let f = analyze(&rec(&["let arr = [4, 5, 6, 7]; sort [5, 1, 9, 6]"], 0)).request;
         assert_eq!(f.regions, 0, "arrays in text-only data are not boxes");
-        let f = analyze(&rec(&["<image>\nIs [50, 60, 10, 20] a box?"], 1));
+        let f = analyze(&rec(&["<image>\nIs [50, 60, 10, 20] a box?"], 1)).request;
         assert_eq!(f.regions, 0, "x2 < x1 is not a box");
-        let f = analyze(&rec(
+        let s = analyze(&rec(
             &[
                 "detect cat",
                 "<loc0012><loc0030><loc0450><loc0880> cat <patch_index_0001><patch_index_0044>",
             ],
             0,
         ));
-        assert_eq!(f.regions, 2);
-        let f = analyze(&rec(&["Not a box: [1, 2, 3] or [a, b, c, d]"], 0));
+        assert_eq!((s.request.regions, s.response.regions), (0, 2));
+        let f = analyze(&rec(&["Not a box: [1, 2, 3] or [a, b, c, d]"], 0)).request;
         assert_eq!(f.regions, 0);
     }
 
@@ -302,14 +368,14 @@ mod tests {
             0,
         );
         r.videos = vec!["v.mp4".into()];
-        let f = analyze(&r);
+        let f = analyze(&r).request;
         assert_eq!((f.videos, f.frames), (1, 2));
         assert_eq!(f.total(), 2);
     }
 
     #[test]
     fn single_han_characters_need_context() {
-        let f = analyze(&rec(&["图中有几个人？人工智能会取代人类吗？"], 0));
+        let f = analyze(&rec(&["图中有几个人？人工智能会取代人类吗？"], 0)).request;
         assert_eq!(
             f.objects, 1,
             "人 after 个 counts; 人工智能 and 人类 do not: {f:?}"
