@@ -149,6 +149,10 @@ fn stages(opts: &RunOptions) -> Vec<Box<dyn Stage>> {
         stages.push(Box::new(ImageStage::new(root, &opts.analysis)));
     }
     stages.push(Box::new(DifficultyStage::new(opts.judge.clone())));
+    stages.push(Box::new(crate::judge::correctness::CorrectnessStage::new(
+        opts.judge.clone(),
+        &opts.analysis,
+    )));
     stages.retain(|s| crate::stage::selected(s.as_ref(), &opts.analysis));
     stages
 }

@@ -8,6 +8,8 @@
 //! - `tasks` ([`crate::task_labels::TaskLabeler`]): inferred task labels;
 //! - `images.files` ([`crate::image_check::ImageStage`]): `--image-root` file checks;
 //! - `complexity.instruction.difficulty` ([`crate::judge::DifficultyStage`]): the LLM judge.
+//! - `correctness.judge` ([`crate::judge::correctness::CorrectnessStage`]): the LLM judge's
+//!   correctness verdicts, on the same sampled records.
 //!
 //! `--only`/`--skip` select stages like metric families, by the ids each stage feeds
 //! ([`Stage::feeds`]): a stage runs only when `--only` selects one of them (a prefix of an

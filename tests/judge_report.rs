@@ -54,6 +54,9 @@ fn judged_difficulty_and_a_resumed_run() {
         "--judge-sample",
         "10",
         "--no-progress",
+        // The correctness judge (tests/judge_correctness.rs) would add its own requests.
+        "--skip",
+        "correctness",
     ];
     let r = report(&data, &out, &args);
     assert_eq!(
@@ -129,6 +132,8 @@ fn a_refusing_endpoint_is_a_warning_not_a_failure() {
             "--judge-concurrency",
             "1",
             "--no-progress",
+            "--skip",
+            "correctness",
         ],
     );
     assert_eq!(server.requests(), 1);

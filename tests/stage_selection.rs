@@ -51,7 +51,9 @@ fn unlabelled(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-/// A fake judge answering both prompts; returns (server, difficulty requests, task requests).
+/// A fake judge answering all three prompts; returns (server, difficulty requests, task
+/// requests). Correctness requests are answered but not counted (tests/judge_correctness.rs
+/// checks their selection).
 fn judge() -> (FakeServer, Arc<AtomicUsize>, Arc<AtomicUsize>) {
     let (scores, tags) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (s, t) = (scores.clone(), tags.clone());
@@ -59,6 +61,8 @@ fn judge() -> (FakeServer, Arc<AtomicUsize>, Arc<AtomicUsize>) {
         if r.is_task_prompt() {
             t.fetch_add(1, Ordering::Relaxed);
             Reply::ok("Task: writing")
+        } else if r.is_correctness_prompt() {
+            Reply::ok("Verdict: correct\nScore: 8")
         } else {
             s.fetch_add(1, Ordering::Relaxed);
             Reply::ok("Score: 5")

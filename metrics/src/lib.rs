@@ -18,6 +18,7 @@ mod test_records;
 pub mod balance;
 pub mod complexity;
 pub mod contamination;
+pub mod correctness;
 pub mod dedup;
 pub mod empty;
 pub mod feedback;

@@ -254,10 +254,8 @@ pub const PAPER_INDICES: &[PaperIndex] = &[
     },
     PaperIndex {
         name: "Correctness",
-        id: "correctness.judge_mean",
-        unavailable: Some(
-            "needs an LLM judge of response correctness, which ftqa does not run yet",
-        ),
+        id: "correctness.judge.correct_rate",
+        unavailable: None,
     },
 ];
 
@@ -285,6 +283,7 @@ pub fn registry() -> Vec<MetricSpec> {
         crate::complexity::instruction::SPEC,
         crate::complexity::structure::SPEC,
         crate::complexity::object::SPEC,
+        crate::correctness::judge::SPEC,
         crate::preference::SPEC,
         crate::feedback::SPEC,
         crate::references::SPEC,

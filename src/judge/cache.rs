@@ -1,7 +1,8 @@
 //! A resumable on-disk cache of judge replies: one JSON line per scored sample (or per task
 //! label), appended and flushed as soon as the reply arrives, so an interrupted run loses at
 //! most the requests in flight and the next run with the same cache only asks for the rest.
-//! Scores and task labels share the file; their keys start with different prompt versions.
+//! Difficulty scores, correctness verdicts and task labels share the file; their keys start
+//! with different prompt versions, so they never collide.
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -15,6 +16,17 @@ struct Line {
     key: String,
     sample: u8,
     score: u8,
+    /// Correctness verdicts only (`judge::correctness`); difficulty lines have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verdict: Option<bool>,
+}
+
+/// One judge sample as cached: a 1–10 score and, for correctness, the verdict
+/// (`true` = correct).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    pub score: u8,
+    pub verdict: Option<bool>,
 }
 
 /// A task label (`judge::tagger`).
@@ -26,7 +38,7 @@ struct LabelLine {
 
 pub struct Cache {
     path: PathBuf,
-    scores: HashMap<(String, u8), u8>,
+    scores: HashMap<(String, u8), Sample>,
     labels: HashMap<String, String>,
     file: Option<File>,
 }
@@ -52,7 +64,11 @@ impl Cache {
             for line in BufReader::new(f).lines() {
                 let line = line?;
                 if let Ok(l) = serde_json::from_str::<Line>(&line) {
-                    scores.insert((l.key, l.sample), l.score);
+                    let sample = Sample {
+                        score: l.score,
+                        verdict: l.verdict,
+                    };
+                    scores.insert((l.key, l.sample), sample);
                 } else if let Ok(l) = serde_json::from_str::<LabelLine>(&line) {
                     labels.insert(l.key, l.label);
                 }
@@ -67,6 +83,11 @@ impl Cache {
     }
 
     pub fn get(&self, key: &str, sample: u8) -> Option<u8> {
+        self.get_sample(key, sample).map(|s| s.score)
+    }
+
+    /// A cached sample with its verdict, if any.
+    pub fn get_sample(&self, key: &str, sample: u8) -> Option<Sample> {
         self.scores.get(&(key.to_string(), sample)).copied()
     }
 
@@ -85,14 +106,27 @@ impl Cache {
     }
 
     pub fn put(&mut self, key: &str, sample: u8, score: u8) -> std::io::Result<()> {
+        self.put_sample(
+            key,
+            sample,
+            Sample {
+                score,
+                verdict: None,
+            },
+        )
+    }
+
+    /// Stores a sample with its verdict, if any.
+    pub fn put_sample(&mut self, key: &str, sample: u8, value: Sample) -> std::io::Result<()> {
         let line = serde_json::to_string(&Line {
             key: key.to_string(),
             sample,
-            score,
+            score: value.score,
+            verdict: value.verdict,
         })
         .map_err(std::io::Error::other)?;
         self.append(&line)?;
-        self.scores.insert((key.to_string(), sample), score);
+        self.scores.insert((key.to_string(), sample), value);
         Ok(())
     }
 
@@ -177,5 +211,23 @@ mod tests {
         assert_eq!(c.get("k2", 0), Some(3));
         assert_ne!(key("v1", "m", "a", "b"), key("v2", "m", "a", "b"));
         assert_ne!(key("v1", "m", "ab", ""), key("v1", "m", "a", "b"));
+    }
+
+    #[test]
+    fn verdicts_round_trip_and_difficulty_lines_have_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let mut c = Cache::open(&path).unwrap();
+        c.put("d", 0, 4).unwrap();
+        let v = Sample {
+            score: 2,
+            verdict: Some(false),
+        };
+        c.put_sample("c", 1, v).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.lines().next().unwrap().contains("verdict"), "{text}");
+        let c = Cache::open(&path).unwrap();
+        assert_eq!(c.get_sample("c", 1), Some(v));
+        assert_eq!(c.get_sample("d", 0).unwrap().verdict, None);
     }
 }

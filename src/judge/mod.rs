@@ -1,14 +1,18 @@
-//! The optional LLM judge for the paper's instruction-difficulty score (issue 5).
+//! The optional LLM judge for the paper's instruction-difficulty score (issue 5) and its
+//! correctness index ([`correctness`], issue 15).
 //!
 //! During the load pass a uniform deterministic sample of records is kept; after it, each
 //! sampled instruction-response pair is scored three times by an OpenAI-compatible chat
-//! endpoint and the majority taken. Requests run on a small pool of threads, failures are
+//! endpoint and the majority taken. Both indices go through one request engine ([`ask`],
+//! parametrised by a [`Rubric`]). Requests run on a small pool of threads, failures are
 //! retried with backoff, and every score is written to a cache file as it arrives so an
 //! interrupted run resumes where it stopped. The scores then go to pure aggregation code
 //! in ftqa-metrics (`complexity::difficulty::write_judge`).
 
 pub mod cache;
 pub mod client;
+pub mod correctness;
+pub mod correctness_prompt;
 pub mod prompt;
 pub mod tagger;
 
@@ -33,7 +37,8 @@ const SEED: u64 = 0x6a75_6467_6531;
 
 #[derive(Args, Clone, Debug, Default)]
 pub struct JudgeArgs {
-    /// OpenAI-compatible chat endpoint for the paper's LLM difficulty score, e.g.
+    /// OpenAI-compatible chat endpoint for the paper's LLM-judged indices (difficulty,
+    /// correctness) and LLM task labels, e.g.
     /// http://127.0.0.1:8000/v1 (vLLM, llama.cpp, TGI). An API key, if needed, is read from
     /// FTQA_JUDGE_API_KEY.
     #[arg(long, value_name = "URL")]
@@ -41,7 +46,8 @@ pub struct JudgeArgs {
     /// Model name to request [default: the first model the endpoint lists].
     #[arg(long)]
     pub judge_model: Option<String>,
-    /// Records to judge, drawn uniformly and deterministically (three requests each).
+    /// Records to judge, drawn uniformly and deterministically (three requests each per
+    /// index: difficulty and correctness judge the same records).
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub judge_sample: usize,
     /// Instructions of the run's seeded sample the judge gives a task label (one request
@@ -126,13 +132,15 @@ pub struct Item {
     pub estimate: f64,
 }
 
-/// Keeps the records to judge while the data streams past.
-pub struct JudgeSampler {
+/// Keeps the records to judge while the data streams past. Every judged index draws the
+/// same records: the sampling key depends only on the record's position and [`SEED`], and
+/// a record is offered only when it has a non-empty instruction and response.
+pub struct JudgeSampler<T = Item> {
     seen: u64,
-    sample: BottomK<Item>,
+    sample: BottomK<T>,
 }
 
-impl JudgeSampler {
+impl<T> JudgeSampler<T> {
     pub fn new(k: usize) -> Self {
         JudgeSampler {
             seen: 0,
@@ -140,7 +148,8 @@ impl JudgeSampler {
         }
     }
 
-    pub fn offer(&mut self, r: &Record) {
+    /// Offers a record, built into an item by `make` only when the sample keeps it.
+    pub fn offer_with(&mut self, r: &Record, make: impl FnOnce(&Record) -> T) {
         self.seen += 1;
         let key = mix64(self.seen ^ SEED);
         if !self.sample.accepts(key) {
@@ -152,19 +161,27 @@ impl JudgeSampler {
         if i.trim().is_empty() || o.trim().is_empty() {
             return;
         }
-        let estimate = record_complexity(r).estimate;
-        self.sample.offer(
-            key,
-            Item {
-                instruction: i.to_string(),
-                response: o.to_string(),
-                estimate,
-            },
-        );
+        self.sample.offer(key, make(r));
     }
 
-    pub fn into_items(self) -> Vec<Item> {
+    pub fn into_items(self) -> Vec<T> {
         self.sample.into_sorted()
+    }
+}
+
+impl Item {
+    pub fn of(r: &Record) -> Self {
+        Item {
+            instruction: r.instruction().unwrap_or_default().to_string(),
+            response: r.response().unwrap_or_default().to_string(),
+            estimate: record_complexity(r).estimate,
+        }
+    }
+}
+
+impl JudgeSampler<Item> {
+    pub fn offer(&mut self, r: &Record) {
+        self.offer_with(r, Item::of);
     }
 }
 
@@ -213,26 +230,82 @@ pub(crate) fn open_session(
     Ok((model, cache))
 }
 
+/// One judged index: how the shared request engine ([`ask`]) asks about an item and reads
+/// the reply. Difficulty ([`Difficulty`]) and correctness ([`correctness::Correctness`])
+/// differ only here; the worker pool, retries, cache, counters and progress line are one.
+pub trait Rubric: Sync {
+    type Item: Sync;
+    /// Names the phase on the progress line (`judge`, `judge (correctness)`).
+    const PHASE: &'static str;
+    /// Part of every cache key: a new prompt never reuses old replies, and two indices
+    /// sharing the cache file never read each other's.
+    const PROMPT_VERSION: &'static str;
+    /// Longest reply asked for, in tokens.
+    const MAX_TOKENS: u32 = 16;
+    /// The two texts the cache key hashes: together, everything the prompt says about the item.
+    fn key_texts(item: &Self::Item) -> (&str, &str);
+    fn messages(item: &Self::Item) -> Vec<serde_json::Value>;
+    /// A valid sample read from a reply, or `None` (counted as malformed, never guessed).
+    fn parse(reply: &str) -> Option<cache::Sample>;
+}
+
+/// The paper's instruction-difficulty score ([`prompt`]).
+pub struct Difficulty;
+
+impl Rubric for Difficulty {
+    type Item = Item;
+    const PHASE: &'static str = "judge";
+    const PROMPT_VERSION: &'static str = prompt::PROMPT_VERSION;
+    fn key_texts(item: &Item) -> (&str, &str) {
+        (&item.instruction, &item.response)
+    }
+    fn messages(item: &Item) -> Vec<serde_json::Value> {
+        prompt::messages(&item.instruction, &item.response)
+    }
+    fn parse(reply: &str) -> Option<cache::Sample> {
+        prompt::parse_score(reply).map(|score| cache::Sample {
+            score,
+            verdict: None,
+        })
+    }
+}
+
 /// Scores the sampled pairs. Never fails the report: problems end up in the returned
 /// run (failures, `aborted`) and so in the report's methods and warnings.
 pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun {
+    let (mut out, samples) = ask::<Difficulty>(config, &items, population);
+    out.estimates = items.iter().map(|i| i.estimate).collect();
+    out.scores = samples
+        .iter()
+        .map(|s| majority(&s.iter().map(|x| x.score).collect::<Vec<_>>()))
+        .collect();
+    out
+}
+
+/// Asks the judge [`SAMPLES`] times about each item under rubric `R`, cache first. Returns
+/// the request side of the run (model, counts, tokens, time, why it stopped; `scores` and
+/// `estimates` left empty for the caller) and the valid samples of each item, in item order.
+pub fn ask<R: Rubric>(
+    config: &JudgeConfig,
+    items: &[R::Item],
+    population: u64,
+) -> (JudgeRun, Vec<Vec<cache::Sample>>) {
     let started = Instant::now();
     let (chat_url, models_url) = client::endpoint_urls(&config.endpoint);
     let mut out = JudgeRun {
         endpoint: config.endpoint.clone(),
-        prompt_version: prompt::PROMPT_VERSION.to_string(),
+        prompt_version: R::PROMPT_VERSION.to_string(),
         sampled: items.len(),
         population,
-        estimates: items.iter().map(|i| i.estimate).collect(),
-        scores: vec![None; items.len()],
         ..JudgeRun::default()
     };
+    let mut samples: Vec<Vec<cache::Sample>> = vec![Vec::new(); items.len()];
     let (model, mut cache) = match open_session(config, &chat_url, &models_url) {
         Ok(s) => s,
         Err(why) => {
             out.aborted = Some(why);
             out.seconds = started.elapsed().as_secs_f64();
-            return out;
+            return (out, samples);
         }
     };
     out.model = model.clone();
@@ -246,18 +319,20 @@ pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun 
     );
     let keys: Vec<String> = items
         .iter()
-        .map(|i| cache::key(prompt::PROMPT_VERSION, &model, &i.instruction, &i.response))
+        .map(|i| {
+            let (a, b) = R::key_texts(i);
+            cache::key(R::PROMPT_VERSION, &model, a, b)
+        })
         .collect();
 
     // Samples already in the cache are not asked again.
     let counters = Counters::default();
-    let mut samples: Vec<Vec<u8>> = vec![Vec::new(); items.len()];
     let mut jobs: Vec<(usize, u8)> = Vec::new();
     for (k, key) in keys.iter().enumerate() {
         for s in 0..SAMPLES {
-            match cache.get(key, s) {
-                Some(score) => {
-                    samples[k].push(score);
+            match cache.get_sample(key, s) {
+                Some(sample) => {
+                    samples[k].push(sample);
                     counters.cached.fetch_add(1, Ordering::Relaxed);
                 }
                 None => jobs.push((k, s)),
@@ -269,11 +344,12 @@ pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun 
     let next = AtomicUsize::new(0);
     let abort = AtomicBool::new(false);
     let fatal: Mutex<Option<String>> = Mutex::new(None);
-    let results: Mutex<Vec<Vec<u8>>> = Mutex::new(samples);
+    let results: Mutex<Vec<Vec<cache::Sample>>> = Mutex::new(samples);
     let cache_mx: Mutex<&mut Cache> = Mutex::new(&mut cache);
     let cache_error: Mutex<Option<String>> = Mutex::new(None);
     let progress = ProgressLine::new(
         config.progress,
+        R::PHASE,
         total,
         counters.cached.load(Ordering::Relaxed),
     );
@@ -286,9 +362,9 @@ pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun 
                 }
                 let j = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(k, s)) = jobs.get(j) else { break };
-                let msgs = prompt::messages(&items[k].instruction, &items[k].response);
+                let msgs = R::messages(&items[k]);
                 counters.requests.fetch_add(1, Ordering::Relaxed);
-                match client.chat(&msgs, u64::from(s)) {
+                match client.chat_with(&msgs, u64::from(s), 0.7, R::MAX_TOKENS) {
                     Ok(reply) => {
                         counters
                             .retries
@@ -299,11 +375,13 @@ pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun 
                         counters
                             .completion_tokens
                             .fetch_add(reply.completion_tokens, Ordering::Relaxed);
-                        match prompt::parse_score(&reply.content) {
-                            Some(score) => {
-                                results.lock().expect("results lock")[k].push(score);
-                                if let Err(e) =
-                                    cache_mx.lock().expect("cache lock").put(&keys[k], s, score)
+                        match R::parse(&reply.content) {
+                            Some(sample) => {
+                                results.lock().expect("results lock")[k].push(sample);
+                                if let Err(e) = cache_mx
+                                    .lock()
+                                    .expect("cache lock")
+                                    .put_sample(&keys[k], s, sample)
                                 {
                                     cache_error
                                         .lock()
@@ -335,10 +413,7 @@ pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun 
     });
     progress.finish(&counters, started);
 
-    let results = results.into_inner().expect("results lock");
-    for (k, s) in results.iter().enumerate() {
-        out.scores[k] = majority(s);
-    }
+    let samples = results.into_inner().expect("results lock");
     out.requests = counters.requests.load(Ordering::Relaxed);
     out.cached = counters.cached.load(Ordering::Relaxed);
     out.retries = counters.retries.load(Ordering::Relaxed);
@@ -357,12 +432,13 @@ pub fn run(config: &JudgeConfig, items: Vec<Item>, population: u64) -> JudgeRun 
         )),
         _ => None,
     };
-    out
+    (out, samples)
 }
 
 /// `judge: 120/600 requests · 30 cached · 2 retries · 1 failed · 23,410 tokens · 12.3 s`
 struct ProgressLine {
     enabled: bool,
+    phase: &'static str,
     terminal: bool,
     total: usize,
     cached: u64,
@@ -370,9 +446,10 @@ struct ProgressLine {
 }
 
 impl ProgressLine {
-    fn new(enabled: bool, total: usize, cached: u64) -> Self {
+    fn new(enabled: bool, phase: &'static str, total: usize, cached: u64) -> Self {
         ProgressLine {
             enabled,
+            phase,
             terminal: std::io::stderr().is_terminal(),
             total,
             cached,
@@ -393,7 +470,8 @@ impl ProgressLine {
             String::new()
         };
         format!(
-            "judge: {done}/{} requests · {} cached · {} retries · {} failed · {} malformed · {} tokens ({} prompt + {} completion) · {elapsed:.1} s{eta}",
+            "{}: {done}/{} requests · {} cached · {} retries · {} failed · {} malformed · {} tokens ({} prompt + {} completion) · {elapsed:.1} s{eta}",
+            self.phase,
             self.total,
             self.cached,
             c.retries.load(Ordering::Relaxed),
@@ -450,23 +528,56 @@ pub fn check_cache_path(config: &JudgeConfig) -> Result<()> {
 /// never under `--skip complexity` or `--only length`: a deselected judge sends no
 /// request. Selected without `--judge` (or on data without responses) it sends none
 /// either and says why `difficulty_mean` is not measured.
-pub struct DifficultyStage {
-    config: Option<JudgeConfig>,
-    sample: Option<JudgeSampler>,
-    records: u64,
-    /// Records with a response: without any, the judge (which rates
-    /// instruction-response pairs) has nothing to score.
-    with_response: u64,
-}
+pub struct DifficultyStage(Judging<Item>);
 
 impl DifficultyStage {
     pub fn new(config: Option<JudgeConfig>) -> Self {
-        DifficultyStage {
+        DifficultyStage(Judging::new(config))
+    }
+}
+
+/// What a judge stage keeps during the pass: the sample to judge (with `--judge`) and the
+/// counts of records and of records with a response (without any, the judge, which rates
+/// instruction-response pairs, has nothing to score). Without a judge the counts are the
+/// stage's whole state, so it merges across parts; with one, a part cannot draw the sample
+/// ([`NOT_IN_PARTS`]).
+pub(crate) struct Judging<T> {
+    pub config: Option<JudgeConfig>,
+    pub sample: Option<JudgeSampler<T>>,
+    pub records: u64,
+    pub with_response: u64,
+}
+
+impl<T> Judging<T> {
+    pub fn new(config: Option<JudgeConfig>) -> Self {
+        Judging {
             sample: config.as_ref().map(|j| JudgeSampler::new(j.sample)),
             config,
             records: 0,
             with_response: 0,
         }
+    }
+    pub fn prepare(&self) -> Result<()> {
+        self.config.as_ref().map_or(Ok(()), check_cache_path)
+    }
+    pub fn observe(&mut self, r: &Record, make: impl FnOnce(&Record) -> T) {
+        self.records += 1;
+        self.with_response += u64::from(r.response().is_some());
+        if let Some(s) = &mut self.sample {
+            s.offer_with(r, make);
+        }
+    }
+    pub fn save(&self) -> std::result::Result<Vec<u8>, String> {
+        if self.config.is_some() {
+            return Err(NOT_IN_PARTS.into());
+        }
+        ftqa_metrics::state::encode(&(self.records, self.with_response))
+    }
+    pub fn absorb(&mut self, saved: &[u8]) -> std::result::Result<(), String> {
+        let (records, with_response): (u64, u64) = ftqa_metrics::state::decode(saved)?;
+        self.records += records;
+        self.with_response += with_response;
+        Ok(())
     }
 }
 
@@ -486,31 +597,18 @@ impl crate::stage::Stage for DifficultyStage {
         ]
     }
     fn prepare(&mut self, _: &crate::stage::StageContext) -> Result<()> {
-        match &self.config {
-            Some(j) => check_cache_path(j),
-            None => Ok(()),
-        }
+        self.0.prepare()
     }
     fn observe(&mut self, r: &Record) {
-        self.records += 1;
-        self.with_response += u64::from(r.response().is_some());
-        if let Some(s) = &mut self.sample {
-            s.offer(r);
-        }
+        self.0.observe(r, Item::of);
     }
     /// Without a judge the state is two counts; with one, the judge rates one sample of
     /// the whole dataset, which a part cannot draw.
     fn save(&self) -> std::result::Result<Vec<u8>, String> {
-        if self.config.is_some() {
-            return Err(NOT_IN_PARTS.into());
-        }
-        ftqa_metrics::state::encode(&(self.records, self.with_response))
+        self.0.save()
     }
     fn absorb(&mut self, saved: &[u8]) -> std::result::Result<(), String> {
-        let (records, with_response): (u64, u64) = ftqa_metrics::state::decode(saved)?;
-        self.records += records;
-        self.with_response += with_response;
-        Ok(())
+        self.0.absorb(saved)
     }
     fn finish(
         self: Box<Self>,
@@ -519,22 +617,23 @@ impl crate::stage::Stage for DifficultyStage {
     ) -> Vec<String> {
         use ftqa_metrics::result::NO_RESPONSES;
         let mut warnings = Vec::new();
-        let no_responses = self.with_response == 0;
+        let stage = self.0;
+        let no_responses = stage.with_response == 0;
         if no_responses {
             out.not_measured("complexity.instruction.difficulty_mean", NO_RESPONSES);
-            if self.config.is_some() {
+            if stage.config.is_some() {
                 warnings.push(format!(
                     "LLM judge: not run, {NO_RESPONSES} (it rates instruction-response pairs)"
                 ));
             }
-        } else if self.config.is_none() {
+        } else if stage.config.is_none() {
             out.not_measured(
                 "complexity.instruction.difficulty_mean",
                 "needs an LLM judge (--judge URL); the offline complexity.instruction.difficulty_estimate_mean is reported instead",
             );
         }
-        if let (Some(config), Some(sample), false) = (&self.config, self.sample, no_responses) {
-            let run = run(config, sample.into_items(), self.records);
+        if let (Some(config), Some(sample), false) = (&stage.config, stage.sample, no_responses) {
+            let run = run(config, sample.into_items(), stage.records);
             if let Some(why) = &run.aborted {
                 warnings.push(format!("LLM judge: {why}"));
             } else if !run.scores.is_empty() && run.scores.iter().all(Option::is_none) {

@@ -46,7 +46,7 @@ fn pair(instruction: &str, response: &str) -> String {
     )
 }
 
-fn clip(s: &str) -> &str {
+pub(crate) fn clip(s: &str) -> &str {
     match s.char_indices().nth(MAX_CHARS) {
         Some((i, _)) => &s[..i],
         None => s,

@@ -61,7 +61,10 @@ impl Request {
             .and_then(|m| m.last())
             .and_then(|m| m["content"].as_str())
             .unwrap_or("");
-        last.split("\n\nResponse:")
+        // A correctness prompt may put the system prompt and earlier turns first.
+        let from = last.rfind("Instruction:\n").unwrap_or(0);
+        last[from..]
+            .split("\n\nResponse:")
             .next()
             .unwrap_or("")
             .trim_start_matches("Instruction:\n")
@@ -92,6 +95,27 @@ pub fn task_label_reply(r: &Request, table: &[(&str, &[&str])]) -> Reply {
     match table.iter().find(|(k, _)| instruction.contains(k)) {
         Some((_, replies)) => Reply::ok(replies[(hash % replies.len() as u64) as usize]),
         None => Reply::ok("Task: other"),
+    }
+}
+
+impl Request {
+    /// Whether this asks for a correctness verdict rather than a difficulty score.
+    pub fn is_correctness_prompt(&self) -> bool {
+        self.body["messages"][0]["content"]
+            .as_str()
+            .is_some_and(|s| s.contains("correctness of responses"))
+    }
+}
+
+/// Answers a correctness request from a marker planted in the instruction: the replies of
+/// the first `(marker, replies)` whose marker the instruction contains, the one for this
+/// request's sample (its seed, 0–2) picked from them. `Verdict: correct`, score 7, when no
+/// marker matches.
+pub fn verdict_reply(r: &Request, table: &[(&str, [&str; 3])]) -> Reply {
+    let instruction = r.instruction();
+    match table.iter().find(|(m, _)| instruction.contains(m)) {
+        Some((_, replies)) => Reply::ok(replies[(r.seed() as usize).min(2)]),
+        None => Reply::ok("Verdict: correct\nScore: 7"),
     }
 }
 

@@ -55,7 +55,9 @@ pub fn majority(samples: &[u8]) -> Option<u8> {
     Some(v[(v.len() - 1) / 2])
 }
 
-/// What the judge phase measured, for the report.
+/// What the judge phase measured, for the report. The request side (model, counts, tokens,
+/// time, `aborted`) is shared with the correctness judge (`crate::correctness::judge`),
+/// which leaves `scores` and `estimates` empty.
 #[derive(Clone, Debug, Default)]
 pub struct JudgeRun {
     pub model: String,
@@ -81,6 +83,38 @@ pub struct JudgeRun {
     pub aborted: Option<String>,
 }
 
+impl JudgeRun {
+    /// `12 requests (3 answered from the cache, …); 900 prompt + 36 completion tokens; 1.2 s.`
+    pub fn describe_requests(&self) -> String {
+        format!(
+            "{} requests ({} answered from the cache, {} retries, {} failed, {} malformed replies); {} prompt + {} completion tokens; {:.1} s.",
+            self.requests,
+            self.cached,
+            self.retries,
+            self.failed_requests,
+            self.malformed,
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.seconds
+        )
+    }
+}
+
+/// The distribution of judged 1–10 scores.
+pub fn score_histogram(id: &str, title: &str, scores: &[u8]) -> Distribution {
+    let mut counts = vec![0u64; 10];
+    for &s in scores {
+        counts[usize::from(s.clamp(1, 10)) - 1] += 1;
+    }
+    Distribution::Categorical {
+        id: id.into(),
+        title: title.into(),
+        x_label: "score".into(),
+        labels: (1..=10).map(|s| s.to_string()).collect(),
+        counts,
+    }
+}
+
 pub fn write_judge(run: &JudgeRun, out: &mut Outputs) {
     let scored: Vec<u8> = run.scores.iter().flatten().copied().collect();
     let failed = run.scores.iter().filter(|s| s.is_none()).count();
@@ -101,17 +135,11 @@ pub fn write_judge(run: &JudgeRun, out: &mut Outputs) {
                 scored.len() as u64,
             ),
         );
-        let mut counts = vec![0u64; 10];
-        for &s in &scored {
-            counts[usize::from(s.clamp(1, 10)) - 1] += 1;
-        }
-        out.distributions.push(Distribution::Categorical {
-            id: "complexity.instruction.difficulty".into(),
-            title: "LLM-judged instruction difficulty (1–10)".into(),
-            x_label: "score".into(),
-            labels: (1..=10).map(|s| s.to_string()).collect(),
-            counts,
-        });
+        out.distributions.push(score_histogram(
+            "complexity.instruction.difficulty",
+            "LLM-judged instruction difficulty (1–10)",
+            &scored,
+        ));
     }
     let pairs: (Vec<f64>, Vec<f64>) = run
         .scores
@@ -139,7 +167,7 @@ pub fn write_judge(run: &JudgeRun, out: &mut Outputs) {
     out.methods.insert(
         "complexity.difficulty".into(),
         format!(
-            "complexity.instruction.difficulty_mean is the paper's LLM-judged score: model {} at {}, prompt {} (scored examples, a 1–10 score), the majority of 3 samples per instruction-response pair (their median when all differ), on a uniform deterministic sample of {} of {} records. {} scored, {} without a valid score; {} requests ({} answered from the cache, {} retries, {} failed, {} malformed replies); {} prompt + {} completion tokens; {:.1} s.{}{} The offline estimate complexity.instruction.difficulty_estimate_mean is reported beside it.",
+            "complexity.instruction.difficulty_mean is the paper's LLM-judged score: model {} at {}, prompt {} (scored examples, a 1–10 score), the majority of 3 samples per instruction-response pair (their median when all differ), on a uniform deterministic sample of {} of {} records. {} scored, {} without a valid score; {}{}{} The offline estimate complexity.instruction.difficulty_estimate_mean is reported beside it.",
             run.model,
             run.endpoint,
             run.prompt_version,
@@ -147,14 +175,7 @@ pub fn write_judge(run: &JudgeRun, out: &mut Outputs) {
             run.population,
             scored.len(),
             failed,
-            run.requests,
-            run.cached,
-            run.retries,
-            run.failed_requests,
-            run.malformed,
-            run.prompt_tokens,
-            run.completion_tokens,
-            run.seconds,
+            run.describe_requests(),
             agreement,
             aborted
         ),
