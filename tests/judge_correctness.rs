@@ -399,3 +399,42 @@ fn the_correctness_judge_refuses_to_run_on_a_part() {
     ]);
     assert!(e.contains("--judge rates one sample"), "{e}");
 }
+
+#[test]
+fn difficulty_and_correctness_judge_the_same_sampled_records() {
+    type Seen = Arc<std::sync::Mutex<Vec<(bool, String)>>>;
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    let server = FakeServer::start(move |r| {
+        let correctness = r.is_correctness_prompt();
+        s.lock().unwrap().push((correctness, r.instruction()));
+        if correctness {
+            verdict_reply(r, PLANTED)
+        } else {
+            Reply::ok("Score: 5")
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Value> = (0..40)
+        .map(|i| pair(&format!("Question number {i}? (right)"), "Yes."))
+        .collect();
+    let data = write(dir.path(), "many.jsonl", &rows);
+    let mut args = judge_args(&server.url, &[]);
+    assert_eq!(args[4], "--judge-sample");
+    args[5] = "6";
+    let r = report(&data, &dir.path().join("r"), &args);
+    assert_eq!(metric(&r, "correctness.judge.judged"), Some(6.0));
+    let seen = seen.lock().unwrap();
+    let asked = |kind: bool| {
+        let mut v: Vec<&str> = seen
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, i)| i.as_str())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    assert_eq!(asked(true).len(), 6, "6 of 40 records sampled");
+    assert_eq!(asked(true), asked(false));
+}
