@@ -4,6 +4,7 @@
 pub mod benchmarks;
 pub mod check;
 pub mod cli;
+pub mod clip;
 pub mod cmd;
 pub mod dedup;
 pub mod element_graph;

@@ -88,6 +88,8 @@ pub struct RunOptions {
     pub judge: Option<crate::judge::JudgeConfig>,
     /// `--image-root`: check referenced image files while records stream past.
     pub image_root: Option<std::path::PathBuf>,
+    /// `--clip-*`: the matching degree's weights, sample and threshold.
+    pub clip: crate::clip::ClipConfig,
     /// `--threads`: threads of the pool everything runs on (0 = every core).
     pub threads: usize,
     /// `--partial`: the pass is saved as a partial result; what cannot be saved stops the
@@ -148,6 +150,11 @@ fn stages(opts: &RunOptions) -> Vec<Box<dyn Stage>> {
     if let Some(root) = &opts.image_root {
         stages.push(Box::new(ImageStage::new(root, &opts.analysis)));
     }
+    stages.push(Box::new(crate::clip::stage::ClipStage::new(
+        &opts.clip,
+        opts.image_root.as_deref(),
+        &opts.analysis,
+    )));
     stages.push(Box::new(DifficultyStage::new(opts.judge.clone())));
     stages.push(Box::new(crate::judge::correctness::CorrectnessStage::new(
         opts.judge.clone(),

@@ -7,6 +7,7 @@
 //! metric engine, and after the pass writes its outputs. The stages are
 //! - `tasks` ([`crate::task_labels::TaskLabeler`]): inferred task labels;
 //! - `images.files` ([`crate::image_check::ImageStage`]): `--image-root` file checks;
+//! - `matching.clip` ([`crate::clip::stage::ClipStage`]): the CLIP matching degree;
 //! - `complexity.instruction.difficulty` ([`crate::judge::DifficultyStage`]): the LLM judge.
 //! - `correctness.judge` ([`crate::judge::correctness::CorrectnessStage`]): the LLM judge's
 //!   correctness verdicts, on the same sampled records.

@@ -26,6 +26,7 @@ pub mod hygiene;
 pub mod images;
 pub mod language;
 pub mod length;
+pub mod matching;
 pub mod preference;
 pub mod records;
 pub mod references;

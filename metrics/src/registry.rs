@@ -249,8 +249,8 @@ pub const PAPER_INDICES: &[PaperIndex] = &[
     },
     PaperIndex {
         name: "Matching degree",
-        id: "matching.clip_score_mean",
-        unavailable: Some("needs a CLIP model over the images, which ftqa does not run yet"),
+        id: "matching.clip.score_mean",
+        unavailable: None,
     },
     PaperIndex {
         name: "Correctness",
@@ -303,6 +303,7 @@ pub fn registry() -> Vec<MetricSpec> {
         crate::hygiene::image_missing::SPEC,
         crate::hygiene::image_corrupt::SPEC,
         crate::images::resolution::SPEC,
+        crate::matching::clip::SPEC,
     ]
 }
 

@@ -110,6 +110,11 @@ impl<T> BottomK<T> {
         self.heap.len()
     }
 
+    /// The kept `(key, item)` pairs, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &T)> {
+        self.heap.iter().map(|Keyed(k, t)| (*k, t))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }

@@ -675,8 +675,7 @@ fn a_not_measured_index_shows_its_reason_everywhere() {
     let object = line("complexity.object.count_mean");
     assert!(object.contains("not measured"), "{object}");
     assert!(object.ends_with("no images in this dataset, so there are no objects to count"));
-    assert!(line("matching.clip_score_mean")
-        .ends_with("needs a CLIP model over the images, which ftqa does not run yet"));
+    assert!(line("matching.clip.score_mean").ends_with(crate::indices::NOT_COMPUTED));
     assert!(line("complexity.instruction.difficulty_mean").ends_with(crate::indices::NOT_COMPUTED));
     assert!(line("diversity.instruction.clusters_mean ").ends_with(crate::indices::NOT_COMPUTED));
     let md = render_markdown(&r);

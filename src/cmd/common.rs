@@ -169,6 +169,8 @@ pub struct AnalysisArgs {
     #[arg(long, value_name = "DIR", help_heading = "Input")]
     pub image_root: Option<PathBuf>,
     #[command(flatten)]
+    pub clip: crate::clip::ClipArgs,
+    #[command(flatten)]
     pub dedup: crate::dedup::flags::DedupFlags,
     #[command(flatten)]
     pub bench: crate::dedup::flags::BenchmarkFlags,
@@ -298,6 +300,7 @@ impl AnalysisArgs {
             run_facts,
             judge: self.judge.config(out)?,
             image_root: image_root(self.image_root.as_deref())?,
+            clip: self.clip.config()?,
             threads: self.threads,
             partial: false,
             infer_tasks: self.infer_tasks,

@@ -22,12 +22,16 @@ pub enum ModelCommand {
         #[arg(long)]
         dest: Option<PathBuf>,
     },
-    /// Print the model folder --embedder minilm would use, and where it looked.
+    /// Print the model folder --embedder minilm would use (with --clip: the CLIP folder the
+    /// matching degree would use), and where it looked.
     Where {
-        /// A model folder to try first [default: FTQA_MODEL_DIR, then the Hugging Face cache,
-        /// then ftqa's cache].
+        /// A model folder to try first [default: FTQA_MODEL_DIR (FTQA_CLIP_MODEL_DIR with
+        /// --clip), then the Hugging Face cache, then ftqa's cache].
         #[arg(long)]
         model_dir: Option<PathBuf>,
+        /// Look for CLIP weights (matching.clip.*, --clip-model-dir) instead.
+        #[arg(long)]
+        clip: bool,
     },
     /// Rebuild the built-in static embedder from the transformer (model2vec-style).
     Distill {
@@ -64,10 +68,16 @@ pub fn run(args: ModelArgs) -> Result<i32> {
             println!("{}", dir.display());
             Ok(0)
         }
-        ModelCommand::Where { model_dir } => {
-            for (source, dir) in crate::embed::locate::candidates(model_dir.as_deref()) {
+        ModelCommand::Where { model_dir, clip } => {
+            let lookup = if clip {
+                &crate::clip::locate::LOOKUP
+            } else {
+                &crate::embed::locate::MINILM
+            };
+            for (source, dir) in crate::embed::locate::candidates_for(lookup, model_dir.as_deref())
+            {
                 let state = match &dir {
-                    Some(d) if crate::embed::locate::is_model_dir(d) => {
+                    Some(d) if crate::embed::locate::has_files(d, lookup.required) => {
                         format!("{} (model found)", d.display())
                     }
                     Some(d) => format!("{} (no model)", d.display()),
@@ -77,7 +87,7 @@ pub fn run(args: ModelArgs) -> Result<i32> {
             }
             println!(
                 "{}",
-                crate::embed::locate::find_model(model_dir.as_deref())?.display()
+                crate::embed::locate::find_for(lookup, model_dir.as_deref())?.display()
             );
             Ok(0)
         }
