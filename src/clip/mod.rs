@@ -29,7 +29,8 @@ pub struct ClipArgs {
     #[arg(long, value_name = "DIR", help_heading = "Matching degree (CLIP)")]
     pub clip_model_dir: Option<PathBuf>,
     /// Records with images that CLIP scores, drawn uniformly and deterministically
-    /// (seeded by --sample-seed); 0 scores every record with images.
+    /// (seeded by --sample-seed); 0 scores every record with images (memory then grows
+    /// with them: each keeps up to 4,096 characters of text until it is scored).
     #[arg(long, default_value_t = ftqa_metrics::matching::clip::DEFAULT_SAMPLE, value_name = "N", help_heading = "Matching degree (CLIP)")]
     pub clip_sample: usize,
     /// matching.clip.below_threshold_rate counts records scoring below this (100 × cosine)
