@@ -1,5 +1,6 @@
 //! The matching degree end to end through the binary: the VLIT fixture fixtures/clip/
-//! (real PNG files, one missing, one corrupt, one record without an image) scored with
+//! (PNG files, one missing, one corrupt, one record without an image; and three real
+//! photographs, fixtures/clip/photos.json) scored with
 //! the tiny CLIP of tests/reference/clip_tiny, against the scores the NumPy reference
 //! computed for the same texts and images (tests/reference/make_clip_reference.py); and
 //! "not measured", with the reason, without weights, without --image-root, or without
@@ -161,6 +162,72 @@ fn scores_equal_the_numpy_reference() {
         args.extend(["--threads", threads]);
         let again = report(home.path(), DATA, &home.path().join(threads), &args);
         assert_eq!(matching(&again), matching(&r), "--threads {threads}");
+    }
+}
+
+/// Real photographs (fixtures/clip/images/photos/, three camera JPEGs of 300×166 to 300×199
+/// from LLaMA-Factory's LLaVA demo): JPEG decoding and bicubic downscaling to the model's
+/// size, which the drawn PNGs do not exercise. The reference decodes with Pillow (libjpeg)
+/// and resizes with PIL's bicubic; ftqa decodes with the `image` crate and resizes with its
+/// own bicubic, so pixels may differ by a few levels (tests/clip_reference.rs bounds the
+/// resize alone). On this tiny random CLIP, whose scores swing by tens of points between
+/// records, that moved each score by 0.03 to 0.05 points when the test was written; 0.25
+/// points (a cosine of 0.0025) is the bound, far below the gaps between the three records.
+#[test]
+fn real_photographs_score_like_the_numpy_reference() {
+    let home = tempfile::tempdir().unwrap();
+    let r = report(
+        home.path(),
+        "fixtures/clip/photos.json",
+        &home.path().join("out"),
+        &WITH_CLIP,
+    );
+    let path = common::root().join("tests/reference/clip_reference.json");
+    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let want: Vec<(String, f64)> = reference["photo_records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["images"][0].as_str().unwrap().to_string(),
+                x["score"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(want.len(), 3);
+    assert_eq!(common::metric(&r, "matching.clip.scored"), Some(3.0));
+    let mean = want.iter().map(|(_, s)| s).sum::<f64>() / 3.0;
+    let got = common::metric(&r, "matching.clip.score_mean").unwrap();
+    assert!((got - mean).abs() < 0.25, "mean {got}, NumPy {mean}");
+    // Each photograph's own score, from the worst-matching examples ("score X; images: F").
+    let group = r["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == "matching.clip.score_mean")
+        .expect("worst-matching examples");
+    let notes: Vec<&str> = group["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["note"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    for (file, score) in &want {
+        let note = notes
+            .iter()
+            .find(|n| n.ends_with(&format!("images: {file}")))
+            .unwrap_or_else(|| panic!("no example for {file}: {notes:?}"));
+        let shown: f64 = note
+            .strip_prefix("score ")
+            .and_then(|n| n.split(';').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{note}"));
+        assert!(
+            (shown - score).abs() < 0.25,
+            "{file}: {shown}, NumPy {score}"
+        );
     }
 }
 

@@ -48,6 +48,18 @@ RECORDS = [
      "Once upon a time there was a red square."),
 ]
 
+# Real photographs (fixtures/clip/images/photos/NOTICE.md): JPEG decoding and downscaling of
+# camera images, which the drawn PNGs above do not exercise. Their texts use the vocabulary
+# above as it is (unknown words become <unk>), so adding them changes no other output.
+PHOTOS = [
+    ("p1", ["photos/1.jpg"], "<image>\nWhat are the players doing?",
+     "They are celebrating on the soccer field."),
+    ("p2", ["photos/2.jpg"], "<image>\nWhy is the player on the ground?",
+     "He is sliding on his knees to celebrate."),
+    ("p3", ["photos/3.jpg"], "<image>\nDescribe this image.",
+     "A man in a blue uniform is giving a speech."),
+]
+
 
 def conversation_text(instruction, response):
     """ftqa_metrics::matching::clip::clip_text: prompt, then the turns, `<image>` removed."""
@@ -365,6 +377,18 @@ def main():
         data.append(row)
     (FIXTURE / "data.json").write_text(json.dumps(data, indent=2) + "\n")
 
+    photo_records, photo_data = [], []
+    for rid, imgs, ins, res in PHOTOS:
+        ids = token_ids(vocab, conversation_text(ins, res))
+        assert tok.encode(conversation_text(ins, res)).ids == ids
+        t = text_embedding(w, ids, eos)
+        score = 100 * np.mean([cosine(t, image_embedding(w, preprocess(Image.open(IMAGES / i))))
+                               for i in imgs])
+        photo_records.append({"id": rid, "images": imgs, "score": score})
+        photo_data.append({"id": rid, "image": imgs[0], "conversations": [
+            {"from": "human", "value": ins}, {"from": "gpt", "value": res}]})
+    (FIXTURE / "photos.json").write_text(json.dumps(photo_data, indent=2) + "\n")
+
     def rounded(a):
         return [round(float(x), 7) for x in np.ravel(a)]
 
@@ -379,9 +403,11 @@ def main():
             "clip_resize.png": resize_crop(Image.open(MODEL.parent / "clip_resize.png")).ravel().tolist(),
         },
         "records": records,
+        # fixtures/clip/photos.json: real JPEG photographs, decoded by Pillow (libjpeg).
+        "photo_records": photo_records,
     }
     (MODEL.parent / "clip_reference.json").write_text(json.dumps(reference) + "\n")
-    for r in records:
+    for r in records + photo_records:
         print(r["id"], r["score"])
 
 
