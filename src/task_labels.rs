@@ -243,6 +243,16 @@ impl TaskLabeler {
     fn write(self, out: &mut Outputs, info: &mut DatasetInfo) -> Vec<String> {
         let scored = self.all_labelled && !self.truth.is_empty();
         match &self.route {
+            // Inference was wanted but had too few instructions to fit on: say so, rather
+            // than the metrics' bare "no task labels".
+            Route::None if self.inferring && info.task_source.is_none() => {
+                let why = format!(
+                    "skipped: no task labels, and the data's {} instructions are too few to infer tasks (inference needs at least {MIN_TEXTS}); give the data a task column (--task-col)",
+                    self.fit_size
+                );
+                out.not_measured("diversity.task.count", why.as_str());
+                balance::skip_all(out, &why);
+            }
             Route::None => {}
             Route::Judge { model, run, merged } => {
                 out.set("tasks.judge.labels", merged.names.len() as f64);

@@ -162,3 +162,31 @@ fn labelled_data_keeps_its_labels_when_inferred_tasks_have_no_structure() {
     assert!(metric(&r, "tasks.inferred.ari").unwrap().abs() < 0.1);
     assert!(r["not_measured"].get("balance.task.variance").is_none());
 }
+
+/// Too few instructions to infer tasks from (the LLaVA demo has 6): the reasons say so and
+/// how to give labels, not only "no task labels".
+#[test]
+fn too_few_instructions_to_infer_tasks_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(5);
+    let vocab = vocabulary(&mut rng, 50);
+    let rows: Vec<(String, Option<&str>)> = (0..6)
+        .map(|_| (salad(&mut rng, &vocab, 4, 8), None))
+        .collect();
+    let path = tmp.path().join("six.jsonl");
+    write_jsonl(&path, &rows);
+    let r = report(&path, &tmp.path().join("o"), &[]);
+    assert_eq!(metric(&r, "diversity.task.count"), None);
+    let want = format!(
+        "skipped: no task labels, and the data's 6 instructions are too few to infer tasks (inference needs at least {}); give the data a task column (--task-col)",
+        ftqa_metrics::task_inference::MIN_TEXTS
+    );
+    assert_eq!(r["not_measured"]["diversity.task.count"], want.as_str());
+    assert_eq!(r["not_measured"]["balance.task.variance"], want.as_str());
+    // With --infer-tasks never nothing was tried, and the plain reason stays.
+    let r = report(&path, &tmp.path().join("n"), &["--infer-tasks", "never"]);
+    assert_eq!(
+        r["not_measured"]["diversity.task.count"],
+        "skipped: no task labels"
+    );
+}
