@@ -6,19 +6,36 @@
 //! one decode per image. The facts go to the metrics of
 //! `ftqa_metrics::images::files::image_metrics` (`images.files`, `images.resolution`,
 //! `hygiene.image_missing`, `hygiene.image_corrupt`), which aggregate them.
+//!
+//! The same decode gives each image its content key ([`content_key`]), which the stage
+//! sets on the records ([`Record::image_keys`]) before any metric sees them, so dedup
+//! (`dedup.*`, and `ftqa dedup --image-root` through [`ImageChecker::annotate`]) and
+//! `images.duplicate` tell pictures apart by their pixels rather than their file names.
 
+use crate::load::LoadEvent;
 use crate::stage::Stage;
+use ftqa_metrics::dedup::images::reference_key;
 use ftqa_metrics::images::files::{image_metrics, ImageFact, ImageMetric, ImageStatus};
 use ftqa_metrics::record::Record;
 use ftqa_metrics::registry::AnalysisConfig;
 use ftqa_metrics::result::{DatasetInfo, Outputs};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+
+/// What the checker found for one reference: the status the metrics see, and the key
+/// dedup compares the image by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inspected {
+    pub status: ImageStatus,
+    /// [`content_key`] of the decoded picture, or the reference's key
+    /// ([`reference_key`]) when there is no picture (missing, corrupt, a URL).
+    pub key: u64,
+}
 
 pub struct ImageChecker {
     root: PathBuf,
-    seen: HashMap<u64, ImageStatus>,
+    seen: HashMap<u64, Inspected>,
 }
 
 impl ImageChecker {
@@ -43,29 +60,43 @@ impl ImageChecker {
             }
         }
         let root = &self.root;
-        let checked: Vec<(u64, ImageStatus)> = todo
+        let checked: Vec<(u64, Inspected)> = todo
             .par_iter()
-            .map(|&(key, reference)| (key, check_one(root, reference)))
+            .map(|&(key, reference)| (key, inspect(root, reference)))
             .collect();
         self.seen.extend(checked);
+    }
+
+    fn inspected(&mut self, reference: &str) -> &Inspected {
+        self.seen
+            .entry(xxh3_64(reference.as_bytes()))
+            .or_insert_with(|| inspect(&self.root, reference))
     }
 
     pub fn check(&mut self, r: &Record) -> Vec<ImageFact> {
         r.images
             .iter()
-            .map(|reference| {
-                let key = xxh3_64(reference.as_bytes());
-                let status = self
-                    .seen
-                    .entry(key)
-                    .or_insert_with(|| check_one(&self.root, reference))
-                    .clone();
-                ImageFact {
-                    reference: reference.clone(),
-                    status,
-                }
+            .map(|reference| ImageFact {
+                reference: reference.clone(),
+                status: self.inspected(reference).status.clone(),
             })
             .collect()
+    }
+
+    /// Decodes the batch's new images (in parallel) and sets every record's
+    /// [`Record::image_keys`]: what `ftqa report`'s stage and `ftqa dedup --image-root` do
+    /// before anything compares records.
+    pub fn annotate(&mut self, batch: &mut [LoadEvent]) {
+        self.prefetch(batch.iter().filter_map(|e| match e {
+            LoadEvent::Record(r) => Some(r),
+            LoadEvent::Skip(_) => None,
+        }));
+        for e in batch {
+            if let LoadEvent::Record(r) = e {
+                let keys: Vec<u64> = r.images.iter().map(|i| self.inspected(i).key).collect();
+                r.image_keys = keys;
+            }
+        }
     }
 }
 
@@ -103,19 +134,22 @@ impl Stage for ImageStage {
     fn name(&self) -> &'static str {
         "images.files"
     }
+    /// The families whose image comparisons use the content keys it sets are fed too:
+    /// with `--image-root`, `--only dedup.near` still compares pictures by content.
     fn feeds(&self) -> &'static [&'static str] {
         &[
             "images.files",
             "images.resolution",
             "hygiene.image_missing",
             "hygiene.image_corrupt",
+            "images.duplicate",
+            "dedup.exact",
+            "dedup.near",
+            "dedup.semantic",
         ]
     }
-    fn annotate(&mut self, batch: &mut [crate::load::LoadEvent]) -> anyhow::Result<()> {
-        self.checker.prefetch(batch.iter().filter_map(|e| match e {
-            crate::load::LoadEvent::Record(r) => Some(r),
-            crate::load::LoadEvent::Skip(_) => None,
-        }));
+    fn annotate(&mut self, batch: &mut [LoadEvent]) -> anyhow::Result<()> {
+        self.checker.annotate(batch);
         Ok(())
     }
     fn observe(&mut self, r: &Record) {
@@ -176,13 +210,24 @@ pub fn resolve(root: &Path, reference: &str) -> Option<PathBuf> {
 }
 
 pub fn check_one(root: &Path, reference: &str) -> ImageStatus {
+    inspect(root, reference).status
+}
+
+/// Opens and decodes the image `reference` points to: its status and its key.
+pub fn inspect(root: &Path, reference: &str) -> Inspected {
+    let by_reference = |status| Inspected {
+        status,
+        key: reference_key(reference),
+    };
     let Some(path) = resolve(root, reference) else {
-        return ImageStatus::Unchecked;
+        return by_reference(ImageStatus::Unchecked);
     };
     match std::fs::metadata(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return ImageStatus::Missing,
-        Err(e) => return ImageStatus::Corrupt(format!("cannot read: {e}")),
-        Ok(m) if m.is_dir() => return ImageStatus::Corrupt("is a folder".into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return by_reference(ImageStatus::Missing)
+        }
+        Err(e) => return by_reference(ImageStatus::Corrupt(format!("cannot read: {e}"))),
+        Ok(m) if m.is_dir() => return by_reference(ImageStatus::Corrupt("is a folder".into())),
         Ok(_) => {}
     }
     let decoded = image::io::Reader::open(&path)
@@ -190,12 +235,31 @@ pub fn check_one(root: &Path, reference: &str) -> ImageStatus {
         .map_err(|e| e.to_string())
         .and_then(|r| r.decode().map_err(|e| e.to_string()));
     match decoded {
-        Ok(img) => ImageStatus::Ok {
-            width: img.width(),
-            height: img.height(),
+        Ok(img) => Inspected {
+            status: ImageStatus::Ok {
+                width: img.width(),
+                height: img.height(),
+            },
+            key: content_key(img),
         },
-        Err(e) => ImageStatus::Corrupt(e),
+        Err(e) => by_reference(ImageStatus::Corrupt(e)),
     }
+}
+
+/// The key of a decoded picture: a hash of its width, height and pixels as 8-bit RGBA
+/// (row by row). The same picture saved under two names, or re-saved losslessly (PNG
+/// with other compression settings, RGB as RGBA with opaque alpha, lossless WebP or BMP),
+/// has one key; a lossy re-encode (JPEG at another quality) changes pixels and so the
+/// key, as does any resize or crop. Deeper-than-8-bit images are compared at 8 bits.
+pub fn content_key(img: image::DynamicImage) -> u64 {
+    let (w, h) = (img.width(), img.height());
+    let rgba = img.into_rgba8();
+    let mut x = Xxh3::new();
+    x.update(b"pixels\0");
+    x.update(&w.to_le_bytes());
+    x.update(&h.to_le_bytes());
+    x.update(rgba.as_raw());
+    x.digest()
 }
 
 #[cfg(test)]

@@ -123,6 +123,12 @@ pub struct Record {
     pub task_parent: Option<String>,
     /// Image references (paths, URLs, or `<bytes>` placeholders for embedded images).
     pub images: Vec<String>,
+    /// Content keys of `images`, one per image in order, set by the `--image-root` stage
+    /// (`ftqa report`, `ftqa dedup`): a hash of each decoded picture's pixels and size, or
+    /// of its reference when it does not decode. Empty when nothing computed them: dedup
+    /// then compares the references themselves ([`crate::dedup::images`]).
+    #[serde(skip)]
+    pub image_keys: Vec<u64>,
     pub videos: Vec<String>,
     pub preference: Option<Preference>,
     /// KTO desirability label.
@@ -144,6 +150,7 @@ impl Record {
             turns: Vec::new(),
             task: None,
             images: Vec::new(),
+            image_keys: Vec::new(),
             videos: Vec::new(),
             preference: None,
             label: None,

@@ -274,6 +274,7 @@ pub fn registry() -> Vec<MetricSpec> {
         crate::language::SPEC,
         crate::system::SPEC,
         crate::images::SPEC,
+        crate::images::duplicate::SPEC,
         crate::videos::SPEC,
         crate::tasks::SPEC,
         crate::diversity::task::SPEC,

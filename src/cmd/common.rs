@@ -380,7 +380,8 @@ fn check_filters(only: &[String], skip: &[String]) -> Result<()> {
     bail!("{flag} {value} selects no metric family; {hint}")
 }
 
-fn image_root(dir: Option<&Path>) -> Result<Option<PathBuf>> {
+/// `--image-root`, checked to be a folder.
+pub(crate) fn image_root(dir: Option<&Path>) -> Result<Option<PathBuf>> {
     match dir {
         Some(d) if !d.is_dir() => bail!("--image-root {} is not a folder", d.display()),
         d => Ok(d.map(Path::to_path_buf)),

@@ -49,6 +49,11 @@ pub struct DedupArgs {
     /// Report what would be removed; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Folder that relative image paths are resolved against: images are then compared by
+    /// decoded content (pixels and dimensions), so one picture under two file names
+    /// matches. Without it, by reference. Duplicates need matching text and images.
+    #[arg(long, value_name = "DIR", help_heading = "Input")]
+    pub image_root: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -74,6 +79,8 @@ pub fn run(args: DedupArgs) -> Result<i32> {
         return apply(&args, &path, plan);
     }
     let opts = options(&args)?;
+    // Only pass one reads images (a merge works from the signatures).
+    super::common::image_root(opts.image_root.as_deref())?;
     let load = args.input.load_options(&path);
     if args.partial {
         let Some(out) = &args.out else {
@@ -139,6 +146,7 @@ fn options(args: &DedupArgs) -> Result<DedupOptions> {
         },
         strict: args.input.strict,
         progress: !args.input.no_progress,
+        image_root: args.image_root.clone(),
     })
 }
 

@@ -114,6 +114,7 @@ pub fn decontaminate(
         decontaminate: Some(index),
         strict: false,
         progress: false,
+        image_root: None,
     };
     let plan = analyse(load, &opts)?;
     if let Some(out) = out {

@@ -99,7 +99,7 @@ pub fn overlap(inputs: &[LoadOptions], config: &OverlapConfig) -> Result<Overlap
     }
     let exact = matrix(&mut uf_exact, &exact_owner, k, &counts(&owner));
     let mut uf = UnionFind::new(n);
-    store.link(&mut uf, |_, _| true);
+    store.link(&mut uf, &[], |_, _| true);
     let near = matrix(&mut uf, &owner, k, &counts(&owner));
     let semantic = match &mut vectors {
         Some(v) => {
@@ -107,7 +107,7 @@ pub fn overlap(inputs: &[LoadOptions], config: &OverlapConfig) -> Result<Overlap
             if let Some(e) = &v.error {
                 anyhow::bail!("semantic overlap: the embedder failed: {e}");
             }
-            let c = v.clusters(n, config.semantic_threshold, &vec![0; n]);
+            let c = v.clusters(n, config.semantic_threshold, &vec![0; n], &[]);
             let mut uf = UnionFind::new(n);
             for cl in &c.clusters {
                 for &(m, _) in &cl.members {

@@ -7,14 +7,14 @@ use crate::progress::Progress;
 use anyhow::{bail, Result};
 use ftqa_metrics::contamination::{BenchmarkIndex, Hit, MatchScratch};
 use ftqa_metrics::dedup::clusters::Clusters;
-use ftqa_metrics::dedup::exact::{key_of, sample_key};
+use ftqa_metrics::dedup::exact::part_key;
+use ftqa_metrics::dedup::images;
 use ftqa_metrics::dedup::lsh::{NearConfig, Scratch, SignatureStore};
 use ftqa_metrics::dedup::parts::{response_chars, Part};
 use ftqa_metrics::dedup::semantic::Vectors;
 use ftqa_metrics::dedup::union_find::UnionFind;
 use ftqa_metrics::embed::Embedder;
 use ftqa_metrics::fasthash::FastMap;
-use ftqa_metrics::record::Record;
 use std::sync::Arc;
 
 /// How far dedup goes; each level includes the ones before it (`--level`).
@@ -52,7 +52,13 @@ pub struct DedupOptions {
     pub decontaminate: Option<Arc<BenchmarkIndex>>,
     pub strict: bool,
     pub progress: bool,
+    /// `--image-root`: images are compared by decoded content, not by reference
+    /// ([`crate::image_check::ImageChecker::annotate`]).
+    pub image_root: Option<std::path::PathBuf>,
 }
+
+/// Loader events read at once: `--image-root` decodes a batch's new images in parallel.
+const BATCH: usize = 4096;
 
 #[derive(Clone, Debug)]
 pub enum Reason {
@@ -127,6 +133,9 @@ pub struct Signatures {
     pub warnings: Vec<String>,
     /// Per record; 0 = no text to key (or not run below `Level::Exact`: then empty).
     exact_key: Vec<u64>,
+    /// Per record: its image group ([`images::group_of`]; 0 = no images). Texts are
+    /// compared only within one group.
+    image_key: Vec<u64>,
     resp_len: Vec<u32>,
     store: Option<SignatureStore>,
     vectors: Option<Vectors>,
@@ -143,6 +152,7 @@ struct SavedSignatures {
     skipped: Vec<(String, String)>,
     warnings: Vec<String>,
     exact_key: Vec<u64>,
+    image_key: Vec<u64>,
     resp_len: Vec<u32>,
     store: Option<(Vec<u8>, Vec<bool>)>,
     vectors: Option<Vec<u8>>,
@@ -158,6 +168,7 @@ impl Signatures {
             skipped: Vec::new(),
             warnings: Vec::new(),
             exact_key: Vec::new(),
+            image_key: Vec::new(),
             resp_len: Vec::new(),
             store: (o.level >= Level::Near).then(|| SignatureStore::new(o.near)),
             vectors: (o.level >= Level::Semantic).then(|| Vectors::new(embedder(o))),
@@ -188,6 +199,7 @@ impl Signatures {
             skipped: self.skipped.clone(),
             warnings: self.warnings.clone(),
             exact_key: self.exact_key.clone(),
+            image_key: self.image_key.clone(),
             resp_len: self.resp_len.clone(),
             store: self.store.as_ref().map(|s| {
                 let (sigs, present) = s.slots();
@@ -218,6 +230,7 @@ impl Signatures {
         let n = s.slots.len();
         let lined_up = s.ids.len() == n
             && s.resp_len.len() == n
+            && s.image_key.len() == n
             && (s.exact_key.is_empty() || s.exact_key.len() == n)
             && s.store.as_ref().is_none_or(|(_, p)| p.len() == n)
             && s.slots.iter().all(|x| (x.0 as usize) < s.files.len())
@@ -248,6 +261,7 @@ impl Signatures {
         sig.skipped = s.skipped;
         sig.warnings = s.warnings;
         sig.exact_key = s.exact_key;
+        sig.image_key = s.image_key;
         sig.resp_len = s.resp_len;
         sig.contaminated = s
             .contaminated
@@ -273,6 +287,7 @@ impl Signatures {
             }
         }
         self.exact_key.extend(other.exact_key);
+        self.image_key.extend(other.image_key);
         self.resp_len.extend(other.resp_len);
         if let (Some(a), Some(b)) = (&mut self.store, other.store) {
             a.append(b);
@@ -289,13 +304,6 @@ fn embedder(o: &DedupOptions) -> Arc<dyn Embedder> {
     o.embedder
         .clone()
         .unwrap_or_else(ftqa_metrics::embed::default_embedder)
-}
-
-fn exact_key(r: &Record, part: Part) -> Option<u64> {
-    match part {
-        Part::Sample => Some(sample_key(r)),
-        p => p.text(r).and_then(|t| key_of(&t)),
-    }
 }
 
 /// One pass over `load` and the removals it implies.
@@ -315,17 +323,45 @@ pub fn read(
     let mut st = Signatures::new(o);
     let mut scratch = Scratch::default();
     let mut match_scratch = MatchScratch::default();
-    let mut events = 0u64;
-    while let Some(ev) = loader.next() {
-        events += 1;
-        if events.is_multiple_of(4096) {
-            progress.set(loader.bytes_read(), st.slots.len() as u64);
+    let mut checker = o
+        .image_root
+        .as_deref()
+        .map(crate::image_check::ImageChecker::new);
+    let mut batch: Vec<LoadEvent> = Vec::with_capacity(BATCH);
+    loop {
+        batch.extend(loader.by_ref().take(BATCH));
+        if batch.is_empty() {
+            break;
         }
+        progress.set(loader.bytes_read(), st.slots.len() as u64);
+        if let Some(c) = &mut checker {
+            c.annotate(&mut batch);
+        }
+        for ev in batch.drain(..) {
+            st.observe(ev, o, &mut scratch, &mut match_scratch)
+                .inspect_err(|_| progress.finish())?;
+        }
+    }
+    progress.finish();
+    st.warnings = loader.take_warnings();
+    Ok((st, info))
+}
+
+impl Signatures {
+    /// Pass one on one loader event: a skip is listed (an error under `--strict`), a
+    /// record's signatures kept.
+    fn observe(
+        &mut self,
+        ev: LoadEvent,
+        o: &DedupOptions,
+        scratch: &mut Scratch,
+        match_scratch: &mut MatchScratch,
+    ) -> Result<()> {
+        let st = self;
         let r = match ev {
             LoadEvent::Record(r) => r,
             LoadEvent::Skip(s) => {
                 if o.strict {
-                    progress.finish();
                     bail!(StrictSkip {
                         location: s.location,
                         reason: s.reason,
@@ -334,7 +370,7 @@ pub fn read(
                 }
                 st.skipped
                     .push((s.location, format!("{}: {}", s.reason, s.detail)));
-                continue;
+                return Ok(());
             }
         };
         let seq = u32::try_from(st.slots.len())
@@ -349,31 +385,26 @@ pub fn read(
         });
         st.ids.push(r.id.clone().into_boxed_str());
         st.resp_len.push(response_chars(&r));
+        st.image_key.push(images::group_of(&r));
         if o.level >= Level::Exact {
-            st.exact_key.push(exact_key(&r, o.part).unwrap_or(0));
+            st.exact_key.push(part_key(&r, o.part).unwrap_or(0));
         }
         let text = o.part.text(&r);
         if let Some(store) = &mut st.store {
-            store.push(text.as_deref(), &mut scratch);
+            store.push(text.as_deref(), scratch);
         }
         if let (Some(v), Some(t)) = (&mut st.vectors, &text) {
             v.push(seq, t.to_string());
         }
         if let Some(index) = &o.decontaminate {
-            if let Some(h) = index
-                .match_record(&r, &mut match_scratch)
-                .into_iter()
-                .next()
-            {
+            if let Some(h) = index.match_record(&r, match_scratch).into_iter().next() {
                 let (b, item) = index.item(h.view);
                 let (name, id) = (b.name.clone(), item.id.clone());
                 st.contaminated.insert(seq, (h, name, id));
             }
         }
+        Ok(())
     }
-    progress.finish();
-    st.warnings = loader.take_warnings();
-    Ok((st, info))
 }
 
 /// Decides removals from the signatures of every record (one pass's, or parts' appended
@@ -386,6 +417,7 @@ pub fn decide(sig: Signatures, o: &DedupOptions) -> Result<Plan> {
         skipped,
         mut warnings,
         exact_key,
+        image_key,
         resp_len,
         store,
         mut vectors,
@@ -407,14 +439,14 @@ pub fn decide(sig: Signatures, o: &DedupOptions) -> Result<Plan> {
         }
     }
     if let Some(store) = &store {
-        store.link(&mut uf, |_, _| true);
+        store.link(&mut uf, images::splitting(&image_key), |_, _| true);
     }
     if let Some(v) = &mut vectors {
         v.flush();
         if let Some(e) = &v.error {
             bail!("semantic dedup: the embedder failed: {e}");
         }
-        let sem = v.clusters(n, o.semantic_threshold, &resp_len);
+        let sem = v.clusters(n, o.semantic_threshold, &resp_len, &image_key);
         for c in &sem.clusters {
             for &(m, _) in &c.members {
                 uf.union(c.members[0].0, m);

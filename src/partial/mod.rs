@@ -28,7 +28,7 @@ use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"FTQAPART";
 /// Bumped whenever the header or body layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The readable part of a partial result file.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -8,6 +8,8 @@
 //! texts are the earliest occurrences by record position, so any split gives one pass's
 //! output.
 
+use super::images;
+use super::parts::Part as DedupPart;
 use crate::record::Record;
 use crate::registry::{AnalysisConfig, Direction, Metric, MetricDoc, MetricSpec, Provenance};
 use crate::result::{Example, ExampleGroup, Outputs, NO_RESPONSES};
@@ -38,7 +40,7 @@ fn docs() -> Vec<MetricDoc> {
         provenance: Provenance::Basic,
     };
     vec![
-        d("dedup.exact.<part>_count", "Samples whose normalised part equals that of an earlier sample (every copy after the first). Part: instruction (first user turn), response (final assistant turn), sample (system prompt, every turn with its role, both preference sides and image references). Normalisation: NFKC, lower case, whitespace runs collapsed, trimmed. Empty parts are not counted here (see empty.*)."),
+        d("dedup.exact.<part>_count", "Samples whose normalised part equals that of an earlier sample with the same images (every copy after the first). Part: instruction (first user turn), response (final assistant turn), sample (system prompt, every turn with its role, both preference sides). Normalisation: NFKC, lower case, whitespace runs collapsed, trimmed. Images match when their references are the same strings in the same order, or with --image-root when their decoded pixels and dimensions are the same (one picture under two file names matches); samples without images match only samples without images. Empty parts are not counted here (see empty.*)."),
         d("dedup.exact.instruction_rate", "dedup.exact.instruction_count / records.analyzed."),
         d("dedup.exact.response_rate", "dedup.exact.response_count / records.with_response (records without a response, such as prompt-only ones, are left out). dedup.exact.response_count and this rate are not measured when no record has a response (\"the data has no responses\")."),
         d("dedup.exact.sample_rate", "dedup.exact.sample_count / records.analyzed: the share of records an exact dedup would remove."),
@@ -215,7 +217,7 @@ pub fn key_of(s: &str) -> Option<u64> {
 }
 
 /// Exact-duplicate key of the whole sample (system, every turn with its role, both
-/// preference sides, label, image references), after normalisation.
+/// preference sides, label, images by [`images::record_key`]), after normalisation.
 pub fn sample_key(r: &Record) -> u64 {
     let mut h = Xxh3::new();
     if let Some(s) = &r.system {
@@ -238,12 +240,24 @@ pub fn sample_key(r: &Record) -> u64 {
     if let Some(l) = r.label {
         h.update(if l { b"L1" } else { b"L0" });
     }
-    for img in r.images.iter().chain(&r.videos) {
+    if let Some(k) = images::record_key(r) {
         h.update(b"I");
-        h.update(img.as_bytes());
-        h.update(&[0xff]);
+        h.update(&k.to_le_bytes());
     }
     h.digest()
+}
+
+/// Exact-duplicate key of one part of a record: its normalised text joined with its
+/// images ([`images::with_images`]), the whole-sample key for [`DedupPart::Sample`];
+/// `None` when the part normalises to nothing.
+pub fn part_key(r: &Record, part: DedupPart) -> Option<u64> {
+    match part {
+        DedupPart::Sample => Some(sample_key(r)),
+        p => p
+            .text(r)
+            .and_then(|t| key_of(&t))
+            .map(|k| images::with_images(k, images::record_key(r))),
+    }
 }
 
 impl Metric for ExactDup {
@@ -251,13 +265,13 @@ impl Metric for ExactDup {
         self.n += 1;
         let chars = self.chars;
         if let Some(inst) = r.instruction() {
-            if let Some(k) = key_of(inst) {
+            if let Some(k) = part_key(r, DedupPart::Instruction) {
                 self.parts[0].add(k, r, inst, chars);
             }
         }
         if let Some(resp) = r.response() {
             self.with_response += 1;
-            if let Some(k) = key_of(resp) {
+            if let Some(k) = part_key(r, DedupPart::Response) {
                 self.parts[1].add(k, r, resp, chars);
             }
         }

@@ -227,8 +227,15 @@ impl SignatureStore {
         }
     }
 
-    /// Joins every verified near-duplicate pair. `allow(i, j)` can veto pairs before
-    /// verification (cross-dataset overlap uses it to skip pairs within one dataset).
+    /// Joins every verified near-duplicate pair. `groups` (one key per slot, or empty for
+    /// one group) keeps pairs within a group: slots of different image keys are never
+    /// compared ([`super::images`]). `allow(i, j)` can veto pairs before verification
+    /// (cross-dataset overlap uses it to skip pairs within one dataset).
+    ///
+    /// Groups split each run of equal band keys into sub-runs of one group (sorted by
+    /// group, then slot), each verified against its own first slot: exactly what the run
+    /// of a store holding that group alone would give. With one group the runs are as
+    /// they were.
     ///
     /// Bands run one after another (one band's keys in memory at a time); within a band
     /// the keys, the sort and the verification of the runs are parallel. Pairs already
@@ -236,7 +243,13 @@ impl SignatureStore {
     /// verified independently and joined in run order. Components do not depend on the
     /// order of joins, and roots are the smallest index ([`UnionFind`]), so the result is
     /// identical for any thread count.
-    pub fn link(&self, uf: &mut UnionFind, allow: impl Fn(u32, u32) -> bool + Sync) {
+    pub fn link(
+        &self,
+        uf: &mut UnionFind,
+        groups: &[u64],
+        allow: impl Fn(u32, u32) -> bool + Sync,
+    ) {
+        assert!(groups.is_empty() || groups.len() == self.len());
         let rows = self.cfg.rows();
         let bands = self.cfg.bands.min(self.cfg.num_perm / rows);
         let n = self.len();
@@ -269,19 +282,42 @@ impl SignatureStore {
             }
             let roots: Vec<u32> = (0..n as u32).map(|i| uf.find(i)).collect();
             let (keys, roots, allow) = (&keys, &roots, &allow);
+            let verify = |head: u32, m: u32| {
+                roots[head as usize] != roots[m as usize]
+                    && allow(head, m)
+                    && self.similarity(head as usize, m as usize) >= self.cfg.threshold
+            };
             let pairs: Vec<(u32, u32)> = runs
                 .par_iter()
                 .flat_map_iter(|&(a, b)| {
-                    let head = keys[a as usize] as u32;
-                    keys[a as usize + 1..b as usize]
+                    let mut members: Vec<u32> = keys[a as usize..b as usize]
                         .iter()
                         .map(|&k| k as u32)
-                        .filter(move |&m| {
-                            roots[head as usize] != roots[m as usize]
-                                && allow(head, m)
-                                && self.similarity(head as usize, m as usize) >= self.cfg.threshold
-                        })
-                        .map(move |m| (head, m))
+                        .collect();
+                    let mut found = Vec::new();
+                    if groups.is_empty() {
+                        let head = members[0];
+                        found.extend(
+                            members[1..]
+                                .iter()
+                                .filter(|&&m| verify(head, m))
+                                .map(|&m| (head, m)),
+                        );
+                    } else {
+                        members.sort_unstable_by_key(|&m| (groups[m as usize], m));
+                        for sub in
+                            members.chunk_by(|x, y| groups[*x as usize] == groups[*y as usize])
+                        {
+                            let head = sub[0];
+                            found.extend(
+                                sub[1..]
+                                    .iter()
+                                    .filter(|&&m| verify(head, m))
+                                    .map(|&m| (head, m)),
+                            );
+                        }
+                    }
+                    found
                 })
                 .collect();
             for (a, b) in pairs {

@@ -6,7 +6,9 @@
 //! - [`lsh`]: the streaming signature store, banding and candidate verification;
 //! - [`clusters`] + [`union_find`]: clusters and the representative rule;
 //! - [`search`]: the sub-quadratic, exactly verified cosine pair search of semantic dedup;
-//! - [`near`], [`semantic`]: the two metrics; [`report`]: their outputs.
+//! - [`near`], [`semantic`]: the two metrics; [`report`]: their outputs;
+//! - [`images`]: when two samples' images match. Every level compares texts only between
+//!   samples whose images match: near and semantic search within groups of one image key.
 //!
 //! States merge by appending what each chunk collected (signatures, embeddings) with each
 //! record's position; at finish everything is put in position order
@@ -16,6 +18,7 @@
 
 pub mod clusters;
 pub mod exact;
+pub mod images;
 pub mod lsh;
 pub mod minhash;
 pub mod near;

@@ -3,6 +3,7 @@
 
 use super::clusters::Clusters;
 use super::d;
+use super::images;
 use super::lsh::{NearConfig, Scratch, SignatureStore};
 use super::parts::{response_chars, Part, PARTS};
 use super::report::{write_part, PartReport};
@@ -22,7 +23,7 @@ pub const SPEC: MetricSpec = MetricSpec {
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
     vec![
-        d("dedup.near.<part>_count", "Samples a near-dedup would remove: members of near-duplicate clusters other than each cluster's representative. Part: instruction (first user turn), response (final assistant turn) or sample (system prompt and every turn). Near-duplicates: MinHash (default 128 permutations over character 5-grams of the text after NFKC, lower-casing and folding punctuation and spacing) with LSH banding (default 32 bands of 4 rows), candidates verified by estimated Jaccard >= 0.7 (--near-threshold); clusters are connected components. Exact duplicates are near-duplicates too.", LowerIsBetter),
+        d("dedup.near.<part>_count", "Samples a near-dedup would remove: members of near-duplicate clusters other than each cluster's representative. Part: instruction (first user turn), response (final assistant turn) or sample (system prompt and every turn). Only samples whose images match are compared (the same references, or with --image-root the same decoded pixels; see dedup.exact), so one question asked about two different images is not a duplicate. Near-duplicates: MinHash (default 128 permutations over character 5-grams of the text after NFKC, lower-casing and folding punctuation and spacing) with LSH banding (default 32 bands of 4 rows), candidates verified by estimated Jaccard >= 0.7 (--near-threshold); clusters are connected components. Exact duplicates are near-duplicates too.", LowerIsBetter),
         d("dedup.near.instruction_rate", "dedup.near.instruction_count / records.analyzed.", LowerIsBetter),
         d("dedup.near.response_rate", "dedup.near.response_count / records.with_response (records without a response, such as prompt-only ones, are left out). dedup.near.response_count and this rate are not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
         d("dedup.near.sample_rate", "dedup.near.sample_count / records.analyzed: the share of records `ftqa dedup` removes at the default --level near.", LowerIsBetter),
@@ -42,6 +43,8 @@ pub struct NearDup {
     cfg: NearConfig,
     stores: Vec<SignatureStore>,
     resp_len: Vec<u32>,
+    /// Each record's image group ([`images::group_of`]): texts are compared within one.
+    image: Vec<u64>,
     pos: Vec<Pos>,
     snippets: Snippets,
     scratch: Scratch,
@@ -61,6 +64,7 @@ impl NearDup {
             cfg,
             stores: PARTS.iter().map(|_| SignatureStore::new(cfg)).collect(),
             resp_len: Vec::new(),
+            image: Vec::new(),
             pos: Vec::new(),
             snippets: Snippets::new(chars, SNIPPETS),
             scratch: Scratch::default(),
@@ -72,21 +76,23 @@ impl NearDup {
 }
 
 /// What [`NearDup::save`] writes: per part the signatures and presence flags, then response
-/// lengths, positions, snippets, records and records with a response. The config,
-/// hasher and scratch are settings, kept from the fresh instance.
+/// lengths, image groups, positions, snippets, records and records with a response. The
+/// config, hasher and scratch are settings, kept from the fresh instance.
 type Saved = (
     Vec<(Vec<u8>, Vec<bool>)>,
     Vec<u32>,
+    Vec<u64>,
     SavedPositions,
     Snippets,
     u64,
     u64,
 );
 
-/// Clusters one store's slots; `resp_len` ranks representatives.
-pub fn cluster_store(store: &SignatureStore, resp_len: &[u32]) -> Clusters {
+/// Clusters one store's slots within image groups (one per slot, or empty for one);
+/// `resp_len` ranks representatives.
+pub fn cluster_store(store: &SignatureStore, groups: &[u64], resp_len: &[u32]) -> Clusters {
     let mut uf = UnionFind::new(store.len());
-    store.link(&mut uf, |_, _| true);
+    store.link(&mut uf, images::splitting(groups), |_, _| true);
     Clusters::build(
         &mut uf,
         |i| u64::from(resp_len[i as usize]),
@@ -99,6 +105,7 @@ impl Metric for NearDup {
         self.n += 1;
         self.with_response += u64::from(r.response().is_some());
         self.resp_len.push(response_chars(r));
+        self.image.push(images::group_of(r));
         self.pos.push(pos_of(r));
         for (store, part) in self.stores.iter_mut().zip(PARTS) {
             let text = part.text(r);
@@ -114,6 +121,7 @@ impl Metric for NearDup {
             s.append(t);
         }
         self.resp_len.extend(o.resp_len);
+        self.image.extend(o.image);
         self.pos.extend(o.pos);
         self.snippets.merge(o.snippets);
         self.n += o.n;
@@ -126,6 +134,7 @@ impl Metric for NearDup {
         crate::state::encode(&(
             stores,
             &self.resp_len,
+            &self.image,
             pos,
             &self.snippets,
             self.n,
@@ -134,11 +143,12 @@ impl Metric for NearDup {
     }
 
     fn load(&mut self, saved: &[u8]) -> Result<(), String> {
-        let (stores, resp_len, pos, snippets, n, with_response): Saved =
+        let (stores, resp_len, image, pos, snippets, n, with_response): Saved =
             crate::state::decode(saved)?;
         let pos = pos.positions()?;
         if stores.len() != self.stores.len()
             || resp_len.len() != pos.len()
+            || image.len() != pos.len()
             || stores.iter().any(|(_, present)| present.len() != pos.len())
         {
             return Err("the saved slots do not line up".into());
@@ -146,7 +156,7 @@ impl Metric for NearDup {
         for (store, (sigs, present)) in self.stores.iter_mut().zip(stores) {
             store.load_slots(sigs, present)?;
         }
-        (self.resp_len, self.pos, self.snippets) = (resp_len, pos, snippets);
+        (self.resp_len, self.image, self.pos, self.snippets) = (resp_len, image, pos, snippets);
         (self.n, self.with_response) = (n, with_response);
         Ok(())
     }
@@ -154,6 +164,7 @@ impl Metric for NearDup {
     fn finish(mut self: Box<Self>, out: &mut Outputs) {
         let order = position_order(&self.pos);
         let resp_len: Vec<u32> = order.iter().map(|&i| self.resp_len[i as usize]).collect();
+        let groups: Vec<u64> = order.iter().map(|&i| self.image[i as usize]).collect();
         let sorted: Vec<Pos> = order
             .iter()
             .map(|&i| self.pos[i as usize].clone())
@@ -172,7 +183,7 @@ impl Metric for NearDup {
                 Part::Response => self.with_response,
                 _ => self.n,
             };
-            let clusters = cluster_store(&store.permuted(&order), &resp_len);
+            let clusters = cluster_store(&store.permuted(&order), &groups, &resp_len);
             let snippets = (part == Part::Sample).then_some(&self.snippets);
             write_part(
                 out,

@@ -13,6 +13,7 @@
 
 use super::clusters::Clusters;
 use super::d;
+use super::images;
 use super::parts::{response_chars, Part, PARTS};
 use super::report::{write_part, PartReport};
 use super::search::{search, Components, PairSearch};
@@ -37,7 +38,7 @@ pub const SPEC: MetricSpec = MetricSpec {
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
     vec![
-        d("dedup.semantic.<part>_count", "Samples a semantic dedup would remove: members of clusters of texts whose sentence embeddings (the --embedder) have cosine similarity >= 0.95 (--semantic-threshold), other than each cluster's representative (longest response, then first seen). Part: instruction, response or sample. Candidate pairs come from seeded random-hyperplane LSH on mean-centred embeddings (32 tables of round(log2 n) - 2 bits; all pairs below 5,000 records), each verified by its exact cosine: no false pairs, recall >= 0.99 of the all-pairs search (measured). Over every record unless --semantic-max-records caps it; memory: the embeddings in 16-bit fixed point, dim x 2 bytes per text and part (256 B with the 128-dim static embedder, up to 768 B per record), one part at a time widened to f32 (dim x 4 bytes per text) for its search, plus 8 bytes per record for the hash table. Cosines are of the 16-bit rows (within about 1e-4 of f32, typically 1e-6).", LowerIsBetter),
+        d("dedup.semantic.<part>_count", "Samples a semantic dedup would remove: members of clusters of texts whose sentence embeddings (the --embedder) have cosine similarity >= 0.95 (--semantic-threshold), other than each cluster's representative (longest response, then first seen). Only samples whose images match are compared (as for dedup.exact and dedup.near: the same references, or with --image-root the same decoded pixels). Part: instruction, response or sample. Candidate pairs come from seeded random-hyperplane LSH on mean-centred embeddings (32 tables of round(log2 n) - 2 bits; all pairs below 5,000 records), each verified by its exact cosine: no false pairs, recall >= 0.99 of the all-pairs search (measured). Over every record unless --semantic-max-records caps it; memory: the embeddings in 16-bit fixed point, dim x 2 bytes per text and part (256 B with the 128-dim static embedder, up to 768 B per record), one part at a time widened to f32 (dim x 4 bytes per text) for its search, plus 8 bytes per record for the hash table. Cosines are of the 16-bit rows (within about 1e-4 of f32, typically 1e-6).", LowerIsBetter),
         d("dedup.semantic.instruction_rate", "dedup.semantic.instruction_count / dedup.semantic.records.", LowerIsBetter),
         d("dedup.semantic.response_rate", "dedup.semantic.response_count / the embedded records that have a response. dedup.semantic.response_count and this rate are not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
         d("dedup.semantic.sample_rate", "dedup.semantic.sample_count / dedup.semantic.records.", LowerIsBetter),
@@ -238,22 +239,67 @@ impl Vectors {
         self.pending = pending;
     }
 
-    /// Connected components of `cos >= threshold` over `n` records.
-    pub fn clusters(&self, n: usize, threshold: f32, resp_len: &[u32]) -> Clusters {
+    /// Connected components of `cos >= threshold` over `n` records, joining only records
+    /// of one image group (`groups`: one per record, or empty for one group;
+    /// [`super::images`]).
+    pub fn clusters(&self, n: usize, threshold: f32, resp_len: &[u32], groups: &[u64]) -> Clusters {
         // Components over stored rows, then mapped to record sequence numbers.
         let mut row_uf = UnionFind::new(self.seq_of_row.len());
         // One part's rows in f32 at a time, for the search: the verdict on every pair is
         // the cosine of the stored (16-bit) rows, whatever the thread count.
         let data: Vec<f32> = self.data.iter().map(|&q| dequantize(q)).collect();
-        search(
-            Rows::new(&data, self.dim),
-            threshold,
-            PairSearch::Auto,
-            &mut Components {
-                uf: &mut row_uf,
-                pairs: 0,
-            },
-        );
+        let groups = images::splitting(groups);
+        if groups.is_empty() {
+            search(
+                Rows::new(&data, self.dim),
+                threshold,
+                PairSearch::Auto,
+                &mut Components {
+                    uf: &mut row_uf,
+                    pairs: 0,
+                },
+            );
+        } else {
+            // Each group searched on its own (its rows gathered, in row order): exactly the
+            // pairs of the whole search that lie within one group. Groups run on the pool
+            // and their joins are applied in group order, so any thread count agrees.
+            let dim = self.dim;
+            let group = |row: u32| groups[self.seq_of_row[row as usize] as usize];
+            let mut rows: Vec<u32> = (0..self.seq_of_row.len() as u32).collect();
+            rows.sort_unstable_by_key(|&r| (group(r), r));
+            let sets: Vec<&[u32]> = rows
+                .chunk_by(|a, b| group(*a) == group(*b))
+                .filter(|g| g.len() >= 2)
+                .collect();
+            let joins: Vec<Vec<(u32, u32)>> = sets
+                .par_iter()
+                .map(|members| {
+                    let mut buf = Vec::with_capacity(members.len() * dim);
+                    for &r in *members {
+                        buf.extend_from_slice(&data[r as usize * dim..(r as usize + 1) * dim]);
+                    }
+                    let mut uf = UnionFind::new(members.len());
+                    search(
+                        Rows::new(&buf, dim),
+                        threshold,
+                        PairSearch::Auto,
+                        &mut Components {
+                            uf: &mut uf,
+                            pairs: 0,
+                        },
+                    );
+                    (0..members.len() as u32)
+                        .filter_map(|k| {
+                            let root = uf.find(k);
+                            (root != k).then(|| (members[root as usize], members[k as usize]))
+                        })
+                        .collect()
+                })
+                .collect();
+            for (a, b) in joins.into_iter().flatten() {
+                row_uf.union(a, b);
+            }
+        }
         let mut uf = UnionFind::new(n);
         for row in 0..self.seq_of_row.len() {
             let root = row_uf.find(row as u32) as usize;
@@ -299,13 +345,13 @@ const SNIPPETS: usize = 20_000;
 type SavedVectors = (Vec<(u32, String)>, Vec<i16>, Vec<u32>, Option<String>);
 
 /// What [`SemanticDup::save`] writes: the parts' streams, the slots' positions and
-/// (response length, has a response, alive), the snippets, records seen and seen with a
+/// (response length, has a response, alive, image group), the snippets, records seen and seen with a
 /// response. The embedder and settings come from the fresh instance; `admitted` and
 /// `live` are rebuilt from the slots.
 type Saved = (
     Vec<SavedVectors>,
     SavedPositions,
-    Vec<(u32, bool, bool)>,
+    Vec<(u32, bool, bool, u64)>,
     Snippets,
     u64,
     u64,
@@ -316,6 +362,8 @@ struct Slot {
     pos: Pos,
     resp_len: u32,
     has_response: bool,
+    /// The record's image group ([`images::group_of`]): texts are compared within one.
+    image: u64,
     /// False once a capped run has evicted it (its rows go at the next compaction).
     alive: bool,
 }
@@ -424,6 +472,7 @@ impl Metric for SemanticDup {
             pos: pos_of(r),
             resp_len: response_chars(r),
             has_response,
+            image: images::group_of(r),
             alive: true,
         });
         self.live += 1;
@@ -470,10 +519,10 @@ impl Metric for SemanticDup {
             .map(|v| (&v.pending, &v.data, &v.seq_of_row, &v.error))
             .collect();
         let pos = SavedPositions::of(self.slots.iter().map(|s| &s.pos));
-        let slots: Vec<(u32, bool, bool)> = self
+        let slots: Vec<(u32, bool, bool, u64)> = self
             .slots
             .iter()
-            .map(|s| (s.resp_len, s.has_response, s.alive))
+            .map(|s| (s.resp_len, s.has_response, s.alive, s.image))
             .collect();
         crate::state::encode(&(
             parts,
@@ -506,10 +555,11 @@ impl Metric for SemanticDup {
         self.slots = pos
             .into_iter()
             .zip(slots)
-            .map(|(pos, (resp_len, has_response, alive))| Slot {
+            .map(|(pos, (resp_len, has_response, alive, image))| Slot {
                 pos,
                 resp_len,
                 has_response,
+                image,
                 alive,
             })
             .collect();
@@ -551,6 +601,10 @@ impl Metric for SemanticDup {
         let resp_len: Vec<u32> = order
             .iter()
             .map(|&s| self.slots[s as usize].resp_len)
+            .collect();
+        let groups: Vec<u64> = order
+            .iter()
+            .map(|&s| self.slots[s as usize].image)
             .collect();
         let with_response = order
             .iter()
@@ -597,7 +651,7 @@ impl Metric for SemanticDup {
                 Part::Response => with_response,
                 _ => n as u64,
             };
-            let clusters = v.clusters(n, self.threshold, &resp_len);
+            let clusters = v.clusters(n, self.threshold, &resp_len, &groups);
             let snippets = (part == Part::Sample).then_some(&self.snippets);
             write_part(
                 out,

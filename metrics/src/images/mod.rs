@@ -1,5 +1,6 @@
 //! Image references per sample (vision-language data); videos are [`crate::videos`].
 
+pub mod duplicate;
 pub mod files;
 pub mod resolution;
 
