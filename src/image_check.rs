@@ -102,9 +102,10 @@ impl ImageChecker {
 
 /// The `images.files` pipeline stage ([`crate::stage`]), present with `--image-root`: it
 /// checks each record's images and feeds `images.files.*`, `images.resolution.*`,
-/// `hygiene.image_missing.*` and `hygiene.image_corrupt.*`, so it runs when
-/// `--only`/`--skip` select any of those, unless `--skip images.files` (or `images`).
-/// Deselected, it opens no file.
+/// `hygiene.image_missing.*` and `hygiene.image_corrupt.*`, and gives records the content
+/// keys `images.duplicate.*` and `dedup.*` compare by, so it runs when `--only`/`--skip`
+/// select any of those, unless `--skip images.files` (or `images`; dedup then compares
+/// images by reference). Deselected, it opens no file.
 pub struct ImageStage {
     checker: ImageChecker,
     /// What the metrics were made from, to make fresh ones for saved states.
@@ -265,6 +266,40 @@ pub fn content_key(img: image::DynamicImage) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_keys_follow_pixels_and_size_not_files() {
+        use image::{DynamicImage, Rgb, RgbImage};
+        let rgb = RgbImage::from_fn(5, 3, |x, y| Rgb([x as u8 * 40, y as u8 * 70, 9]));
+        let key = content_key(DynamicImage::ImageRgb8(rgb.clone()));
+        // The same pixels stored as RGBA (opaque) are the same picture.
+        let rgba = DynamicImage::ImageRgb8(rgb.clone()).to_rgba8();
+        assert_eq!(key, content_key(DynamicImage::ImageRgba8(rgba)));
+        let mut other = rgb.clone();
+        other.put_pixel(0, 0, Rgb([1, 2, 3]));
+        assert_ne!(key, content_key(DynamicImage::ImageRgb8(other)));
+        // The same bytes in another shape are another picture.
+        let reshaped = RgbImage::from_raw(3, 5, rgb.as_raw().clone()).unwrap();
+        assert_ne!(key, content_key(DynamicImage::ImageRgb8(reshaped)));
+        // On disk: one picture under two names has one key; a missing file is keyed by
+        // its reference, never like a picture.
+        let dir = tempfile::tempdir().unwrap();
+        rgb.save(dir.path().join("a.png")).unwrap();
+        rgb.save(dir.path().join("b.bmp")).unwrap();
+        let a = inspect(dir.path(), "a.png");
+        assert_eq!(
+            a.status,
+            ImageStatus::Ok {
+                width: 5,
+                height: 3
+            }
+        );
+        assert_eq!(a.key, key);
+        assert_eq!(inspect(dir.path(), "b.bmp").key, key);
+        let gone = inspect(dir.path(), "gone.png");
+        assert_eq!(gone.status, ImageStatus::Missing);
+        assert_eq!(gone.key, reference_key("gone.png"));
+    }
 
     #[test]
     fn references_resolve_against_the_root() {

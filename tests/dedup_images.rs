@@ -64,6 +64,20 @@ fn removed(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `ftqa dedup ARGS --level LEVEL`, by content (with --image-root) or by reference.
+fn run_dedup(args: &[&str], level: &str, by_content: bool) {
+    let mut all: Vec<String> = ["dedup"]
+        .iter()
+        .chain(args)
+        .map(|s| s.to_string())
+        .collect();
+    for a in ["--level", level, "--quiet", "--no-progress"] {
+        all.push(a.to_string());
+    }
+    all.extend(root_flag(by_content));
+    ftqa_ok(&all.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
 fn ids(r: &[(String, String)]) -> BTreeSet<String> {
     r.iter().map(|x| x.0.clone()).collect()
 }
@@ -155,24 +169,10 @@ fn dedup_removes_exactly_the_planted_duplicates_at_every_level() {
     for by_content in [false, true] {
         for level in ["exact", "near", "semantic"] {
             let out = tmp.path().join(format!("{}_{level}", mode(by_content)));
-            let mut args: Vec<String> = [
-                "dedup",
-                &data(),
-                "-o",
-                out.to_str().unwrap(),
-                "--level",
-                level,
-                "--quiet",
-                "--no-progress",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            args.extend(root_flag(by_content));
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            ftqa_ok(&args);
+            let o = out.to_str().unwrap();
+            run_dedup(&[&data(), "-o", o], level, by_content);
             let got = removed(&out.join("removed.jsonl"));
-            assert_eq!(ids(&got), expected(by_content, level), "{args:?}");
+            assert_eq!(ids(&got), expected(by_content, level), "{o} at {level}");
             for (id, reason) in &got {
                 let want = if id == "e2" {
                     "near_duplicate"
@@ -219,23 +219,8 @@ fn partial_signatures_carry_image_keys_through_merge() {
             let mut sigs = Vec::new();
             for (k, shard) in shards.iter().enumerate() {
                 let sig = tmp.path().join(format!("{tag}_{k}.ftqa"));
-                let mut args: Vec<String> = [
-                    "dedup",
-                    shard.to_str().unwrap(),
-                    "--partial",
-                    "-o",
-                    sig.to_str().unwrap(),
-                    "--level",
-                    level,
-                    "--quiet",
-                    "--no-progress",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-                args.extend(root_flag(by_content));
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                ftqa_ok(&args);
+                let (shard, o) = (shard.to_str().unwrap(), sig.to_str().unwrap());
+                run_dedup(&[shard, "--partial", "-o", o], level, by_content);
                 sigs.push(sig.to_str().unwrap().to_string());
             }
             let plan = tmp.path().join(format!("{tag}_plan"));

@@ -120,8 +120,8 @@ impl Plan {
 }
 
 /// Pass one's result over some records: where each came from, and the signatures that
-/// decide removals (exact keys, MinHash signatures, embeddings, benchmark hits), never the
-/// texts. Signatures of parts of a dataset append into the signatures of the whole
+/// decide removals (exact keys, image keys, MinHash signatures, embeddings, benchmark
+/// hits), never the texts. Signatures of parts of a dataset append into the signatures of the whole
 /// ([`Signatures::append`]), so `ftqa dedup --partial` on many machines and `--merge` on
 /// one decide exactly what one pass decides.
 pub struct Signatures {

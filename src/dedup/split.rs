@@ -2,8 +2,8 @@
 //! one run decides:
 //!
 //! 1. `ftqa dedup SHARD --partial -o SIG.ftqa` on each worker: pass one over the shard,
-//!    its signatures (exact keys, MinHash signatures, embeddings, benchmark hits; never
-//!    texts) saved in a partial file of kind `dedup` ([`crate::partial`]).
+//!    its signatures (exact keys, image keys, MinHash signatures, embeddings, benchmark
+//!    hits; never texts) saved in a partial file of kind `dedup` ([`crate::partial`]).
 //! 2. `ftqa dedup SIG.ftqa... --merge -o PLAN_DIR` on one machine: the signatures appended
 //!    in file order, one global decision ([`super::plan::decide`]), written as
 //!    `removed.jsonl` (what a single run writes) and `plan.json` (what to drop, by file).

@@ -377,6 +377,38 @@ mod tests {
     }
 
     #[test]
+    fn every_part_needs_matching_images() {
+        let with = |i: u64, images: &[&str], keys: &[u64]| {
+            let mut r = rec(i, "What is in the picture?", "A cat.");
+            r.images = images.iter().map(|s| s.to_string()).collect();
+            r.image_keys = keys.to_vec();
+            r
+        };
+        let mut m = make(&AnalysisConfig::default());
+        // 1 repeats 0; 2 and 3 show other pictures; 4 (no image) repeats nothing; 5 is
+        // 2's picture under another name by content key, so it repeats 2.
+        for r in [
+            with(0, &["a.png"], &[]),
+            with(1, &["a.png"], &[]),
+            with(2, &["b.png"], &[7]),
+            with(3, &["c.png"], &[]),
+            with(4, &[], &[]),
+            with(5, &["copy_of_b.png"], &[7]),
+        ] {
+            m.observe(&r);
+        }
+        let mut out = Outputs::default();
+        m.finish(&mut out);
+        for part in ["instruction", "response", "sample"] {
+            assert_eq!(
+                out.get(&format!("dedup.exact.{part}_count")),
+                Some(2.0),
+                "{part}"
+            );
+        }
+    }
+
+    #[test]
     fn merges_like_one_pass() {
         use crate::test_records::{assert_merges, record};
         let insts = [

@@ -294,28 +294,21 @@ impl SignatureStore {
                         .iter()
                         .map(|&k| k as u32)
                         .collect();
+                    let same = |x: &u32, y: &u32| {
+                        groups.is_empty() || groups[*x as usize] == groups[*y as usize]
+                    };
+                    if !groups.is_empty() {
+                        members.sort_unstable_by_key(|&m| (groups[m as usize], m));
+                    }
                     let mut found = Vec::new();
-                    if groups.is_empty() {
-                        let head = members[0];
+                    for sub in members.chunk_by(same) {
+                        let head = sub[0];
                         found.extend(
-                            members[1..]
+                            sub[1..]
                                 .iter()
                                 .filter(|&&m| verify(head, m))
                                 .map(|&m| (head, m)),
                         );
-                    } else {
-                        members.sort_unstable_by_key(|&m| (groups[m as usize], m));
-                        for sub in
-                            members.chunk_by(|x, y| groups[*x as usize] == groups[*y as usize])
-                        {
-                            let head = sub[0];
-                            found.extend(
-                                sub[1..]
-                                    .iter()
-                                    .filter(|&&m| verify(head, m))
-                                    .map(|&m| (head, m)),
-                            );
-                        }
                     }
                     found
                 })

@@ -251,6 +251,41 @@ mod tests {
         assert!(out.not_measured.is_empty());
     }
 
+    /// One text on two pictures is not a duplicate; on one picture (or on none) it is.
+    #[test]
+    fn only_samples_with_matching_images_are_near_duplicates() {
+        use crate::test_records::assert_merges;
+        use Role::*;
+        let with = |i: u64, inst: &str, images: &[&str]| {
+            let mut r = rec(i, &[(User, inst), (Assistant, ANSWER)]);
+            r.images = images.iter().map(|s| s.to_string()).collect();
+            r
+        };
+        let edited = format!("{LONG}!");
+        let records = [
+            with(0, LONG, &["a.png"]),
+            with(1, &edited, &["a.png"]),
+            with(2, LONG, &["b.png"]),
+            with(3, LONG, &[]),
+            with(4, &edited, &[]),
+            with(5, LONG, &["a.png", "b.png"]),
+        ];
+        let out = run(&records);
+        assert_eq!(out.get("dedup.near.sample_count"), Some(2.0));
+        assert_eq!(out.get("dedup.near.instruction_count"), Some(2.0));
+        assert_eq!(out.get("dedup.near.clusters"), Some(2.0));
+        // Without images the six are one cluster.
+        let bare: Vec<Record> = records
+            .iter()
+            .map(|r| Record {
+                images: Vec::new(),
+                ..r.clone()
+            })
+            .collect();
+        assert_eq!(run(&bare).get("dedup.near.sample_count"), Some(5.0));
+        assert_merges(|| make(&AnalysisConfig::default()), &records);
+    }
+
     #[test]
     fn merges_like_one_pass() {
         use crate::test_records::assert_merges;

@@ -38,7 +38,7 @@ pub const SPEC: MetricSpec = MetricSpec {
 fn docs() -> Vec<MetricDoc> {
     use Direction::*;
     vec![
-        d("dedup.semantic.<part>_count", "Samples a semantic dedup would remove: members of clusters of texts whose sentence embeddings (the --embedder) have cosine similarity >= 0.95 (--semantic-threshold), other than each cluster's representative (longest response, then first seen). Only samples whose images match are compared (as for dedup.exact and dedup.near: the same references, or with --image-root the same decoded pixels). Part: instruction, response or sample. Candidate pairs come from seeded random-hyperplane LSH on mean-centred embeddings (32 tables of round(log2 n) - 2 bits; all pairs below 5,000 records), each verified by its exact cosine: no false pairs, recall >= 0.99 of the all-pairs search (measured). Over every record unless --semantic-max-records caps it; memory: the embeddings in 16-bit fixed point, dim x 2 bytes per text and part (256 B with the 128-dim static embedder, up to 768 B per record), one part at a time widened to f32 (dim x 4 bytes per text) for its search, plus 8 bytes per record for the hash table. Cosines are of the 16-bit rows (within about 1e-4 of f32, typically 1e-6).", LowerIsBetter),
+        d("dedup.semantic.<part>_count", "Samples a semantic dedup would remove: members of clusters of texts whose sentence embeddings (the --embedder) have cosine similarity >= 0.95 (--semantic-threshold), other than each cluster's representative (longest response, then first seen). Only samples whose images match are compared (as for dedup.exact and dedup.near: the same references, or with --image-root the same decoded pixels). Part: instruction, response or sample. Candidate pairs come from seeded random-hyperplane LSH on mean-centred embeddings (32 tables of round(log2 n) - 2 bits; all pairs below 5,000 records), each verified by its exact cosine: no false pairs, recall >= 0.99 of the all-pairs search (measured). Over every record unless --semantic-max-records caps it; memory: the embeddings in 16-bit fixed point, dim x 2 bytes per text and part (256 B with the 128-dim static embedder, up to 768 B per record), one part at a time widened to f32 (dim x 4 bytes per text) for its search, plus 8 bytes per record for the hash table and 8 for its image group. Cosines are of the 16-bit rows (within about 1e-4 of f32, typically 1e-6).", LowerIsBetter),
         d("dedup.semantic.instruction_rate", "dedup.semantic.instruction_count / dedup.semantic.records.", LowerIsBetter),
         d("dedup.semantic.response_rate", "dedup.semantic.response_count / the embedded records that have a response. dedup.semantic.response_count and this rate are not measured when no record has a response (\"the data has no responses\").", LowerIsBetter),
         d("dedup.semantic.sample_rate", "dedup.semantic.sample_count / dedup.semantic.records.", LowerIsBetter),
@@ -785,6 +785,44 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// One text on two pictures is not a duplicate; on one picture (or on none) it is.
+    #[test]
+    fn only_samples_with_matching_images_are_semantic_duplicates() {
+        use Role::*;
+        let (q, a) = (
+            "Explain how a compiler works.",
+            "It translates source code.",
+        );
+        let with = |i: u64, images: &[&str]| {
+            let mut r = rec(i, &[(User, q), (Assistant, a)]);
+            r.images = images.iter().map(|s| s.to_string()).collect();
+            r
+        };
+        let records = [
+            with(0, &["a.png"]),
+            with(1, &["a.png"]),
+            with(2, &["b.png"]),
+            with(3, &[]),
+            with(4, &[]),
+            with(5, &["b.png", "a.png"]),
+        ];
+        let out = run(&records, usize::MAX);
+        assert_eq!(out.get("dedup.semantic.sample_count"), Some(2.0));
+        assert_eq!(out.get("dedup.semantic.clusters"), Some(2.0));
+        let bare: Vec<Record> = records
+            .iter()
+            .map(|r| Record {
+                images: Vec::new(),
+                ..r.clone()
+            })
+            .collect();
+        assert_eq!(
+            run(&bare, usize::MAX).get("dedup.semantic.sample_count"),
+            Some(5.0)
+        );
+        assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 
     #[test]
