@@ -20,6 +20,20 @@ pub(crate) fn record(i: u64, turns: &[(Role, &str)]) -> Record {
     r
 }
 
+/// `r` showing `images` (references).
+pub(crate) fn with_images(mut r: Record, images: &[&str]) -> Record {
+    r.images = images.iter().map(|s| s.to_string()).collect();
+    r
+}
+
+/// `records` with their images taken away.
+pub(crate) fn without_images(records: &[Record]) -> Vec<Record> {
+    records
+        .iter()
+        .map(|r| with_images(r.clone(), &[]))
+        .collect()
+}
+
 /// What `metric` reports after observing `records` in order.
 pub(crate) fn outputs(mut metric: Box<dyn Metric>, records: &[Record]) -> Outputs {
     for r in records {

@@ -255,11 +255,10 @@ mod tests {
     #[test]
     fn only_samples_with_matching_images_are_near_duplicates() {
         use crate::test_records::assert_merges;
+        use crate::test_records::{with_images, without_images};
         use Role::*;
         let with = |i: u64, inst: &str, images: &[&str]| {
-            let mut r = rec(i, &[(User, inst), (Assistant, ANSWER)]);
-            r.images = images.iter().map(|s| s.to_string()).collect();
-            r
+            with_images(rec(i, &[(User, inst), (Assistant, ANSWER)]), images)
         };
         let edited = format!("{LONG}!");
         let records = [
@@ -275,14 +274,10 @@ mod tests {
         assert_eq!(out.get("dedup.near.instruction_count"), Some(2.0));
         assert_eq!(out.get("dedup.near.clusters"), Some(2.0));
         // Without images the six are one cluster.
-        let bare: Vec<Record> = records
-            .iter()
-            .map(|r| Record {
-                images: Vec::new(),
-                ..r.clone()
-            })
-            .collect();
-        assert_eq!(run(&bare).get("dedup.near.sample_count"), Some(5.0));
+        assert_eq!(
+            run(&without_images(&records)).get("dedup.near.sample_count"),
+            Some(5.0)
+        );
         assert_merges(|| make(&AnalysisConfig::default()), &records);
     }
 

@@ -795,11 +795,9 @@ mod tests {
             "Explain how a compiler works.",
             "It translates source code.",
         );
-        let with = |i: u64, images: &[&str]| {
-            let mut r = rec(i, &[(User, q), (Assistant, a)]);
-            r.images = images.iter().map(|s| s.to_string()).collect();
-            r
-        };
+        use crate::test_records::{with_images, without_images};
+        let with =
+            |i: u64, images: &[&str]| with_images(rec(i, &[(User, q), (Assistant, a)]), images);
         let records = [
             with(0, &["a.png"]),
             with(1, &["a.png"]),
@@ -811,15 +809,8 @@ mod tests {
         let out = run(&records, usize::MAX);
         assert_eq!(out.get("dedup.semantic.sample_count"), Some(2.0));
         assert_eq!(out.get("dedup.semantic.clusters"), Some(2.0));
-        let bare: Vec<Record> = records
-            .iter()
-            .map(|r| Record {
-                images: Vec::new(),
-                ..r.clone()
-            })
-            .collect();
         assert_eq!(
-            run(&bare, usize::MAX).get("dedup.semantic.sample_count"),
+            run(&without_images(&records), usize::MAX).get("dedup.semantic.sample_count"),
             Some(5.0)
         );
         assert_merges(|| make(&AnalysisConfig::default()), &records);

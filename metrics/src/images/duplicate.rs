@@ -235,12 +235,13 @@ impl Metric for DuplicateImages {
 mod tests {
     use super::*;
     use crate::record::Role;
-    use crate::test_records::{assert_merges, outputs, record};
+    use crate::test_records::{assert_merges, outputs, record, with_images};
 
     fn rec(i: u64, inst: &str, images: &[&str]) -> Record {
-        let mut r = record(i, &[(Role::User, inst), (Role::Assistant, "ok")]);
-        r.images = images.iter().map(|s| s.to_string()).collect();
-        r
+        with_images(
+            record(i, &[(Role::User, inst), (Role::Assistant, "ok")]),
+            images,
+        )
     }
 
     #[test]
