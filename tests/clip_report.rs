@@ -77,6 +77,22 @@ fn matching(r: &Value) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// The notes of the worst-matching examples, lowest score first ("score X; images: F").
+fn worst_notes(r: &Value) -> Vec<&str> {
+    let group = r["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == "matching.clip.score_mean")
+        .expect("worst-matching examples");
+    group["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["note"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn scores_equal_the_numpy_reference() {
     let home = tempfile::tempdir().unwrap();
@@ -112,18 +128,7 @@ fn scores_equal_the_numpy_reference() {
         .all(|k| !k.starts_with("matching.")));
 
     // The worst-matching records, lowest first, with their image file names.
-    let group = r["examples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["metric"] == "matching.clip.score_mean")
-        .expect("worst-matching examples");
-    let notes: Vec<&str> = group["examples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["note"].as_str().unwrap())
-        .collect();
+    let notes = worst_notes(&r);
     assert_eq!(notes.len(), 4);
     assert!(
         notes[0].starts_with(&format!("score {:.2}; images: ", want[0])),
@@ -201,18 +206,7 @@ fn real_photographs_score_like_the_numpy_reference() {
     let got = common::metric(&r, "matching.clip.score_mean").unwrap();
     assert!((got - mean).abs() < 0.25, "mean {got}, NumPy {mean}");
     // Each photograph's own score, from the worst-matching examples ("score X; images: F").
-    let group = r["examples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["metric"] == "matching.clip.score_mean")
-        .expect("worst-matching examples");
-    let notes: Vec<&str> = group["examples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["note"].as_str().unwrap())
-        .collect();
+    let notes = worst_notes(&r);
     assert_eq!(notes.len(), 3, "{notes:?}");
     for (file, score) in &want {
         let note = notes
