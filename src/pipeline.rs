@@ -154,6 +154,7 @@ fn stages(opts: &RunOptions) -> Vec<Box<dyn Stage>> {
         &opts.clip,
         opts.image_root.as_deref(),
         &opts.analysis,
+        opts.progress,
     )));
     stages.push(Box::new(DifficultyStage::new(opts.judge.clone())));
     stages.push(Box::new(crate::judge::correctness::CorrectnessStage::new(
