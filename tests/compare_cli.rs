@@ -253,3 +253,91 @@ fn compare_needs_two_datasets() {
     let o = ftqa(&["compare", fixtures().join("alpaca.json").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Overlap between vision-language datasets counts a record only when its images match as
+/// well: B asks A's 10 questions, 4 about A's own pictures and 6 about other pictures, so
+/// 4 of B's 10 records are in A, exactly, near and semantically alike.
+#[test]
+fn overlap_of_vision_language_data_needs_the_same_images() {
+    let t = tempfile::tempdir().unwrap();
+    const QA: [(&str, &str); 10] = [
+        (
+            "How many boats are moored at the wooden pier?",
+            "Seven small fishing boats are tied to the pier.",
+        ),
+        (
+            "What is the weather like over the mountains?",
+            "Dark storm clouds gather above snowy peaks.",
+        ),
+        (
+            "Which fruit is the child holding in her left hand?",
+            "She holds a bright green apple.",
+        ),
+        (
+            "Describe the pattern on the ceramic vase.",
+            "Blue spirals wind around a cream glaze.",
+        ),
+        (
+            "What breed could the sleeping dog on the sofa be?",
+            "It looks like a golden retriever puppy.",
+        ),
+        (
+            "Read the text on the red shop sign.",
+            "The sign says Fresh Bread Daily.",
+        ),
+        (
+            "Why are the commuters holding umbrellas?",
+            "Heavy rain is falling on the station platform.",
+        ),
+        (
+            "What instrument is the street musician playing?",
+            "He is playing a battered saxophone.",
+        ),
+        (
+            "Is the traffic light green for pedestrians?",
+            "No, the pedestrian signal shows a red figure.",
+        ),
+        (
+            "What time does the clock on the tower show?",
+            "The hands point to a quarter past three.",
+        ),
+    ];
+    let row = |i: usize, image: &str| {
+        serde_json::json!({
+            "image": image,
+            "conversations": [
+                {"from": "human", "value": format!("<image>\n{}", QA[i].0)},
+                {"from": "gpt", "value": QA[i].1},
+            ]
+        })
+        .to_string()
+    };
+    let write = |name: &str, rows: Vec<String>| {
+        let p = t.path().join(name);
+        std::fs::write(&p, rows.join("\n") + "\n").unwrap();
+        p
+    };
+    let a = write(
+        "a.jsonl",
+        (0..10).map(|i| row(i, &format!("a/{i}.jpg"))).collect(),
+    );
+    let b = write(
+        "b.jsonl",
+        (0..10)
+            .map(|i| {
+                if i < 4 {
+                    row(i, &format!("a/{i}.jpg"))
+                } else {
+                    row(i, &format!("b/{i}.jpg"))
+                }
+            })
+            .collect(),
+    );
+    let c = compare(&[&a, &b], &t.path().join("cmp"), &[]);
+    let m = &c["overlap"];
+    for level in ["exact", "near", "semantic"] {
+        assert_eq!(m[level][1][0].as_f64(), Some(0.4), "{level}: {m}");
+        assert_eq!(m[level][0][1].as_f64(), Some(0.4), "{level}: {m}");
+        assert_eq!(m[level][0][0].as_f64(), Some(0.0), "{level}: {m}");
+    }
+}

@@ -5,10 +5,15 @@
 //! dataset's internal duplicate rate: the share of its records a dedup would remove.
 //! All datasets share one signature store (and one embedding set), so one LSH pass finds
 //! pairs within and across datasets.
+//!
+//! As in dedup, two records overlap only when their images match too
+//! (`ftqa_metrics::dedup::images`), by reference: the same question about another picture
+//! is not data the other dataset already has.
 
 use crate::load::{LoadEvent, LoadOptions, Loader};
 use anyhow::Result;
-use ftqa_metrics::dedup::exact::{key_of, sample_key};
+use ftqa_metrics::dedup::exact::part_key;
+use ftqa_metrics::dedup::images;
 use ftqa_metrics::dedup::lsh::{NearConfig, Scratch, SignatureStore};
 use ftqa_metrics::dedup::parts::Part;
 use ftqa_metrics::dedup::semantic::Vectors;
@@ -51,6 +56,8 @@ pub fn overlap(inputs: &[LoadOptions], config: &OverlapConfig) -> Result<Overlap
     let mut scratch = Scratch::default();
     let mut vectors = config.embedder.clone().map(Vectors::new);
     let mut sem_owner: Vec<u16> = Vec::new();
+    // Per record, the key of its images (0 without): pairs are only looked for within one.
+    let mut groups: Vec<u64> = Vec::new();
     for (d, load) in inputs.iter().enumerate() {
         names.push(load.path.clone());
         let mut embedded = 0usize;
@@ -58,12 +65,9 @@ pub fn overlap(inputs: &[LoadOptions], config: &OverlapConfig) -> Result<Overlap
             let LoadEvent::Record(r) = ev else { continue };
             let seq = owner.len() as u32;
             owner.push(d as u16);
+            groups.push(images::group_of(&r));
             let text = config.part.text(&r);
-            let key = match config.part {
-                Part::Sample => Some(sample_key(&r)),
-                _ => text.as_deref().and_then(key_of),
-            };
-            if let Some(k) = key {
+            if let Some(k) = part_key(&r, config.part) {
                 exact_keys.push(k);
                 exact_owner.push(d as u16);
             }
@@ -99,7 +103,7 @@ pub fn overlap(inputs: &[LoadOptions], config: &OverlapConfig) -> Result<Overlap
     }
     let exact = matrix(&mut uf_exact, &exact_owner, k, &counts(&owner));
     let mut uf = UnionFind::new(n);
-    store.link(&mut uf, &[], |_, _| true);
+    store.link(&mut uf, images::splitting(&groups), |_, _| true);
     let near = matrix(&mut uf, &owner, k, &counts(&owner));
     let semantic = match &mut vectors {
         Some(v) => {
@@ -107,7 +111,7 @@ pub fn overlap(inputs: &[LoadOptions], config: &OverlapConfig) -> Result<Overlap
             if let Some(e) = &v.error {
                 anyhow::bail!("semantic overlap: the embedder failed: {e}");
             }
-            let c = v.clusters(n, config.semantic_threshold, &vec![0; n], &[]);
+            let c = v.clusters(n, config.semantic_threshold, &vec![0; n], &groups);
             let mut uf = UnionFind::new(n);
             for cl in &c.clusters {
                 for &(m, _) in &cl.members {
