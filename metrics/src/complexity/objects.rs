@@ -112,8 +112,16 @@ pub fn analyze(r: &Record) -> SampleObjects {
             .map(|t| t.text.as_str()),
     );
     let mut request = side(request, p, visual);
-    request.images = request.images.max(r.images.len() as u32);
-    request.videos = request.videos.max(r.videos.len() as u32);
+    // Media are counted by distinct reference when the record lists them: LLaVA-style
+    // multi-turn data repeats one picture's reference for each `<image>` token, and the
+    // same picture asked about twice is one visual object. Placeholder tokens count only
+    // when the record lists no references.
+    if !r.images.is_empty() {
+        request.images = distinct(&r.images);
+    }
+    if !r.videos.is_empty() {
+        request.videos = distinct(&r.videos);
+    }
     let mut has_response = false;
     let response = r
         .conversation()
@@ -128,6 +136,10 @@ pub fn analyze(r: &Record) -> SampleObjects {
         response,
         has_response,
     }
+}
+
+fn distinct(references: &[String]) -> u32 {
+    references.iter().collect::<BTreeSet<_>>().len() as u32
 }
 
 /// Facts of one side's texts; `images`/`videos` count media tokens in them.
@@ -329,6 +341,27 @@ mod tests {
         let prompt_only = analyze(&rec(&["Is there a cat?"], 0));
         assert!(!prompt_only.has_response);
         assert_eq!(prompt_only.response, ObjectFacts::default());
+    }
+
+    #[test]
+    fn a_picture_referenced_twice_is_one_image() {
+        // LLaMA-Factory's demo: two `<image>` tokens, the same file listed for each.
+        let mut r = rec(
+            &[
+                "<image>Who are they?",
+                "Kane and Gretzka.",
+                "What are they doing?<image>",
+                "Celebrating.",
+            ],
+            0,
+        );
+        r.images = vec!["1.jpg".into(), "1.jpg".into()];
+        assert_eq!(analyze(&r).request.images, 1);
+        r.images = vec!["1.jpg".into(), "2.jpg".into()];
+        assert_eq!(analyze(&r).request.images, 2);
+        // Without references the placeholders are all there is to count.
+        r.images.clear();
+        assert_eq!(analyze(&r).request.images, 2);
     }
 
     #[test]
