@@ -21,6 +21,27 @@ impl Progress {
         Progress { bar: Some(bar) }
     }
 
+    /// A bar counting `total` items of some work after the pass (`what`, e.g. "records"),
+    /// advanced with [`Progress::inc`].
+    pub fn count(enabled: bool, total: u64, what: &str) -> Self {
+        if !enabled || !std::io::stderr().is_terminal() || total == 0 {
+            return Progress { bar: None };
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} {msg} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(what.to_string());
+        Progress { bar: Some(bar) }
+    }
+
+    pub fn inc(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
     pub fn set(&self, bytes: u64, records: u64) {
         if let Some(b) = &self.bar {
             b.set_position(bytes);

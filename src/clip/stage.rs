@@ -153,23 +153,20 @@ fn score_sample(
     Ok((scored, facts))
 }
 
-/// `matching degree (CLIP): 120/1,000 records · 45 s · ~330 s left`: on a terminal it is
-/// rewritten as records are scored; the start and the end are always printed, since on a
-/// CPU a real CLIP takes most of a second per record.
+/// What CLIP will score and from which weights, a bar on a terminal
+/// ([`crate::progress::Progress`]), and the time taken: on a CPU a real CLIP takes a
+/// sizeable fraction of a second per record.
 #[cfg(feature = "transformer")]
 struct ScoringProgress {
     enabled: bool,
-    terminal: bool,
-    total: usize,
+    bar: crate::progress::Progress,
     done: usize,
     started: std::time::Instant,
-    last: std::time::Instant,
 }
 
 #[cfg(feature = "transformer")]
 impl ScoringProgress {
     fn new(enabled: bool, total: usize, weights: &Path) -> Self {
-        use std::io::IsTerminal;
         let enabled = enabled && total > 0;
         if enabled {
             eprintln!(
@@ -177,43 +174,25 @@ impl ScoringProgress {
                 weights.display()
             );
         }
-        let now = std::time::Instant::now();
         ScoringProgress {
             enabled,
-            terminal: std::io::stderr().is_terminal(),
-            total,
+            bar: crate::progress::Progress::count(enabled, total as u64, "records"),
             done: 0,
-            started: now,
-            last: now,
+            started: std::time::Instant::now(),
         }
     }
 
-    /// Called before each record is scored.
+    /// Called as each record's scoring starts.
     fn tick(&mut self) {
-        if self.enabled && self.terminal && self.last.elapsed().as_millis() >= 500 {
-            self.last = std::time::Instant::now();
-            let secs = self.started.elapsed().as_secs_f64();
-            let left = if self.done > 0 {
-                format!(
-                    " · ~{:.0} s left",
-                    secs / self.done as f64 * (self.total - self.done) as f64
-                )
-            } else {
-                String::new()
-            };
-            eprint!(
-                "\rmatching degree (CLIP): {}/{} records · {secs:.0} s{left}   ",
-                self.done, self.total
-            );
-        }
+        self.bar.inc();
         self.done += 1;
     }
 
     fn finish(&self, images: usize) {
+        self.bar.finish();
         if self.enabled {
             eprintln!(
-                "{}matching degree (CLIP): {} records, {images} distinct images, in {:.1} s",
-                if self.terminal { "\r" } else { "" },
+                "matching degree (CLIP): {} records, {images} distinct images, in {:.1} s",
                 self.done,
                 self.started.elapsed().as_secs_f64()
             );
