@@ -12,13 +12,12 @@ impl Progress {
         if !enabled || !std::io::stderr().is_terminal() || total_bytes == 0 {
             return Progress { bar: None };
         }
-        let bar =
-            ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr_with_hz(4));
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {bar:30} {bytes}/{total_bytes} {msg} ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        Progress { bar: Some(bar) }
+        Progress {
+            bar: Some(bar(
+                total_bytes,
+                "{spinner} {bar:30} {bytes}/{total_bytes} {msg} ({eta})",
+            )),
+        }
     }
 
     /// A bar counting `total` items of some work after the pass (`what`, e.g. "records"),
@@ -27,11 +26,7 @@ impl Progress {
         if !enabled || !std::io::stderr().is_terminal() || total == 0 {
             return Progress { bar: None };
         }
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} {msg} ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
+        let bar = bar(total, "{spinner} {bar:30} {pos}/{len} {msg} ({eta})");
         bar.set_message(what.to_string());
         Progress { bar: Some(bar) }
     }
@@ -54,4 +49,13 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// A bar of `total` on stderr, redrawn at most 4 times a second.
+fn bar(total: u64, template: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
 }
